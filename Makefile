@@ -1,0 +1,49 @@
+# The project's entry points. `make run` and `make test` are the README's two commands.
+SHELL := /bin/bash
+VENV ?= $(CURDIR)/.venv
+export PIPELINES_VENV := $(VENV)
+ASL_CONFORMANCE ?= $(abspath $(CURDIR)/../shared/conformance/asl-dev.jsonl)
+export ASL_CONFORMANCE
+STACK ?= ml-pipelines
+
+.PHONY: run test venv lint fmt check-template build build-arm64 deploy bench clean-venv
+
+## run: the main job locally on the bundled sample data (no AWS, no network)
+run:
+	cargo run --quiet --example evaluate_local -- events/evaluate-model-metrics/good-model.json
+
+## test: set up the Python tools, then run the whole test suite
+test: venv
+	cargo test --workspace
+
+## venv: the Python tools (moto, cfn-lint, aws-sam-cli, cargo-lambda) in .venv
+venv:
+	./scripts/setup-venv.sh
+
+## lint: formatting and clippy, as CI runs them
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+## check-template: cfn-lint and sam validate --lint on sam-template.yaml
+check-template: venv
+	./scripts/lint-template.sh
+
+## build: the deployable artefacts with SAM (cargo-lambda under the hood)
+build: venv
+	PATH="$(VENV)/bin:$$PATH" sam build --template-file sam-template.yaml
+
+## build-arm64: release binaries for Graviton (needs `rustup target add aarch64-unknown-linux-gnu`)
+build-arm64: venv
+	PATH="$(VENV)/bin:$$PATH" cargo lambda build --release --arm64
+
+## deploy: sam deploy with the defaults in samconfig.toml
+deploy: build
+	PATH="$(VENV)/bin:$$PATH" sam deploy --stack-name $(STACK)
+
+## bench: the metrics benchmark against pandas and polars (see bench/README.md)
+bench:
+	./bench/evaluate-metrics.sh

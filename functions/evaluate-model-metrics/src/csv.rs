@@ -1,0 +1,388 @@
+//! Streaming CSV (RFC 4180, header row required). Chunks without a quote character take a fast
+//! line splitter; chunks with quotes go through `csv-core`, which handles quoted separators and
+//! line breaks. Both feed the same [`RowSink`].
+
+use crate::error::EvaluateError;
+use crate::rows::{Columns, RowSink};
+use crate::tally::Tally;
+use csv_core::{ReadRecordResult, Reader};
+
+/// Where the columns asked for sit in each record.
+#[derive(Debug)]
+struct Layout {
+    actual: usize,
+    predicted: usize,
+    segments: Vec<usize>,
+    /// Fields a data record must have: the largest index used, plus one.
+    needed: usize,
+}
+
+/// Incremental CSV parser: `feed` chunks in any sizes, then `finish`.
+#[derive(Debug)]
+pub struct CsvTallier {
+    sink: RowSink,
+    layout: Option<Layout>,
+    /// Bytes of an incomplete record carried to the next chunk.
+    pending: Vec<u8>,
+    /// Lines fully consumed so far.
+    lines: u64,
+    reader: Reader,
+    record: Vec<u8>,
+    ends: Vec<usize>,
+    fields: Vec<(usize, usize)>,
+}
+
+impl CsvTallier {
+    /// A parser for the named columns of the file at `uri`.
+    pub fn new(uri: String, columns: Columns) -> Self {
+        Self {
+            sink: RowSink::new(uri, columns),
+            layout: None,
+            pending: Vec::new(),
+            lines: 0,
+            reader: Reader::new(),
+            record: vec![0; 4096],
+            ends: vec![0; 64],
+            fields: Vec::with_capacity(16),
+        }
+    }
+
+    /// Parses the complete records in `pending` + `chunk`, keeping any incomplete tail.
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), EvaluateError> {
+        if self.pending.is_empty() {
+            let used = self.process(chunk, false)?;
+            self.pending.extend_from_slice(&chunk[used..]);
+            return Ok(());
+        }
+        // Complete the carried record with the chunk's first line, then parse the rest of the
+        // chunk in place rather than copying it.
+        let mut pending = std::mem::take(&mut self.pending);
+        let split = memchr::memchr(b'\n', chunk).map_or(chunk.len(), |i| i + 1);
+        pending.extend_from_slice(&chunk[..split]);
+        let used = self.process(&pending, false)?;
+        let rest = &chunk[split..];
+        if used == pending.len() {
+            pending.clear();
+            let used_rest = self.process(rest, false)?;
+            pending.extend_from_slice(&rest[used_rest..]);
+        } else {
+            // A quoted field spans the line break: keep accumulating.
+            pending.drain(..used);
+            pending.extend_from_slice(rest);
+            let used = self.process(&pending, false)?;
+            pending.drain(..used);
+        }
+        self.pending = pending;
+        Ok(())
+    }
+
+    /// Parses what is left and returns the tally.
+    pub fn finish(mut self) -> Result<Tally, EvaluateError> {
+        let pending = std::mem::take(&mut self.pending);
+        self.process(&pending, true)?;
+        if self.layout.is_none() {
+            return Err(EvaluateError::EmptyPredictions {
+                uri: self.sink.uri.clone(),
+            });
+        }
+        Ok(self.sink.tally)
+    }
+
+    fn process(&mut self, data: &[u8], last: bool) -> Result<usize, EvaluateError> {
+        if memchr::memchr(b'"', data).is_none() {
+            self.process_plain(data, last)
+        } else {
+            self.process_quoted(data, last)
+        }
+    }
+
+    /// Lines without any quote character: split on `\n` and `,` directly.
+    fn process_plain(&mut self, data: &[u8], last: bool) -> Result<usize, EvaluateError> {
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', data) {
+            self.lines += 1;
+            self.plain_line(&data[start..end])?;
+            start = end + 1;
+        }
+        if last && start < data.len() {
+            self.lines += 1;
+            self.plain_line(&data[start..])?;
+            start = data.len();
+        }
+        Ok(start)
+    }
+
+    fn plain_line(&mut self, line: &[u8]) -> Result<(), EvaluateError> {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            return Ok(());
+        }
+        let limit = self.layout.as_ref().map_or(usize::MAX, |l| l.needed);
+        self.fields.clear();
+        let mut start = 0;
+        for comma in memchr::memchr_iter(b',', line) {
+            if self.fields.len() + 1 >= limit {
+                break;
+            }
+            self.fields.push((start, comma));
+            start = comma + 1;
+        }
+        if self.fields.len() < limit {
+            let end = memchr::memchr(b',', &line[start..]).map_or(line.len(), |i| start + i);
+            self.fields.push((start, end));
+        }
+        let fields = std::mem::take(&mut self.fields);
+        let result = self.record_fields(line, &fields);
+        self.fields = fields;
+        result
+    }
+
+    /// Records that may hold quotes: let `csv-core` find fields and record ends.
+    fn process_quoted(&mut self, data: &[u8], last: bool) -> Result<usize, EvaluateError> {
+        self.reader.reset();
+        let mut pos = 0;
+        let mut record_start = 0;
+        let (mut out_len, mut ends_len) = (0, 0);
+        loop {
+            let input = if pos < data.len() {
+                &data[pos..]
+            } else if last {
+                &[][..]
+            } else {
+                break;
+            };
+            let (result, read, written, ended) = self.reader.read_record(
+                input,
+                &mut self.record[out_len..],
+                &mut self.ends[ends_len..],
+            );
+            pos += read;
+            out_len += written;
+            ends_len += ended;
+            match result {
+                ReadRecordResult::InputEmpty => {
+                    if !last {
+                        break;
+                    }
+                }
+                ReadRecordResult::OutputFull => {
+                    let grown = self.record.len() * 2;
+                    self.record.resize(grown, 0);
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    let grown = self.ends.len() * 2;
+                    self.ends.resize(grown, 0);
+                }
+                ReadRecordResult::Record => {
+                    let line = self.lines + 1;
+                    self.lines += memchr::memchr_iter(b'\n', &data[record_start..pos]).count() as u64;
+                    self.fields.clear();
+                    let mut start = 0;
+                    for &end in &self.ends[..ends_len] {
+                        self.fields.push((start, end));
+                        start = end;
+                    }
+                    let record = std::mem::take(&mut self.record);
+                    let fields = std::mem::take(&mut self.fields);
+                    let result = self.record_fields_at(&record[..out_len], &fields, line);
+                    self.record = record;
+                    self.fields = fields;
+                    result?;
+                    record_start = pos;
+                    out_len = 0;
+                    ends_len = 0;
+                }
+                ReadRecordResult::End => break,
+            }
+        }
+        self.reader.reset();
+        Ok(if last { data.len() } else { record_start })
+    }
+
+    fn record_fields(&mut self, base: &[u8], fields: &[(usize, usize)]) -> Result<(), EvaluateError> {
+        let line = self.lines;
+        self.record_fields_at(base, fields, line)
+    }
+
+    fn record_fields_at(
+        &mut self,
+        base: &[u8],
+        fields: &[(usize, usize)],
+        line: u64,
+    ) -> Result<(), EvaluateError> {
+        if fields.len() == 1 && fields[0].0 == fields[0].1 {
+            return Ok(()); // a blank line
+        }
+        let Some(layout) = &self.layout else {
+            self.layout = Some(self.header(base, fields, line)?);
+            return Ok(());
+        };
+        if fields.len() < layout.needed {
+            return Err(EvaluateError::UnparsableRow {
+                uri: self.sink.uri.clone(),
+                line,
+                detail: format!(
+                    "expected at least {} fields, found {}",
+                    layout.needed,
+                    fields.len()
+                ),
+            });
+        }
+        let field = |i: usize| &base[fields[i].0..fields[i].1];
+        self.sink.push(
+            line,
+            field(layout.actual),
+            field(layout.predicted),
+            layout.segments.iter().map(|&i| field(i)),
+        )
+    }
+
+    fn header(&self, base: &[u8], fields: &[(usize, usize)], line: u64) -> Result<Layout, EvaluateError> {
+        let names: Vec<String> = fields
+            .iter()
+            .enumerate()
+            .map(|(i, &(s, e))| {
+                let raw = &base[s..e];
+                let raw = if i == 0 {
+                    raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw)
+                } else {
+                    raw
+                };
+                String::from_utf8_lossy(raw).trim().to_string()
+            })
+            .collect();
+        let find = |column: &str| {
+            names
+                .iter()
+                .position(|n| n == column)
+                .ok_or_else(|| EvaluateError::ColumnNotFound {
+                    column: column.to_string(),
+                    uri: self.sink.uri.clone(),
+                    line,
+                    available: names.join(", "),
+                })
+        };
+        let columns = &self.sink.columns;
+        let actual = find(&columns.actual)?;
+        let predicted = find(&columns.predicted)?;
+        let segments = columns
+            .segments
+            .iter()
+            .map(|c| find(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let needed = segments
+            .iter()
+            .copied()
+            .chain([actual, predicted])
+            .max()
+            .unwrap_or(0)
+            + 1;
+        Ok(Layout {
+            actual,
+            predicted,
+            segments,
+            needed,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn columns(segments: &[&str]) -> Columns {
+        Columns {
+            actual: "actual".into(),
+            predicted: "prediction".into(),
+            segments: segments.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn run(text: &[u8], chunk: usize, segments: &[&str]) -> Result<Tally, EvaluateError> {
+        let mut parser = CsvTallier::new("file://t.csv".into(), columns(segments));
+        for piece in text.chunks(chunk.max(1)) {
+            parser.feed(piece)?;
+        }
+        parser.finish()
+    }
+
+    const SAMPLE: &[u8] =
+        b"store_id,actual,prediction\ns1,10,11\ns2,20,18\r\n\ns1,0,1\n\"s,3\",\"5\",\"5\"\ns4,8,10";
+
+    #[test]
+    fn every_chunking_gives_the_same_tally() {
+        let whole = run(SAMPLE, SAMPLE.len(), &["store_id"]).unwrap();
+        for chunk in 1..SAMPLE.len() {
+            let split = run(SAMPLE, chunk, &["store_id"]).unwrap();
+            assert_eq!(split.overall, whole.overall, "chunk size {chunk}");
+            assert_eq!(
+                split.segment_summary(&["store_id".into()], 10),
+                whole.segment_summary(&["store_id".into()], 10)
+            );
+        }
+        let m = whole.overall.metrics().unwrap();
+        assert_eq!(m.rows, 5);
+        assert_eq!(m.zero_actual_rows, 1);
+        let summary = whole.segment_summary(&["store_id".into()], 10);
+        assert_eq!(summary.count, 4);
+        assert!(summary.worst.iter().any(|s| s.key["store_id"] == "s,3"));
+    }
+
+    #[test]
+    fn a_missing_column_names_the_column_and_what_is_there() {
+        let err = run(b"store,actual,pred\n1,2,3\n", 64, &[]).unwrap_err();
+        match err {
+            EvaluateError::ColumnNotFound { column, available, line, .. } => {
+                assert_eq!(column, "prediction");
+                assert_eq!(available, "store, actual, pred");
+                assert_eq!(line, 1);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_unparsable_value_reports_its_line() {
+        for chunk in [3, 7, 1000] {
+            let err = run(b"actual,prediction\n1,2\n3,4\n5,abc\n", chunk, &[]).unwrap_err();
+            match err {
+                EvaluateError::UnparsableRow { line, detail, .. } => {
+                    assert_eq!(line, 4, "chunk {chunk}");
+                    assert!(detail.contains("\"abc\""), "{detail}");
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn quoted_rows_report_their_line_too() {
+        let err = run(b"actual,prediction\n\"1\",\"2\"\n\"x\",\"4\"\n", 1000, &[]).unwrap_err();
+        assert!(matches!(err, EvaluateError::UnparsableRow { line: 3, .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_short_row_is_unparsable() {
+        let err = run(b"actual,prediction,store\n1,2,a\n3\n", 1000, &["store"]).unwrap_err();
+        assert!(
+            matches!(&err, EvaluateError::UnparsableRow { line: 3, detail, .. } if detail.contains("expected at least 3 fields")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_header_only_file_has_no_rows_and_an_empty_file_no_header() {
+        let tally = run(b"actual,prediction\n", 1000, &[]).unwrap();
+        assert_eq!(tally.overall.rows(), 0);
+        assert!(matches!(
+            run(b"", 1000, &[]).unwrap_err(),
+            EvaluateError::EmptyPredictions { .. }
+        ));
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_padded_names_are_tolerated() {
+        let tally = run(b"\xEF\xBB\xBF actual , prediction\n1,2\n", 1000, &[]).unwrap();
+        assert_eq!(tally.overall.rows(), 1);
+    }
+}

@@ -1,0 +1,216 @@
+//! Streaming JSON Lines: one object per line; a column may be a dotted path into nested
+//! objects (e.g. `SageMakerOutput.prediction`, as SageMaker batch transform writes with
+//! `JoinSource: Input`). Values may be numbers or numeric strings.
+
+use crate::error::EvaluateError;
+use crate::rows::{describe_value, parse_number, Columns, RowSink};
+use crate::tally::Tally;
+use serde_json::Value;
+
+/// Incremental JSON Lines parser: `feed` chunks in any sizes, then `finish`.
+#[derive(Debug)]
+pub struct JsonlTallier {
+    sink: RowSink,
+    pending: Vec<u8>,
+    lines: u64,
+    segment_values: Vec<Vec<u8>>,
+}
+
+impl JsonlTallier {
+    /// A parser for the named columns of the file at `uri`.
+    pub fn new(uri: String, columns: Columns) -> Self {
+        let segments = columns.segments.len();
+        Self {
+            sink: RowSink::new(uri, columns),
+            pending: Vec::new(),
+            lines: 0,
+            segment_values: vec![Vec::new(); segments],
+        }
+    }
+
+    /// Parses the complete lines in the carried tail + `chunk`.
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), EvaluateError> {
+        let mut pending = std::mem::take(&mut self.pending);
+        let mut rest = chunk;
+        if !pending.is_empty() {
+            let Some(newline) = memchr::memchr(b'\n', chunk) else {
+                pending.extend_from_slice(chunk);
+                self.pending = pending;
+                return Ok(());
+            };
+            pending.extend_from_slice(&chunk[..newline]);
+            self.line(&pending)?;
+            pending.clear();
+            rest = &chunk[newline + 1..];
+        }
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', rest) {
+            self.line(&rest[start..end])?;
+            start = end + 1;
+        }
+        pending.extend_from_slice(&rest[start..]);
+        self.pending = pending;
+        Ok(())
+    }
+
+    /// Parses the last line and returns the tally.
+    pub fn finish(mut self) -> Result<Tally, EvaluateError> {
+        let pending = std::mem::take(&mut self.pending);
+        if !pending.is_empty() {
+            self.line(&pending)?;
+        }
+        if self.sink.tally.overall.rows() == 0 {
+            return Err(EvaluateError::EmptyPredictions {
+                uri: self.sink.uri.clone(),
+            });
+        }
+        Ok(self.sink.tally)
+    }
+
+    fn line(&mut self, raw: &[u8]) -> Result<(), EvaluateError> {
+        self.lines += 1;
+        let line = self.lines;
+        if raw.trim_ascii().is_empty() {
+            return Ok(());
+        }
+        let unparsable = |detail: String| EvaluateError::UnparsableRow {
+            uri: self.sink.uri.clone(),
+            line,
+            detail,
+        };
+        let row: Value =
+            serde_json::from_slice(raw).map_err(|e| unparsable(format!("not JSON: {e}")))?;
+        if !row.is_object() {
+            return Err(unparsable("expected a JSON object".into()));
+        }
+        let columns = &self.sink.columns;
+        let actual = self.number(&row, &columns.actual, line)?;
+        let predicted = self.number(&row, &columns.predicted, line)?;
+        for (i, column) in self.sink.columns.segments.iter().enumerate() {
+            let value = lookup(&row, column).ok_or_else(|| self.missing(&row, column, line))?;
+            let buffer = &mut self.segment_values[i];
+            buffer.clear();
+            match value {
+                Value::String(s) => buffer.extend_from_slice(s.as_bytes()),
+                Value::Number(_) | Value::Bool(_) => buffer.extend_from_slice(value.to_string().as_bytes()),
+                other => {
+                    return Err(unparsable(format!(
+                        "segment column {column:?} holds {other}, not a string or number"
+                    )))
+                }
+            }
+        }
+        let segment_values = std::mem::take(&mut self.segment_values);
+        self.sink
+            .push_numbers(actual, predicted, segment_values.iter().map(Vec::as_slice));
+        self.segment_values = segment_values;
+        Ok(())
+    }
+
+    fn number(&self, row: &Value, column: &str, line: u64) -> Result<f64, EvaluateError> {
+        let value = lookup(row, column).ok_or_else(|| self.missing(row, column, line))?;
+        let number = match value {
+            Value::Number(n) => n.as_f64().filter(|v| v.is_finite()),
+            Value::String(s) => parse_number(s.as_bytes()),
+            _ => None,
+        };
+        number.ok_or_else(|| EvaluateError::UnparsableRow {
+            uri: self.sink.uri.clone(),
+            line,
+            detail: format!(
+                "column {column:?} holds {}, not a number",
+                match value {
+                    Value::String(s) => describe_value(s.as_bytes()),
+                    other => other.to_string(),
+                }
+            ),
+        })
+    }
+
+    fn missing(&self, row: &Value, column: &str, line: u64) -> EvaluateError {
+        let available = row
+            .as_object()
+            .map(|o| o.keys().cloned().collect::<Vec<_>>().join(", "))
+            .unwrap_or_default();
+        EvaluateError::ColumnNotFound {
+            column: column.to_string(),
+            uri: self.sink.uri.clone(),
+            line,
+            available,
+        }
+    }
+}
+
+/// Finds `column` in `row`: the exact key first, then a dotted path through nested objects.
+fn lookup<'a>(row: &'a Value, column: &str) -> Option<&'a Value> {
+    if let Some(value) = row.get(column) {
+        return Some(value);
+    }
+    column.split('.').try_fold(row, |value, part| value.get(part))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn columns(segments: &[&str]) -> Columns {
+        Columns {
+            actual: "actual".into(),
+            predicted: "SageMakerOutput.prediction".into(),
+            segments: segments.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn run(text: &[u8], chunk: usize) -> Result<Tally, EvaluateError> {
+        let mut parser = JsonlTallier::new("file://t.jsonl".into(), columns(&["store_id"]));
+        for piece in text.chunks(chunk) {
+            parser.feed(piece)?;
+        }
+        parser.finish()
+    }
+
+    const SAMPLE: &[u8] = br#"{"store_id": "s1", "actual": 10, "SageMakerOutput": {"prediction": 11}}
+{"store_id": 7, "actual": "20", "SageMakerOutput": {"prediction": 18.5}}
+
+{"store_id": "s1", "actual": 0, "SageMakerOutput": {"prediction": 1}}"#;
+
+    #[test]
+    fn nested_columns_numeric_strings_and_any_chunking_work() {
+        let whole = run(SAMPLE, SAMPLE.len()).unwrap();
+        assert_eq!(whole.overall.rows(), 3);
+        for chunk in 1..SAMPLE.len() {
+            assert_eq!(run(SAMPLE, chunk).unwrap().overall, whole.overall, "chunk {chunk}");
+        }
+        let summary = whole.segment_summary(&["store_id".into()], 5);
+        assert_eq!(summary.count, 2);
+        assert!(summary.worst.iter().any(|s| s.key["store_id"] == "7"));
+    }
+
+    #[test]
+    fn broken_json_reports_its_line() {
+        let err = run(b"{\"store_id\":\"a\",\"actual\":1,\"SageMakerOutput\":{\"prediction\":1}}\n{oops\n", 5)
+            .unwrap_err();
+        assert!(matches!(err, EvaluateError::UnparsableRow { line: 2, .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_missing_nested_column_is_column_not_found() {
+        let err = run(b"{\"store_id\":\"a\",\"actual\":1,\"prediction\":2}\n", 100).unwrap_err();
+        assert!(
+            matches!(&err, EvaluateError::ColumnNotFound { column, .. } if column == "SageMakerOutput.prediction"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn null_values_are_unparsable() {
+        let err = run(b"{\"store_id\":\"a\",\"actual\":null,\"SageMakerOutput\":{\"prediction\":2}}\n", 100)
+            .unwrap_err();
+        assert!(matches!(err, EvaluateError::UnparsableRow { line: 1, .. }), "{err:?}");
+    }
+
+    #[test]
+    fn an_empty_file_is_empty_predictions() {
+        assert!(matches!(run(b"\n\n", 100).unwrap_err(), EvaluateError::EmptyPredictions { .. }));
+    }
+}

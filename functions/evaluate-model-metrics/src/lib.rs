@@ -1,0 +1,184 @@
+//! `evaluate-model-metrics`: the Lambda task of the retraining pipeline that measures a
+//! candidate model on its evaluation predictions.
+//!
+//! It streams a CSV or JSON Lines file (optionally gzip) from S3 or a local path, never holding
+//! it whole, and computes MAPE, WAPE, sMAPE, MAE, RMSE, bias and R² overall and per segment,
+//! then compares the candidate with the production model. See [`input::EvaluateInput`] and
+//! [`output::EvaluateOutput`] for the contract the state machine relies on.
+#![forbid(unsafe_code)]
+
+pub mod csv;
+pub mod error;
+pub mod input;
+pub mod jsonl;
+pub mod output;
+pub mod rows;
+pub mod stats;
+pub mod tally;
+
+use error::EvaluateError;
+use input::{EvaluateInput, Format, DEFAULT_WORST_SEGMENTS};
+use output::{EvaluateOutput, RowCounts};
+use rows::Columns;
+use shared::metrics::{MetricsLogger, Unit};
+use shared::storage::{self, Compression, ObjectStream, ObjectUri, StorageError};
+use tally::Tally;
+use tokio::io::AsyncBufReadExt;
+
+/// The function's name: the `Service` metric dimension.
+pub const SERVICE: &str = "evaluate-model-metrics";
+
+/// What the handler needs, built once per cold start.
+#[derive(Debug, Clone, Default)]
+pub struct Deps {
+    s3: Option<aws_sdk_s3::Client>,
+}
+
+impl Deps {
+    /// Clients from the standard AWS configuration (honours `AWS_ENDPOINT_URL`).
+    pub async fn from_env() -> Self {
+        let config = shared::aws::load_config().await;
+        Self::with_s3(shared::aws::s3_client(&config))
+    }
+
+    /// Dependencies with the given S3 client.
+    pub fn with_s3(s3: aws_sdk_s3::Client) -> Self {
+        Self { s3: Some(s3) }
+    }
+
+    /// Dependencies for `file://` predictions only: no AWS client at all.
+    pub fn local() -> Self {
+        Self { s3: None }
+    }
+}
+
+/// The Lambda entry point: decodes the event, then [`evaluate`]s it.
+pub async fn handle(deps: &Deps, event: serde_json::Value) -> Result<EvaluateOutput, EvaluateError> {
+    let input: EvaluateInput =
+        serde_json::from_value(event).map_err(|e| EvaluateError::InvalidInput(e.to_string()))?;
+    evaluate(deps, input).await
+}
+
+/// Evaluates the predictions that `input` names.
+pub async fn evaluate(deps: &Deps, input: EvaluateInput) -> Result<EvaluateOutput, EvaluateError> {
+    let started = std::time::Instant::now();
+    input.validate().map_err(EvaluateError::InvalidInput)?;
+    let uri = ObjectUri::parse(&input.predictions_uri)?;
+    let compression = input
+        .compression
+        .unwrap_or_else(|| Compression::infer(uri.file_name()));
+    let format = input
+        .format
+        .or_else(|| Format::infer(uri.file_name()))
+        .ok_or_else(|| {
+            EvaluateError::InvalidInput(format!(
+                "cannot tell the format of {:?} from its name: set \"format\" to \"csv\" or \"jsonl\"",
+                uri.file_name()
+            ))
+        })?;
+    let columns = Columns {
+        actual: input.actual_column.clone(),
+        predicted: input.predicted_column.clone(),
+        segments: input.segment_columns.clone(),
+    };
+    let stream = storage::open(&uri, compression, deps.s3.as_ref()).await?;
+    let tally = tally_stream(stream, &uri, format, columns).await?;
+    let output = summarise(&input, &tally)?;
+    emit_metrics(&output, started.elapsed());
+    Ok(output)
+}
+
+/// Reads the whole stream through the parser for `format`.
+pub async fn tally_stream(
+    mut stream: ObjectStream,
+    uri: &ObjectUri,
+    format: Format,
+    columns: Columns,
+) -> Result<Tally, EvaluateError> {
+    let name = uri.to_string();
+    let mut parser = match format {
+        Format::Csv => Parser::Csv(csv::CsvTallier::new(name, columns)),
+        Format::Jsonl => Parser::Jsonl(jsonl::JsonlTallier::new(name, columns)),
+    };
+    loop {
+        let chunk = stream
+            .fill_buf()
+            .await
+            .map_err(|e| EvaluateError::from(StorageError::from_read(uri, &e)))?;
+        if chunk.is_empty() {
+            break;
+        }
+        let read = chunk.len();
+        match &mut parser {
+            Parser::Csv(p) => p.feed(chunk)?,
+            Parser::Jsonl(p) => p.feed(chunk)?,
+        }
+        stream.consume(read);
+    }
+    match parser {
+        Parser::Csv(p) => p.finish(),
+        Parser::Jsonl(p) => p.finish(),
+    }
+}
+
+enum Parser {
+    Csv(csv::CsvTallier),
+    Jsonl(jsonl::JsonlTallier),
+}
+
+/// Turns a tally into the result, comparing with the production model.
+pub fn summarise(input: &EvaluateInput, tally: &Tally) -> Result<EvaluateOutput, EvaluateError> {
+    let Some(metrics) = tally.overall.metrics() else {
+        return Err(EvaluateError::EmptyPredictions {
+            uri: input.predictions_uri.clone(),
+        });
+    };
+    let (Some(mape), Some(wape)) = (metrics.mape, metrics.wape) else {
+        return Err(EvaluateError::MapeUndefined {
+            uri: input.predictions_uri.clone(),
+            rows: metrics.rows,
+        });
+    };
+    let beats_production = input
+        .production_metrics
+        .as_ref()
+        .is_none_or(|production| mape < production.mape);
+    Ok(EvaluateOutput {
+        model_uri: input.model_uri.clone(),
+        model_name: input.model_name.clone(),
+        predictions_uri: input.predictions_uri.clone(),
+        mape,
+        wape,
+        smape: metrics.smape,
+        mae: metrics.mae,
+        rmse: metrics.rmse,
+        bias: metrics.bias,
+        r2: metrics.r2,
+        rows: RowCounts {
+            total: metrics.rows,
+            evaluated: metrics.rows - metrics.zero_actual_rows,
+            zero_actual_skipped: metrics.zero_actual_rows,
+        },
+        segments: tally.segment_summary(
+            &input.segment_columns,
+            input.worst_segments.unwrap_or(DEFAULT_WORST_SEGMENTS),
+        ),
+        production_metrics: input.production_metrics.clone(),
+        beats_production,
+    })
+}
+
+fn emit_metrics(output: &EvaluateOutput, elapsed: std::time::Duration) {
+    let model = output.model_name.as_deref().unwrap_or("unknown");
+    let Ok(mut metrics) = MetricsLogger::new(SERVICE).dimension("Model", model) else {
+        return;
+    };
+    metrics.put("Mape", output.mape, Unit::Percent);
+    metrics.put("Wape", output.wape, Unit::Percent);
+    metrics.put("Rmse", output.rmse, Unit::None);
+    metrics.put("RowsEvaluated", output.rows.total as f64, Unit::Count);
+    metrics.put("ZeroActualRows", output.rows.zero_actual_skipped as f64, Unit::Count);
+    metrics.put("BeatsProduction", f64::from(u8::from(output.beats_production)), Unit::Count);
+    metrics.put("EvaluationDuration", elapsed.as_secs_f64() * 1000.0, Unit::Milliseconds);
+    metrics.flush();
+}

@@ -1,0 +1,20 @@
+//! AWS configuration from the standard provider chain.
+
+/// Loads the SDK configuration from `aws_config` defaults: region, credentials and, importantly
+/// for tests, `AWS_ENDPOINT_URL` (and the per-service `AWS_ENDPOINT_URL_<SERVICE>`), so every
+/// client built from it talks to a local AWS-compatible server when one is configured.
+pub async fn load_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .load()
+        .await
+}
+
+/// Builds an S3 client from `config`, using path-style addressing when a custom endpoint is
+/// configured (local servers such as moto do not resolve virtual-hosted bucket names).
+pub fn s3_client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    let custom_endpoint = config.endpoint_url().is_some();
+    let s3_config = aws_sdk_s3::config::Builder::from(config)
+        .force_path_style(custom_endpoint)
+        .build();
+    aws_sdk_s3::Client::from_conf(s3_config)
+}
