@@ -5,7 +5,7 @@
 use crate::error::{names, StatesError};
 use crate::path::Path;
 use crate::scope::Scope;
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 use std::fmt;
 
 /// An intrinsic function.
@@ -447,6 +447,18 @@ fn as_int(f: Func, v: &Value) -> Result<i64, StatesError> {
     )))
 }
 
+/// A number rounded half up to an integer (AWS accepts fractional bounds in MathRandom).
+fn as_rounded_int(f: Func, v: &Value) -> Result<i64, StatesError> {
+    match v {
+        Value::Number(n) if n.as_i64().is_some() => Ok(n.as_i64().unwrap_or(0)),
+        Value::Number(n) => match n.as_f64() {
+            Some(x) if x.is_finite() && x.abs() < 9.0e15 => Ok((x + 0.5).floor() as i64),
+            _ => as_int(f, v),
+        },
+        _ => as_int(f, v),
+    }
+}
+
 fn as_str<'v>(f: Func, v: &'v Value) -> Result<&'v str, StatesError> {
     match v {
         Value::String(s) => Ok(s),
@@ -701,8 +713,8 @@ fn apply(call: &Call, mut args: Vec<Value>, scope: &Scope<'_>) -> Result<Value, 
             }
         }
         Func::MathRandom => {
-            let start = as_int(f, &args[0])?;
-            let end = as_int(f, &args[1])?;
+            let start = as_rounded_int(f, &args[0])?;
+            let end = as_rounded_int(f, &args[1])?;
             if let Some(seed) = args.get(2) {
                 as_int(f, seed)?;
             }
@@ -767,11 +779,6 @@ fn value_as_hash_input(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => json_text(other),
     }
-}
-
-/// An empty object, for callers that need one.
-pub(crate) fn empty_object() -> Value {
-    Value::Object(Map::new())
 }
 
 #[cfg(test)]

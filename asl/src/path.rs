@@ -461,7 +461,7 @@ impl Parser<'_> {
     fn dot_name(&mut self, in_filter: bool) -> Result<String, String> {
         let start = self.i;
         while let Some(c) = self.peek() {
-            if c == b'.' || c == b'[' {
+            if c == b'.' || c == b'[' || c == b']' {
                 break;
             }
             if in_filter
@@ -493,13 +493,14 @@ impl Parser<'_> {
                 return Ok(out);
             }
             if c == '\\' {
+                // Only an escaped quote is unescaped; any other backslash is literal (as AWS
+                // reads `$['a\"b']`).
                 let n = self.src[self.i..].chars().next().ok_or("unterminated string")?;
-                self.i += n.len_utf8();
-                match n {
-                    'n' => out.push('\n'),
-                    't' => out.push('\t'),
-                    'r' => out.push('\r'),
-                    other => out.push(other),
+                if n as u32 == q as u32 {
+                    self.i += n.len_utf8();
+                    out.push(n);
+                } else {
+                    out.push('\\');
                 }
             } else {
                 out.push(c);
@@ -895,6 +896,8 @@ mod tests {
     fn bracket_names_may_hold_escaped_quotes() {
         let doc = json!({"Test\\\"\"Name\"": "v"});
         assert_eq!(sel("$['Test\\\"\"Name\"']", &doc), Some(json!("v")));
+        let doc = json!({"it's": 1});
+        assert_eq!(sel("$['it\\'s']", &doc), Some(json!(1)));
     }
 
     #[test]

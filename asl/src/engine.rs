@@ -1,0 +1,1152 @@
+//! The interpreter: runs a [`StateMachine`] in virtual time and records its history.
+
+use crate::catch::{self, error_output};
+use crate::clock::{format_millis, Clock, Rng, SeededRng, VirtualClock};
+use crate::error::{names, StatesError};
+use crate::history::{entered_exited, Details, EventType, HistoryEvent, MAX_HISTORY_EVENTS};
+use crate::intrinsics::{json_text, type_name};
+use crate::machine::StateMachine;
+use crate::path::{Path, Selection};
+use crate::payload::Template;
+use crate::retry::{self, RetryDecision, Retrier};
+use crate::scope::Scope;
+use crate::states::{
+    fail::Text, map::Map as MapState, parallel::Parallel, task::Task, wait::WaitFor, Dynamic,
+    Graph, Kind, PathSpec, ResultPathSpec, State, Transition,
+};
+use crate::task::{BoxFuture, Resource, Router, TaskHandler, TaskRequest};
+use serde_json::{json, Map, Value};
+use std::borrow::Cow;
+use std::sync::Arc;
+
+/// AWS's payload limit: 256 KiB.
+pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
+
+/// A callback that sees every history event as it happens.
+pub type Observer = Arc<dyn Fn(&HistoryEvent) + Send + Sync>;
+
+/// How an execution ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Reached a terminal state.
+    Succeeded,
+    /// Failed with an error.
+    Failed,
+    /// Ran past the machine's `TimeoutSeconds`.
+    TimedOut,
+    /// Stopped from outside.
+    Aborted,
+}
+
+impl Status {
+    /// `SUCCEEDED`, `FAILED`, `TIMED_OUT` or `ABORTED`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Succeeded => "SUCCEEDED",
+            Status::Failed => "FAILED",
+            Status::TimedOut => "TIMED_OUT",
+            Status::Aborted => "ABORTED",
+        }
+    }
+}
+
+/// The result of an execution.
+#[derive(Debug, Clone)]
+pub struct ExecutionResult {
+    /// How it ended.
+    pub status: Status,
+    /// The output, when it succeeded.
+    pub output: Option<Value>,
+    /// The error name, when it failed (absent when a Fail state gave none).
+    pub error: Option<String>,
+    /// The cause, when there is one.
+    pub cause: Option<String>,
+    /// The history (empty unless recording was on).
+    pub history: Vec<HistoryEvent>,
+    /// Number of events the execution produced (recorded or not).
+    pub event_count: u64,
+    /// Number of state transitions (states entered), including inline Map/Parallel states
+    /// and distributed Map child executions.
+    pub transitions: u64,
+    /// Virtual start time (epoch ms).
+    pub start_ms: i64,
+    /// Virtual end time (epoch ms).
+    pub end_ms: i64,
+}
+
+impl ExecutionResult {
+    /// The result as `{"status":..,"output":..}` or `{"status":..,"error":..,"cause":..}`.
+    pub fn to_json(&self, with_history: bool) -> Value {
+        let mut m = Map::new();
+        m.insert("status".into(), Value::String(self.status.as_str().into()));
+        match self.status {
+            Status::Succeeded => {
+                m.insert("output".into(), self.output.clone().unwrap_or(Value::Null));
+            }
+            _ => {
+                m.insert("error".into(), self.error.clone().map_or(Value::Null, Value::String));
+                m.insert("cause".into(), self.cause.clone().map_or(Value::Null, Value::String));
+            }
+        }
+        if with_history {
+            m.insert(
+                "history".into(),
+                Value::Array(self.history.iter().map(HistoryEvent::to_json).collect()),
+            );
+        }
+        Value::Object(m)
+    }
+}
+
+/// Everything an execution needs besides the machine and the input.
+#[derive(Clone)]
+pub struct ExecutionOptions {
+    /// Runs Task states.
+    pub handler: Arc<dyn TaskHandler>,
+    /// Virtual time.
+    pub clock: Arc<dyn Clock>,
+    /// Randomness.
+    pub rng: Arc<dyn Rng>,
+    /// Sees each event as it happens.
+    pub observer: Option<Observer>,
+    /// Keep the history in the result (counting always happens).
+    pub record_history: bool,
+    /// The execution name (in `$$.Execution.Name` and ARNs).
+    pub execution_name: String,
+    /// The state machine name.
+    pub state_machine_name: String,
+    /// Region used in ARNs.
+    pub region: String,
+    /// Account used in ARNs.
+    pub account: String,
+    /// Role ARN in `$$.Execution.RoleArn`.
+    pub role_arn: String,
+    /// History events allowed in one execution (AWS: 25,000).
+    pub max_history_events: u64,
+}
+
+impl Default for ExecutionOptions {
+    fn default() -> ExecutionOptions {
+        ExecutionOptions {
+            handler: Arc::new(Router::new()),
+            clock: Arc::new(VirtualClock::new(1_700_000_000_000)),
+            rng: Arc::new(SeededRng::new(0x5EED)),
+            observer: None,
+            record_history: true,
+            execution_name: "local-execution".into(),
+            state_machine_name: "StateMachine".into(),
+            region: "us-east-1".into(),
+            account: "123456789012".into(),
+            role_arn: "arn:aws:iam::123456789012:role/StepFunctionsRole".into(),
+            max_history_events: MAX_HISTORY_EVENTS,
+        }
+    }
+}
+
+impl StateMachine {
+    /// Runs the machine on `input` and returns its result. Await it on any executor, or use
+    /// [`StateMachine::run_blocking`].
+    pub async fn run(&self, input: Value, options: &ExecutionOptions) -> ExecutionResult {
+        let sm_arn = format!(
+            "arn:aws:states:{}:{}:stateMachine:{}",
+            options.region, options.account, options.state_machine_name
+        );
+        let exec_arn = format!(
+            "arn:aws:states:{}:{}:execution:{}:{}",
+            options.region, options.account, options.state_machine_name, options.execution_name
+        );
+        let mut run = Run {
+            opts: options,
+            hist: Hist::new(options.record_history, options.observer.is_some()),
+            exec: Arc::new(ExecInfo {
+                arn: exec_arn,
+                name: options.execution_name.clone(),
+                input: input.clone(),
+                start_ms: options.clock.now_ms(),
+                sm_arn,
+            }),
+            transitions: 0,
+            timeout_at: self
+                .timeout_seconds
+                .map(|t| options.clock.now_ms() + t as i64 * 1000),
+        };
+        run.execute(&self.graph, input).await
+    }
+
+    /// Runs the machine on the current thread (for synchronous task handlers and tests).
+    pub fn run_blocking(&self, input: Value, options: &ExecutionOptions) -> ExecutionResult {
+        crate::executor::block_on(self.run(input, options))
+    }
+}
+
+struct ExecInfo {
+    arn: String,
+    name: String,
+    input: Value,
+    start_ms: i64,
+    sm_arn: String,
+}
+
+struct Hist {
+    events: Vec<HistoryEvent>,
+    count: u64,
+    record: bool,
+    observe: bool,
+}
+
+impl Hist {
+    fn new(record: bool, observe: bool) -> Hist {
+        Hist {
+            events: Vec::new(),
+            count: 0,
+            record,
+            observe,
+        }
+    }
+}
+
+/// Why a run stopped early.
+enum Stop {
+    Error(StatesError),
+    TimedOut,
+    HistoryLimit,
+}
+
+impl From<StatesError> for Stop {
+    fn from(e: StatesError) -> Stop {
+        Stop::Error(e)
+    }
+}
+
+/// The branch an event belongs to, for `previousEventId`.
+#[derive(Clone, Copy)]
+struct Lane {
+    prev: u64,
+}
+
+struct Run<'o> {
+    opts: &'o ExecutionOptions,
+    hist: Hist,
+    exec: Arc<ExecInfo>,
+    transitions: u64,
+    timeout_at: Option<i64>,
+}
+
+/// What the context object needs to know about the current state.
+struct CtxInfo<'a> {
+    exec: &'a ExecInfo,
+    state: &'a str,
+    entered_ms: i64,
+    retry_count: u32,
+    item: Option<(usize, &'a Value)>,
+    token: Option<&'a str>,
+    role_arn: &'a str,
+}
+
+impl CtxInfo<'_> {
+    fn build(&self) -> Value {
+        let mut m = json!({
+            "Execution": {
+                "Id": self.exec.arn,
+                "Input": self.exec.input,
+                "Name": self.exec.name,
+                "RoleArn": self.role_arn,
+                "StartTime": format_millis(self.exec.start_ms),
+                "RedriveCount": 0
+            },
+            "State": {
+                "EnteredTime": format_millis(self.entered_ms),
+                "Name": self.state,
+                "RetryCount": self.retry_count
+            },
+            "StateMachine": {
+                "Id": self.exec.sm_arn,
+                "Name": self.exec.sm_arn.rsplit(':').next().unwrap_or_default()
+            }
+        });
+        if let Some(t) = self.token {
+            m["Task"] = json!({ "Token": t });
+        }
+        if let Some((i, v)) = self.item {
+            m["Map"] = json!({"Item": {"Index": i, "Value": v}});
+        }
+        m
+    }
+}
+
+fn payload_size(v: &Value) -> usize {
+    // Serialized length without allocating the text.
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Counter(0);
+    let _ = serde_json::to_writer(&mut c, v);
+    c.0
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => json_text(other),
+    }
+}
+
+fn read_input<'a>(spec: &PathSpec, raw: &'a Value, scope_ctx: &dyn Fn() -> Value) -> Result<Cow<'a, Value>, StatesError> {
+    match spec {
+        PathSpec::Default => Ok(Cow::Borrowed(raw)),
+        PathSpec::Null => Ok(Cow::Owned(Value::Object(Map::new()))),
+        PathSpec::Path(p) => select_required(p, raw, scope_ctx),
+    }
+}
+
+fn select_required<'a>(p: &Path, doc: &'a Value, ctx: &dyn Fn() -> Value) -> Result<Cow<'a, Value>, StatesError> {
+    let not_found = || {
+        StatesError::runtime(format!(
+            "Invalid path '{}' : No results for path: {}",
+            p.as_str(),
+            p.bracket_notation()
+        ))
+    };
+    match p.root() {
+        crate::path::Root::Data => match p.select(doc) {
+            Some(Selection::One(v)) => Ok(Cow::Borrowed(v)),
+            Some(s) => Ok(Cow::Owned(s.to_value())),
+            None => Err(not_found()),
+        },
+        crate::path::Root::Context => {
+            let c = ctx();
+            match p.select(&c) {
+                Some(s) => Ok(Cow::Owned(s.to_value())),
+                None => Err(not_found()),
+            }
+        }
+    }
+}
+
+fn write_output(spec: &PathSpec, out: Value, ctx: &dyn Fn() -> Value) -> Result<Value, StatesError> {
+    match spec {
+        PathSpec::Default => Ok(out),
+        PathSpec::Null => Ok(Value::Object(Map::new())),
+        PathSpec::Path(p) => select_required(p, &out, ctx).map(Cow::into_owned),
+    }
+}
+
+fn apply_result_path(spec: &ResultPathSpec, mut raw: Value, result: Value) -> Result<Value, StatesError> {
+    match spec {
+        ResultPathSpec::Default => Ok(result),
+        ResultPathSpec::Discard => Ok(raw),
+        ResultPathSpec::Path(rp) => {
+            if rp.is_root() {
+                return Ok(result);
+            }
+            let input_text = json_text(&raw);
+            match rp.write(&mut raw, result) {
+                Ok(()) => Ok(raw),
+                Err(_) => Err(StatesError::in_state(
+                    names::RESULT_PATH_MATCH_FAILURE,
+                    format!(
+                        "Unable to apply ResultPath '{}' to input '{}'",
+                        rp.as_str(),
+                        input_text
+                    ),
+                )),
+            }
+        }
+    }
+}
+
+/// Parameters, handled the same for Task, Parallel and Map (legacy).
+fn eval_template(t: &Option<Template>, eff: Cow<'_, Value>, scope_ctx: &dyn Fn() -> Value, rng: &dyn Rng) -> Result<Value, StatesError> {
+    match t {
+        None => Ok(eff.into_owned()),
+        Some(Template::Literal(v)) => Ok(v.clone()),
+        Some(t) => {
+            let scope = Scope::new(&eff, scope_ctx, rng);
+            t.eval(&scope)
+        }
+    }
+}
+
+fn resolve_uint(d: &Option<Dynamic<u64>>, field: &str, eff: &Value, ctx: &dyn Fn() -> Value) -> Result<Option<u64>, StatesError> {
+    match d {
+        None => Ok(None),
+        Some(Dynamic::Literal(v)) => Ok(Some(*v)),
+        Some(Dynamic::Path(p)) => {
+            let v = select_required(p, eff, ctx)?;
+            match v.as_ref() {
+                Value::Number(n) if n.as_u64().is_some() => Ok(n.as_u64()),
+                Value::Number(n) if n.as_i64().is_some_and(|i| i < 0) => Err(StatesError::runtime(format!(
+                    "{field} cannot be negative."
+                ))),
+                other => Err(StatesError::runtime(format!(
+                    "The {field}Path field refers to value \"{}\" which is not a valid integer: {}",
+                    value_text(other),
+                    p.as_str()
+                ))),
+            }
+        }
+    }
+}
+
+impl Run<'_> {
+    fn ctx_fn<'a>(&'a self, info: CtxInfo<'a>) -> impl Fn() -> Value + 'a {
+        move || info.build()
+    }
+
+    fn info<'a>(&'a self, state: &'a str, entered_ms: i64) -> CtxInfo<'a> {
+        CtxInfo {
+            exec: &self.exec,
+            state,
+            entered_ms,
+            retry_count: 0,
+            item: None,
+            token: None,
+            role_arn: &self.opts.role_arn,
+        }
+    }
+
+    fn now(&self) -> i64 {
+        self.opts.clock.now_ms()
+    }
+
+    fn emit(&mut self, lane: &mut Lane, t: EventType, details: impl FnOnce() -> Details) -> u64 {
+        self.hist.count += 1;
+        let id = self.hist.count;
+        if self.hist.record || self.hist.observe {
+            let ev = HistoryEvent {
+                id,
+                previous_event_id: lane.prev,
+                timestamp_ms: self.opts.clock.now_ms(),
+                event_type: t,
+                details: details(),
+            };
+            if let (true, Some(o)) = (self.hist.observe, &self.opts.observer) {
+                o(&ev);
+            }
+            if self.hist.record {
+                self.hist.events.push(ev);
+            }
+        }
+        lane.prev = id;
+        id
+    }
+
+    async fn execute(&mut self, graph: &Graph, input: Value) -> ExecutionResult {
+        let start_ms = self.now();
+        let mut lane = Lane { prev: 0 };
+        let role = self.opts.role_arn.clone();
+        self.emit(&mut lane, EventType::ExecutionStarted, || Details::ExecutionStarted {
+            input: input.clone(),
+            role_arn: role,
+        });
+        let r = self.run_graph(graph, input, &mut lane).await;
+        let (status, output, error, cause) = match r {
+            Ok(out) => {
+                self.emit(&mut lane, EventType::ExecutionSucceeded, || Details::ExecutionSucceeded {
+                    output: out.clone(),
+                });
+                (Status::Succeeded, Some(out), None, None)
+            }
+            Err(Stop::Error(e)) => {
+                let error = (!e.error.is_empty()).then(|| e.error.clone());
+                let cause = e.cause.clone();
+                let (ec, cc) = (error.clone(), cause.clone());
+                self.emit(&mut lane, EventType::ExecutionFailed, || Details::ExecutionFailed {
+                    error: ec,
+                    cause: cc,
+                });
+                (Status::Failed, None, error, cause)
+            }
+            Err(Stop::TimedOut) => {
+                self.emit(&mut lane, EventType::ExecutionTimedOut, || Details::ExecutionFailed {
+                    error: Some(names::TIMEOUT.into()),
+                    cause: None,
+                });
+                (Status::TimedOut, None, Some(names::TIMEOUT.to_string()), None)
+            }
+            Err(Stop::HistoryLimit) => {
+                let cause = format!(
+                    "The execution reached the maximum number of history events ({}).",
+                    self.opts.max_history_events
+                );
+                let c = cause.clone();
+                self.emit(&mut lane, EventType::ExecutionFailed, || Details::ExecutionFailed {
+                    error: Some(names::RUNTIME.into()),
+                    cause: Some(c),
+                });
+                (Status::Failed, None, Some(names::RUNTIME.to_string()), Some(cause))
+            }
+        };
+        ExecutionResult {
+            status,
+            output,
+            error,
+            cause,
+            history: std::mem::take(&mut self.hist.events),
+            event_count: self.hist.count,
+            transitions: self.transitions,
+            start_ms,
+            end_ms: self.now(),
+        }
+    }
+
+    fn run_graph<'a>(&'a mut self, g: &'a Graph, input: Value, lane: &'a mut Lane) -> BoxFuture<'a, Result<Value, Stop>> {
+        Box::pin(async move {
+            let mut idx = g.start;
+            let mut data = input;
+            loop {
+                if self.hist.count >= self.opts.max_history_events {
+                    return Err(Stop::HistoryLimit);
+                }
+                if self.timeout_at.is_some_and(|t| self.now() > t) {
+                    return Err(Stop::TimedOut);
+                }
+                let st = &g.states[idx];
+                let (entered, exited) = entered_exited(&st.kind);
+                let entered_ms = self.now();
+                let eid = self.emit(lane, entered, || Details::StateEntered {
+                    name: st.name.clone(),
+                    input: data.clone(),
+                });
+                self.transitions += 1;
+                match self.run_state(st, data, eid, entered_ms, lane).await {
+                    Ok((out, next)) => {
+                        if let Some(ex) = exited {
+                            self.emit(lane, ex, || Details::StateExited {
+                                name: st.name.clone(),
+                                output: out.clone(),
+                            });
+                        }
+                        match next {
+                            Some(n) => {
+                                idx = n;
+                                data = out;
+                            }
+                            None => {
+                                if self.timeout_at.is_some_and(|t| self.now() > t) {
+                                    return Err(Stop::TimedOut);
+                                }
+                                return Ok(out);
+                            }
+                        }
+                    }
+                    Err(Stop::Error(e)) => return Err(Stop::Error(e.resolve(&st.name, eid))),
+                    Err(other) => return Err(other),
+                }
+            }
+        })
+    }
+
+    async fn run_state(&mut self, st: &State, raw: Value, eid: u64, entered_ms: i64, lane: &mut Lane) -> Result<(Value, Option<usize>), Stop> {
+        let next_of = |t: &Transition| match t {
+            Transition::Next(n) => Some(*n),
+            Transition::End => None,
+        };
+        match &st.kind {
+            Kind::Pass(p) => {
+                let result = {
+                    let info = self.info(&st.name, entered_ms);
+                    let ctx = self.ctx_fn(info);
+                    let eff = read_input(&st.input_path, &raw, &ctx)?;
+                    match (&p.result, &p.parameters) {
+                        (Some(r), _) => r.clone(),
+                        (None, t) => eval_template(t, eff, &ctx, &*self.opts.rng)?,
+                    }
+                };
+                let out = apply_result_path(&p.result_path, raw, result)?;
+                let info = self.info(&st.name, entered_ms);
+                let out = write_output(&st.output_path, out, &self.ctx_fn(info))?;
+                check_size(&out, &st.name)?;
+                Ok((out, next_of(&p.transition)))
+            }
+            Kind::Choice(c) => {
+                let info = self.info(&st.name, entered_ms);
+                let ctx = self.ctx_fn(info);
+                let eff = read_input(&st.input_path, &raw, &ctx)?;
+                let mut next = None;
+                {
+                    let scope = Scope::new(&eff, &ctx, &*self.opts.rng);
+                    for (rule, n) in &c.choices {
+                        if rule.eval(&scope)? {
+                            next = Some(*n);
+                            break;
+                        }
+                    }
+                }
+                let next = match next.or(c.default) {
+                    Some(n) => n,
+                    None => {
+                        return Err(StatesError::in_state(
+                            names::NO_CHOICE_MATCHED,
+                            "No Choice Rule matched and no Default was specified.".to_string(),
+                        )
+                        .into())
+                    }
+                };
+                let eff = eff.into_owned();
+                let out = write_output(&st.output_path, eff, &ctx)?;
+                Ok((out, Some(next)))
+            }
+            Kind::Succeed(_) => {
+                let info = self.info(&st.name, entered_ms);
+                let ctx = self.ctx_fn(info);
+                let eff = read_input(&st.input_path, &raw, &ctx)?.into_owned();
+                Ok((write_output(&st.output_path, eff, &ctx)?, None))
+            }
+            Kind::Fail(f) => {
+                let info = self.info(&st.name, entered_ms);
+                let ctx = self.ctx_fn(info);
+                let scope = Scope::new(&raw, &ctx, &*self.opts.rng);
+                let text = |t: &Option<Text>, field: &str| -> Result<Option<String>, StatesError> {
+                    match t {
+                        None => Ok(None),
+                        Some(Text::Literal(s)) => Ok(Some(s.clone())),
+                        Some(Text::Path(p)) => match scope.select(p) {
+                            Some(Selection::One(Value::String(s))) => Ok(Some(s.clone())),
+                            Some(sel) => Ok(Some(value_text(&sel.to_value()))),
+                            None => Err(StatesError::runtime(format!(
+                                "The {field}Path parameter does not reference an input value: {}",
+                                p.as_str()
+                            ))),
+                        },
+                        Some(Text::Intrinsic(c)) => c.eval(&scope).map(|v| Some(value_text(&v))),
+                    }
+                };
+                let error = text(&f.error, "Error")?;
+                let cause = text(&f.cause, "Cause")?;
+                Err(StatesError::new(error.unwrap_or_default(), cause).into())
+            }
+            Kind::Wait(w) => {
+                let info = self.info(&st.name, entered_ms);
+                let ctx = self.ctx_fn(info);
+                let eff = read_input(&st.input_path, &raw, &ctx)?;
+                let now = self.opts.clock.now_ms();
+                let until = match &w.wait {
+                    WaitFor::Seconds(s) => now.saturating_add(*s as i64 * 1000),
+                    WaitFor::Timestamp(t) => t.as_millis().max(now),
+                    WaitFor::SecondsPath(p) => {
+                        let scope = Scope::new(&eff, &ctx, &*self.opts.rng);
+                        let v = match scope.select(p) {
+                            Some(Selection::One(v)) => v.clone(),
+                            _ => {
+                                return Err(StatesError::runtime(format!(
+                                    "The SecondsPath parameter does not reference an input value: {}",
+                                    p.as_str()
+                                ))
+                                .into())
+                            }
+                        };
+                        match &v {
+                            Value::Number(n) if n.as_i64().is_some() => {
+                                let s = n.as_i64().unwrap_or(0);
+                                if s < 0 {
+                                    return Err(StatesError::runtime(format!(
+                                        "The SecondsPath parameter references a negative value: {} == {}",
+                                        p.as_str(),
+                                        s
+                                    ))
+                                    .into());
+                                }
+                                now.saturating_add(s.saturating_mul(1000))
+                            }
+                            other => {
+                                return Err(StatesError::runtime(format!(
+                                    "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
+                                    p.as_str(),
+                                    value_text(other)
+                                ))
+                                .into())
+                            }
+                        }
+                    }
+                    WaitFor::TimestampPath(p) => {
+                        let scope = Scope::new(&eff, &ctx, &*self.opts.rng);
+                        match scope.select(p) {
+                            Some(Selection::One(v)) => {
+                                match v.as_str().and_then(crate::clock::parse_timestamp) {
+                                    Some(t) => t.as_millis().max(now),
+                                    None => {
+                                        return Err(StatesError::runtime(format!(
+                                            "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}",
+                                            p.as_str(),
+                                            value_text(v)
+                                        ))
+                                        .into())
+                                    }
+                                }
+                            }
+                            _ => {
+                                return Err(StatesError::runtime(format!(
+                                    "The TimestampPath parameter does not reference an input value: {}",
+                                    p.as_str()
+                                ))
+                                .into())
+                            }
+                        }
+                    }
+                };
+                let eff = eff.into_owned();
+                let out = write_output(&st.output_path, eff, &ctx)?;
+                self.opts.clock.set_ms(until);
+                Ok((out, next_of(&w.transition)))
+            }
+            Kind::Task(t) => self.run_task(st, t, raw, eid, entered_ms, lane).await,
+            Kind::Parallel(p) => self.run_parallel(st, p, raw, entered_ms, lane).await,
+            Kind::Map(m) => self.run_map(st, m, raw, entered_ms, lane).await,
+        }
+    }
+
+    /// Retry or catch a failure of a state with `Retry`/`Catch`. Returns `Ok(Some(delay))` to
+    /// retry, `Ok(None)`... see callers.
+    fn retry_or_catch(
+        &mut self,
+        retriers: &[Retrier],
+        counts: &mut [u32],
+        catchers: &[crate::catch::Catcher],
+        err: StatesError,
+        raw: &Value,
+    ) -> Result<Result<i64, (Value, usize)>, Stop> {
+        match retry::decide(retriers, counts, &err.error, &*self.opts.rng) {
+            RetryDecision::RetryAfter(ms) => Ok(Ok(ms)),
+            RetryDecision::GiveUp => match catch::find(catchers, &err.error) {
+                Some(c) => {
+                    let out = apply_result_path(&c.result_path, raw.clone(), error_output(&err))?;
+                    Ok(Err((out, c.next)))
+                }
+                None => Err(Stop::Error(err)),
+            },
+        }
+    }
+
+    async fn run_task(&mut self, st: &State, t: &Task, raw: Value, _eid: u64, entered_ms: i64, lane: &mut Lane) -> Result<(Value, Option<usize>), Stop> {
+        let mut counts = vec![0u32; t.retry.len()];
+        let mut retry_count = 0u32;
+        let is_lambda_arn = matches!(t.target, Resource::Lambda { .. });
+        let resource_type = t.target.resource_type().to_string();
+        let resource_name = t.target.resource_name();
+        loop {
+            let attempt: Result<Value, StatesError> = async {
+                let (params, timeout, heartbeat) = {
+                    let mut info = self.info(&st.name, entered_ms);
+                    info.retry_count = retry_count;
+                    let ctx = self.ctx_fn(info);
+                    let eff = read_input(&st.input_path, &raw, &ctx)?;
+                    let timeout = resolve_uint(&t.timeout, "TimeoutSeconds", &eff, &ctx)?;
+                    let heartbeat = resolve_uint(&t.heartbeat, "HeartbeatSeconds", &eff, &ctx)?;
+                    let params = eval_template(&t.parameters, eff, &ctx, &*self.opts.rng)?;
+                    (params, timeout, heartbeat)
+                };
+                let region = self.opts.region.clone();
+                if is_lambda_arn {
+                    self.emit(lane, EventType::LambdaFunctionScheduled, || Details::LambdaScheduled {
+                        resource: t.resource.clone(),
+                        input: params.clone(),
+                        timeout_seconds: timeout,
+                    });
+                    self.emit(lane, EventType::LambdaFunctionStarted, || Details::None);
+                } else {
+                    self.emit(lane, EventType::TaskScheduled, || Details::TaskScheduled {
+                        resource_type: resource_type.clone(),
+                        resource: resource_name.clone(),
+                        region,
+                        parameters: params.clone(),
+                        timeout_seconds: timeout,
+                        heartbeat_seconds: heartbeat,
+                    });
+                    self.emit(lane, EventType::TaskStarted, || Details::TaskStarted {
+                        resource_type: resource_type.clone(),
+                        resource: resource_name.clone(),
+                    });
+                }
+                let started = self.now();
+                let token = matches!(
+                    t.target,
+                    Resource::Service { pattern: crate::task::Pattern::WaitForTaskToken, .. }
+                )
+                .then(|| self.opts.rng.uuid_v4());
+                let req = TaskRequest {
+                    state_name: &st.name,
+                    resource: &t.resource,
+                    target: &t.target,
+                    input: params,
+                    retry_count,
+                    task_token: token,
+                    clock: &*self.opts.clock,
+                };
+                let res = self.opts.handler.call(req).await;
+                let elapsed = self.now() - started;
+                let limit = |secs: Option<u64>| secs.map(|s| s as i64 * 1000);
+                let outcome: Result<Value, StatesError> = if limit(timeout).is_some_and(|l| elapsed > l) {
+                    self.opts.clock.set_ms(started + limit(timeout).unwrap_or(0));
+                    Err(StatesError::new(names::TIMEOUT, None))
+                } else if limit(heartbeat).is_some_and(|l| elapsed > l) {
+                    self.opts.clock.set_ms(started + limit(heartbeat).unwrap_or(0));
+                    Err(StatesError::new(names::HEARTBEAT_TIMEOUT, None))
+                } else {
+                    match res {
+                        Ok(v) if payload_size(&v) > MAX_PAYLOAD_BYTES => Err(StatesError::new(
+                            names::DATA_LIMIT_EXCEEDED,
+                            Some(format!(
+                                "The state/task '{resource_type}' returned a result with a size exceeding the maximum number of bytes service limit."
+                            )),
+                        )),
+                        Ok(v) => Ok(v),
+                        Err(te) => Err(StatesError::new(te.error, te.cause)),
+                    }
+                };
+                match outcome {
+                    Ok(v) => {
+                        if is_lambda_arn {
+                            self.emit(lane, EventType::LambdaFunctionSucceeded, || Details::LambdaSucceeded {
+                                output: v.clone(),
+                            });
+                        } else {
+                            self.emit(lane, EventType::TaskSucceeded, || Details::TaskSucceeded {
+                                resource_type: resource_type.clone(),
+                                resource: resource_name.clone(),
+                                output: v.clone(),
+                            });
+                        }
+                        let info = self.info(&st.name, entered_ms);
+                        let ctx = self.ctx_fn(info);
+                        let result = eval_template(&t.result_selector, Cow::Owned(v), &ctx, &*self.opts.rng)?;
+                        let out = apply_result_path(&t.result_path, raw.clone(), result)?;
+                        let out = write_output(&st.output_path, out, &ctx)?;
+                        check_size(&out, &st.name)?;
+                        Ok(out)
+                    }
+                    Err(e) => {
+                        let (ty, details) = match (is_lambda_arn, e.error.as_str()) {
+                            (true, names::TIMEOUT) => (EventType::LambdaFunctionTimedOut, None),
+                            (true, _) => (EventType::LambdaFunctionFailed, None),
+                            (false, names::TIMEOUT | names::HEARTBEAT_TIMEOUT) => (EventType::TaskTimedOut, Some(())),
+                            (false, _) => (EventType::TaskFailed, Some(())),
+                        };
+                        let (er, ca) = (Some(e.error.clone()), e.cause.clone());
+                        if details.is_some() {
+                            self.emit(lane, ty, || Details::TaskFailed {
+                                resource_type: resource_type.clone(),
+                                resource: resource_name.clone(),
+                                error: er,
+                                cause: ca,
+                            });
+                        } else {
+                            self.emit(lane, ty, || Details::LambdaFailed { error: er, cause: ca });
+                        }
+                        Err(e)
+                    }
+                }
+            }
+            .await;
+            match attempt {
+                Ok(out) => return Ok((out, next_of_t(&t.transition))),
+                Err(e) => {
+                    let e = e.resolve(&st.name, _eid);
+                    match self.retry_or_catch(&t.retry, &mut counts, &t.catch, e, &raw)? {
+                        Ok(delay) => {
+                            self.opts.clock.advance_ms(delay);
+                            retry_count += 1;
+                        }
+                        Err((out, next)) => return Ok((out, Some(next))),
+                    }
+                }
+            }
+        }
+    }
+
+    async fn run_parallel(&mut self, st: &State, p: &Parallel, raw: Value, entered_ms: i64, lane: &mut Lane) -> Result<(Value, Option<usize>), Stop> {
+        let mut counts = vec![0u32; p.retry.len()];
+        loop {
+            let attempt: Result<Value, Stop> = async {
+                let input = {
+                    let info = self.info(&st.name, entered_ms);
+                    let ctx = self.ctx_fn(info);
+                    let eff = read_input(&st.input_path, &raw, &ctx)?;
+                    eval_template(&p.parameters, eff, &ctx, &*self.opts.rng)?
+                };
+                self.emit(lane, EventType::ParallelStateStarted, || Details::None);
+                let t0 = self.now();
+                let mut end = t0;
+                let mut outputs = Vec::with_capacity(p.branches.len());
+                let mut failure = None;
+                for b in &p.branches {
+                    self.opts.clock.set_ms(t0);
+                    let mut bl = *lane;
+                    let r = self.run_graph(b, input.clone(), &mut bl).await;
+                    end = end.max(self.now());
+                    match r {
+                        Ok(v) => outputs.push(v),
+                        Err(e) => {
+                            failure = Some(e);
+                            break;
+                        }
+                    }
+                }
+                self.opts.clock.set_ms(end);
+                if let Some(f) = failure {
+                    if let Stop::Error(_) = f {
+                        self.emit(lane, EventType::ParallelStateFailed, || Details::None);
+                    }
+                    return Err(f);
+                }
+                self.emit(lane, EventType::ParallelStateSucceeded, || Details::None);
+                let info = self.info(&st.name, entered_ms);
+                let ctx = self.ctx_fn(info);
+                let result = eval_template(&p.result_selector, Cow::Owned(Value::Array(outputs)), &ctx, &*self.opts.rng)?;
+                let out = apply_result_path(&p.result_path, raw.clone(), result)?;
+                let out = write_output(&st.output_path, out, &ctx)?;
+                check_size(&out, &st.name)?;
+                Ok(out)
+            }
+            .await;
+            match attempt {
+                Ok(out) => return Ok((out, next_of_t(&p.transition))),
+                Err(Stop::Error(e)) => {
+                    match self.retry_or_catch(&p.retry, &mut counts, &p.catch, e, &raw)? {
+                        Ok(delay) => self.opts.clock.advance_ms(delay),
+                        Err((out, next)) => return Ok((out, Some(next))),
+                    }
+                }
+                Err(other) => return Err(other),
+            }
+        }
+    }
+
+    async fn run_map(&mut self, st: &State, m: &MapState, raw: Value, entered_ms: i64, lane: &mut Lane) -> Result<(Value, Option<usize>), Stop> {
+        let mut counts = vec![0u32; m.retry.len()];
+        loop {
+            let attempt: Result<Value, Stop> = self.map_attempt(st, m, &raw, entered_ms, lane).await;
+            match attempt {
+                Ok(out) => return Ok((out, next_of_t(&m.transition))),
+                Err(Stop::Error(e)) => {
+                    match self.retry_or_catch(&m.retry, &mut counts, &m.catch, e, &raw)? {
+                        Ok(delay) => self.opts.clock.advance_ms(delay),
+                        Err((out, next)) => return Ok((out, Some(next))),
+                    }
+                }
+                Err(other) => return Err(other),
+            }
+        }
+    }
+
+    async fn map_attempt(&mut self, st: &State, m: &MapState, raw: &Value, entered_ms: i64, lane: &mut Lane) -> Result<Value, Stop> {
+        // Resolve everything that can fail before starting.
+        let (eff, items, max_conc, tol_count, tol_pct) = {
+            let info = self.info(&st.name, entered_ms);
+            let ctx = self.ctx_fn(info);
+            let eff = read_input(&st.input_path, raw, &ctx)?.into_owned();
+            let items = match &m.items_path {
+                None => eff.clone(),
+                Some(p) => select_required(p, &eff, &ctx)?.into_owned(),
+            };
+            let items = match items {
+                Value::Array(a) => a,
+                other => {
+                    return Err(StatesError::runtime(format!(
+                        "Map state input must be an array but was: {}",
+                        json_text(&other)
+                    ))
+                    .into())
+                }
+            };
+            let max_conc = resolve_uint(&m.max_concurrency, "MaxConcurrency", &eff, &ctx)?.unwrap_or(0);
+            let tol_count = resolve_uint(&m.tolerated_failure_count, "ToleratedFailureCount", &eff, &ctx)?;
+            let tol_pct = match &m.tolerated_failure_percentage {
+                None => None,
+                Some(Dynamic::Literal(p)) => Some(*p),
+                Some(Dynamic::Path(p)) => {
+                    let v = select_required(p, &eff, &ctx)?;
+                    match v.as_ref() {
+                        Value::Number(n) => {
+                            let x = n.as_f64().unwrap_or(f64::NAN);
+                            if !(0.0..=100.0).contains(&x) {
+                                return Err(StatesError::runtime(
+                                    "ToleratedFailurePercentage must be between 0 and 100.",
+                                )
+                                .into());
+                            }
+                            Some(x)
+                        }
+                        other => {
+                            return Err(StatesError::runtime(format!(
+                                "The ToleratedFailurePercentagePath field refers to value \"{}\" which is not a valid float: {}",
+                                value_text(other),
+                                p.as_str()
+                            ))
+                            .into())
+                        }
+                    }
+                }
+            };
+            (eff, items, max_conc, tol_count, tol_pct)
+        };
+        let len = items.len();
+        self.emit(lane, EventType::MapStateStarted, || Details::MapStarted { length: len });
+        if m.distributed {
+            let arn = format!(
+                "{}/{}:{}",
+                self.exec.sm_arn.replace(":stateMachine:", ":mapRun:"),
+                m.label.as_deref().unwrap_or(&st.name),
+                self.opts.rng.uuid_v4()
+            );
+            self.emit(lane, EventType::MapRunStarted, || Details::MapRunStarted { map_run_arn: arn });
+        }
+        let lanes_n = if max_conc == 0 { len.max(1) } else { (max_conc as usize).min(len.max(1)) };
+        let t0 = self.now();
+        let mut lane_times = vec![t0; lanes_n];
+        let mut outputs = Vec::with_capacity(len);
+        let mut failures = 0usize;
+        let mut first_error: Option<StatesError> = None;
+        let tolerance_set = tol_count.is_some() || tol_pct.is_some();
+        let exceeded = |failures: usize| -> bool {
+            if !tolerance_set {
+                return failures > 0;
+            }
+            let by_count = tol_count.is_some_and(|c| failures as u64 > c);
+            let by_pct = tol_pct.is_some_and(|p| len > 0 && (failures as f64 * 100.0 / len as f64) > p);
+            by_count || by_pct
+        };
+        for (i, item) in items.iter().enumerate() {
+            let input = match &m.item_selector {
+                None => item.clone(),
+                Some(t) => {
+                    let mut info = self.info(&st.name, entered_ms);
+                    info.item = Some((i, item));
+                    let ctx = self.ctx_fn(info);
+                    let scope = Scope::new(&eff, &ctx, &*self.opts.rng);
+                    t.eval(&scope)?
+                }
+            };
+            // Run in the lane that frees up first.
+            let (li, _) = lane_times
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, t)| **t)
+                .unwrap_or((0, &t0));
+            self.opts.clock.set_ms(lane_times[li]);
+            let r = if m.distributed {
+                self.run_child(&m.processor, input).await
+            } else {
+                let name = st.name.clone();
+                self.emit(lane, EventType::MapIterationStarted, || Details::MapIteration {
+                    name: name.clone(),
+                    index: i,
+                });
+                let mut il = *lane;
+                let r = self.run_graph(&m.processor, input, &mut il).await;
+                let ty = if r.is_ok() {
+                    EventType::MapIterationSucceeded
+                } else {
+                    EventType::MapIterationFailed
+                };
+                if matches!(r, Ok(_) | Err(Stop::Error(_))) {
+                    self.emit(lane, ty, || Details::MapIteration { name, index: i });
+                }
+                r
+            };
+            lane_times[li] = self.now();
+            match r {
+                Ok(v) => outputs.push(v),
+                Err(Stop::Error(e)) => {
+                    failures += 1;
+                    outputs.push(error_output(&e));
+                    if first_error.is_none() {
+                        first_error = Some(e);
+                    }
+                    if exceeded(failures) {
+                        break;
+                    }
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        let end = lane_times.iter().copied().max().unwrap_or(t0);
+        self.opts.clock.set_ms(end.max(t0));
+        if exceeded(failures) {
+            let err = if !tolerance_set && !m.distributed {
+                first_error.unwrap_or_else(|| StatesError::new(names::RUNTIME, None))
+            } else {
+                StatesError::new(
+                    names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                    Some("The specified tolerated failure threshold was exceeded".into()),
+                )
+            };
+            if m.distributed {
+                let (e, c) = (Some(err.error.clone()), err.cause.clone());
+                self.emit(lane, EventType::MapRunFailed, || Details::MapRunFailed { error: e, cause: c });
+            }
+            self.emit(lane, EventType::MapStateFailed, || Details::None);
+            return Err(err.into());
+        }
+        if m.distributed {
+            self.emit(lane, EventType::MapRunSucceeded, || Details::None);
+        }
+        self.emit(lane, EventType::MapStateSucceeded, || Details::None);
+        let info = self.info(&st.name, entered_ms);
+        let ctx = self.ctx_fn(info);
+        let result = eval_template(&m.result_selector, Cow::Owned(Value::Array(outputs)), &ctx, &*self.opts.rng)?;
+        let out = apply_result_path(&m.result_path, raw.clone(), result)?;
+        let out = write_output(&st.output_path, out, &ctx)?;
+        check_size(&out, &st.name)?;
+        Ok(out)
+    }
+
+    /// A distributed Map iteration: a child execution with its own history and context.
+    async fn run_child(&mut self, g: &Graph, input: Value) -> Result<Value, Stop> {
+        let child_exec = Arc::new(ExecInfo {
+            arn: format!("{}:{}", self.exec.arn, self.opts.rng.uuid_v4()),
+            name: self.opts.rng.uuid_v4(),
+            input: input.clone(),
+            start_ms: self.now(),
+            sm_arn: self.exec.sm_arn.clone(),
+        });
+        let saved_exec = std::mem::replace(&mut self.exec, child_exec);
+        let saved_hist = std::mem::replace(&mut self.hist, Hist::new(false, false));
+        let mut lane = Lane { prev: 0 };
+        self.emit(&mut lane, EventType::ExecutionStarted, || Details::None);
+        let r = self.run_graph(g, input, &mut lane).await;
+        self.exec = saved_exec;
+        self.hist = saved_hist;
+        match r {
+            Err(Stop::HistoryLimit) => Err(Stop::Error(StatesError::new(
+                names::RUNTIME,
+                Some("A child execution reached the maximum number of history events.".into()),
+            ))),
+            other => other,
+        }
+    }
+}
+
+fn next_of_t(t: &Transition) -> Option<usize> {
+    match t {
+        Transition::Next(n) => Some(*n),
+        Transition::End => None,
+    }
+}
+
+fn check_size(v: &Value, state: &str) -> Result<(), StatesError> {
+    // Small documents cannot exceed the limit: skip the walk for them.
+    let big = match v {
+        Value::Array(a) => a.len() > 64,
+        Value::Object(o) => o.len() > 64 || o.values().any(|x| matches!(x, Value::Array(a) if a.len() > 64) || matches!(x, Value::String(s) if s.len() > 4096)),
+        Value::String(s) => s.len() > 4096,
+        _ => false,
+    };
+    if big && payload_size(v) > MAX_PAYLOAD_BYTES {
+        return Err(StatesError::new(
+            names::DATA_LIMIT_EXCEEDED,
+            Some(format!(
+                "The state/task '{state}' returned a result with a size exceeding the maximum number of bytes service limit."
+            )),
+        ));
+    }
+    let _ = type_name;
+    Ok(())
+}
