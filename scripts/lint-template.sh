@@ -10,7 +10,7 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 template="${1:-sam-template.yaml}"
-venv="${VENV:-$root/.venv}"
+venv="${VENV:-${PIPELINES_VENV:-$root/.venv}}"
 
 tool() {
     if [[ -x "$venv/bin/$1" ]]; then echo "$venv/bin/$1"

@@ -4,7 +4,7 @@ use crate::catch::{self, error_output};
 use crate::clock::{format_millis, Clock, Rng, SeededRng, VirtualClock};
 use crate::error::{names, StatesError};
 use crate::history::{entered_exited, Details, EventType, HistoryEvent, MAX_HISTORY_EVENTS};
-use crate::intrinsics::{json_text, type_name};
+use crate::intrinsics::json_text;
 use crate::machine::StateMachine;
 use crate::path::{Path, Selection};
 use crate::payload::Template;
@@ -17,6 +17,8 @@ use crate::states::{
 use crate::task::{BoxFuture, Resource, Router, TaskHandler, TaskRequest};
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 /// AWS's payload limit: 256 KiB.
@@ -998,9 +1000,14 @@ impl Run<'_> {
             );
             self.emit(lane, EventType::MapRunStarted, || Details::MapRunStarted { map_run_arn: arn });
         }
+        // Iterations run side by side in virtual time: at most `max_conc` lanes (0: one lane
+        // per item); each iteration starts in the lane that frees up first.
         let lanes_n = if max_conc == 0 { len.max(1) } else { (max_conc as usize).min(len.max(1)) };
         let t0 = self.now();
-        let mut lane_times = vec![t0; lanes_n];
+        let mut lanes: BinaryHeap<Reverse<(i64, usize)>> = (0..lanes_n.min(len.max(1)))
+            .map(|i| Reverse((t0, i)))
+            .collect();
+        let mut end = t0;
         let mut outputs = Vec::with_capacity(len);
         let mut failures = 0usize;
         let mut first_error: Option<StatesError> = None;
@@ -1024,13 +1031,8 @@ impl Run<'_> {
                     t.eval(&scope)?
                 }
             };
-            // Run in the lane that frees up first.
-            let (li, _) = lane_times
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, t)| **t)
-                .unwrap_or((0, &t0));
-            self.opts.clock.set_ms(lane_times[li]);
+            let Reverse((start, li)) = lanes.pop().unwrap_or(Reverse((t0, 0)));
+            self.opts.clock.set_ms(start);
             let r = if m.distributed {
                 self.run_child(&m.processor, input).await
             } else {
@@ -1051,7 +1053,9 @@ impl Run<'_> {
                 }
                 r
             };
-            lane_times[li] = self.now();
+            let done = self.now();
+            end = end.max(done);
+            lanes.push(Reverse((done, li)));
             match r {
                 Ok(v) => outputs.push(v),
                 Err(Stop::Error(e)) => {
@@ -1067,8 +1071,7 @@ impl Run<'_> {
                 Err(other) => return Err(other),
             }
         }
-        let end = lane_times.iter().copied().max().unwrap_or(t0);
-        self.opts.clock.set_ms(end.max(t0));
+        self.opts.clock.set_ms(end);
         if exceeded(failures) {
             let err = if !tolerance_set && !m.distributed {
                 first_error.unwrap_or_else(|| StatesError::new(names::RUNTIME, None))
@@ -1100,9 +1103,10 @@ impl Run<'_> {
 
     /// A distributed Map iteration: a child execution with its own history and context.
     async fn run_child(&mut self, g: &Graph, input: Value) -> Result<Value, Stop> {
+        let name = self.opts.rng.uuid_v4();
         let child_exec = Arc::new(ExecInfo {
-            arn: format!("{}:{}", self.exec.arn, self.opts.rng.uuid_v4()),
-            name: self.opts.rng.uuid_v4(),
+            arn: format!("{}:{}", self.exec.arn, name),
+            name,
             input: input.clone(),
             start_ms: self.now(),
             sm_arn: self.exec.sm_arn.clone(),
@@ -1132,14 +1136,7 @@ fn next_of_t(t: &Transition) -> Option<usize> {
 }
 
 fn check_size(v: &Value, state: &str) -> Result<(), StatesError> {
-    // Small documents cannot exceed the limit: skip the walk for them.
-    let big = match v {
-        Value::Array(a) => a.len() > 64,
-        Value::Object(o) => o.len() > 64 || o.values().any(|x| matches!(x, Value::Array(a) if a.len() > 64) || matches!(x, Value::String(s) if s.len() > 4096)),
-        Value::String(s) => s.len() > 4096,
-        _ => false,
-    };
-    if big && payload_size(v) > MAX_PAYLOAD_BYTES {
+    if payload_size(v) > MAX_PAYLOAD_BYTES {
         return Err(StatesError::new(
             names::DATA_LIMIT_EXCEEDED,
             Some(format!(
@@ -1147,6 +1144,5 @@ fn check_size(v: &Value, state: &str) -> Result<(), StatesError> {
             )),
         ));
     }
-    let _ = type_name;
     Ok(())
 }

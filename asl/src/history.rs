@@ -5,6 +5,7 @@
 
 use crate::clock::format_millis;
 use serde_json::{json, Map, Value};
+use std::sync::Arc;
 
 /// AWS's limit of events in one execution's history.
 pub const MAX_HISTORY_EVENTS: u64 = 25_000;
@@ -78,8 +79,8 @@ pub enum Details {
     ExecutionStarted { input: Value, role_arn: String },
     ExecutionSucceeded { output: Value },
     ExecutionFailed { error: Option<String>, cause: Option<String> },
-    StateEntered { name: String, input: Value },
-    StateExited { name: String, output: Value },
+    StateEntered { name: Arc<str>, input: Value },
+    StateExited { name: Arc<str>, output: Value },
     TaskScheduled {
         resource_type: String,
         resource: String,
@@ -95,7 +96,7 @@ pub enum Details {
     LambdaSucceeded { output: Value },
     LambdaFailed { error: Option<String>, cause: Option<String> },
     MapStarted { length: usize },
-    MapIteration { name: String, index: usize },
+    MapIteration { name: Arc<str>, index: usize },
     MapRunStarted { map_run_arn: String },
     MapRunFailed { error: Option<String>, cause: Option<String> },
 }
@@ -157,11 +158,11 @@ impl HistoryEvent {
             }
             Details::StateEntered { name, input } => (
                 "stateEnteredEventDetails",
-                json!({"name": name, "input": text(input), "inputDetails": truncated}),
+                json!({"name": &**name, "input": text(input), "inputDetails": truncated}),
             ),
             Details::StateExited { name, output } => (
                 "stateExitedEventDetails",
-                json!({"name": name, "output": text(output), "outputDetails": truncated}),
+                json!({"name": &**name, "output": text(output), "outputDetails": truncated}),
             ),
             Details::TaskScheduled {
                 resource_type,
@@ -250,7 +251,7 @@ impl HistoryEvent {
                     EventType::MapIterationSucceeded => "mapIterationSucceededEventDetails",
                     _ => "mapIterationFailedEventDetails",
                 };
-                (key, json!({"name": name, "index": index}))
+                (key, json!({"name": &**name, "index": index}))
             }
             Details::MapRunStarted { map_run_arn } => (
                 "mapRunStartedEventDetails",
@@ -298,7 +299,7 @@ mod tests {
             timestamp_ms: 0,
             event_type: EventType::PassStateEntered,
             details: Details::StateEntered {
-                name: "A".into(),
+                name: Arc::from("A"),
                 input: json!({"x": 1}),
             },
         };

@@ -213,7 +213,10 @@ mod tests {
         let cw = &doc["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(cw["Namespace"], "Test");
         assert_eq!(cw["Dimensions"], json!([["Service", "Model"]]));
-        assert_eq!(cw["Metrics"][1], json!({"Name": "RowsEvaluated", "Unit": "Count"}));
+        assert_eq!(
+            cw["Metrics"][1],
+            json!({"Name": "RowsEvaluated", "Unit": "Count"})
+        );
         assert_eq!(doc["_aws"]["Timestamp"], 1_700_000_000_000_i64);
     }
 
@@ -236,7 +239,12 @@ mod tests {
         assert_eq!(docs.len(), 3);
         let declared: usize = docs
             .iter()
-            .map(|d| d["_aws"]["CloudWatchMetrics"][0]["Metrics"].as_array().unwrap().len())
+            .map(|d| {
+                d["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+                    .as_array()
+                    .unwrap()
+                    .len()
+            })
             .sum();
         assert_eq!(declared, 250);
         assert!(docs[2].get("M249").is_some());

@@ -74,7 +74,9 @@ impl fmt::Display for ObjectUri {
 }
 
 /// How an object's bytes are compressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Compression {
     /// Plain bytes.
@@ -228,13 +230,16 @@ where
                 "NoSuchKey" | "NoSuchBucket" | "NotFound" => {
                     StorageError::NotFound { uri: uri_text }
                 }
-                "SlowDown" | "Throttling" | "ThrottlingException" | "RequestTimeout"
-                | "InternalError" | "ServiceUnavailable" | "RequestLimitExceeded" => {
-                    StorageError::Unavailable {
-                        uri: uri_text,
-                        detail: format!("{code}: {message}"),
-                    }
-                }
+                "SlowDown"
+                | "Throttling"
+                | "ThrottlingException"
+                | "RequestTimeout"
+                | "InternalError"
+                | "ServiceUnavailable"
+                | "RequestLimitExceeded" => StorageError::Unavailable {
+                    uri: uri_text,
+                    detail: format!("{code}: {message}"),
+                },
                 _ => StorageError::Failed {
                     uri: uri_text,
                     detail: format!("{code}: {message}"),
@@ -244,12 +249,18 @@ where
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
             StorageError::Unavailable {
                 uri: uri_text,
-                detail: format!("{}", aws_smithy_types::error::display::DisplayErrorContext(&error)),
+                detail: format!(
+                    "{}",
+                    aws_smithy_types::error::display::DisplayErrorContext(&error)
+                ),
             }
         }
         _ => StorageError::Failed {
             uri: uri_text,
-            detail: format!("{}", aws_smithy_types::error::display::DisplayErrorContext(&error)),
+            detail: format!(
+                "{}",
+                aws_smithy_types::error::display::DisplayErrorContext(&error)
+            ),
         },
     }
 }
@@ -274,7 +285,10 @@ mod tests {
     fn malformed_uris_are_rejected_with_the_reason() {
         for bad in ["s3://bucket-only", "s3:///key", "http://x/y", "", "file://"] {
             let err = ObjectUri::parse(bad).unwrap_err();
-            assert!(matches!(err, StorageError::InvalidUri { .. }), "{bad}: {err}");
+            assert!(
+                matches!(err, StorageError::InvalidUri { .. }),
+                "{bad}: {err}"
+            );
         }
     }
 

@@ -91,7 +91,10 @@ impl LocalAws {
                 }
                 panic!("moto exited with {status} before listening: {message}");
             }
-            assert!(Instant::now() < deadline, "moto did not listen on {endpoint} within 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "moto did not listen on {endpoint} within 30 s"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         // Drain stderr so the server never blocks on a full pipe.

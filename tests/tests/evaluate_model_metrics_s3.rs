@@ -79,17 +79,27 @@ fn event(bucket: &str, key: &str) -> Value {
 async fn gzip_csv_in_s3_gives_the_hand_computed_mape() {
     let csv = sample_csv();
     let (client, bucket) = bucket_with(&[("eval/predictions.csv.gz", gzip(&csv))]).await;
-    let output = handle(&Deps::with_s3(client), event(&bucket, "eval/predictions.csv.gz"))
-        .await
-        .unwrap();
+    let output = handle(
+        &Deps::with_s3(client),
+        event(&bucket, "eval/predictions.csv.gz"),
+    )
+    .await
+    .unwrap();
     let (mape, used, zeros) = naive_mape(&csv);
-    assert!((output.mape - mape).abs() < 1e-9, "{} vs {mape}", output.mape);
+    assert!(
+        (output.mape - mape).abs() < 1e-9,
+        "{} vs {mape}",
+        output.mape
+    );
     assert_eq!(output.rows.evaluated as usize, used);
     assert_eq!(output.rows.zero_actual_skipped as usize, zeros);
     assert_eq!(output.segments.count, 8);
     assert!(output.beats_production);
     let json = serde_json::to_value(&output).unwrap();
-    assert!(json["mape"].is_number(), "the state machine reads $.Payload.mape as a number");
+    assert!(
+        json["mape"].is_number(),
+        "the state machine reads $.Payload.mape as a number"
+    );
 }
 
 #[tokio::test]
@@ -123,9 +133,12 @@ async fn a_missing_key_is_predictions_not_found() {
 #[tokio::test]
 async fn a_missing_bucket_is_predictions_not_found() {
     let client = s3().await;
-    let error = handle(&Deps::with_s3(client), event("no-such-bucket-anywhere", "p.csv"))
-        .await
-        .unwrap_err();
+    let error = handle(
+        &Deps::with_s3(client),
+        event("no-such-bucket-anywhere", "p.csv"),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(error.error_type(), "PredictionsNotFound", "{error}");
 }
 
@@ -158,7 +171,9 @@ async fn an_unreachable_endpoint_is_storage_unavailable() {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(format!("http://127.0.0.1:{port}"))
         .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_credential_types::Credentials::new("t", "t", None, None, "t"))
+        .credentials_provider(aws_credential_types::Credentials::new(
+            "t", "t", None, None, "t",
+        ))
         .retry_config(aws_config::retry::RetryConfig::disabled())
         .load()
         .await;
@@ -185,7 +200,8 @@ async fn every_sample_event_gives_its_documented_result() {
         ("invalid-input.json", Err("InvalidInput")),
     ];
     for (file, expected) in cases {
-        let text = std::fs::read_to_string(root.join("events/evaluate-model-metrics").join(file)).unwrap();
+        let text =
+            std::fs::read_to_string(root.join("events/evaluate-model-metrics").join(file)).unwrap();
         let event: Value = serde_json::from_str(&text).unwrap();
         let result = handle(&deps, event).await;
         match (expected, result) {

@@ -80,8 +80,8 @@ impl Graph {
 /// A state: name, shared input/output fields and its type-specific part.
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
-    /// The state's name.
-    pub name: String,
+    /// The state's name (shared, so that history events copy it cheaply).
+    pub name: std::sync::Arc<str>,
     /// `Comment`.
     pub comment: Option<String>,
     /// `InputPath`.
@@ -576,7 +576,7 @@ fn parse_state(
         }
     };
     Some(State {
-        name: name.to_string(),
+        name: std::sync::Arc::from(name),
         comment,
         input_path,
         output_path,

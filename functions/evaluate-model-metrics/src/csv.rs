@@ -76,6 +76,45 @@ impl CsvTallier {
         Ok(())
     }
 
+    /// A parser for a slice of the same file that starts on a line boundary after the header:
+    /// same layout, an empty tally, lines counted from 0. `None` before the header is read.
+    pub fn fork(&self) -> Option<Self> {
+        let layout = self.layout.as_ref()?;
+        let mut worker = CsvTallier::new(self.sink.uri.clone(), self.sink.columns.clone());
+        worker.layout = Some(Layout {
+            actual: layout.actual,
+            predicted: layout.predicted,
+            segments: layout.segments.clone(),
+            needed: layout.needed,
+        });
+        Some(worker)
+    }
+
+    /// Whether a block of complete lines can be split among forks: the header is read, no record
+    /// is half-parsed, and the block has no quote (so every line break ends a record).
+    pub fn can_split(&self, block: &[u8]) -> bool {
+        self.layout.is_some() && self.pending.is_empty() && memchr::memchr(b'"', block).is_none()
+    }
+
+    /// Lines consumed so far.
+    pub fn lines(&self) -> u64 {
+        self.lines
+    }
+
+    /// Takes a fork's tally and line count after it parsed the slice that follows this parser's.
+    pub fn absorb(&mut self, worker: &mut CsvTallier) {
+        self.lines += worker.lines;
+        worker.lines = 0;
+        self.sink
+            .tally
+            .merge(std::mem::take(&mut worker.sink.tally));
+    }
+
+    /// A fork's tally, once it has parsed its slices (forks never hold a partial record).
+    pub fn finish_fork(self) -> Tally {
+        self.sink.tally
+    }
+
     /// Parses what is left and returns the tally.
     pub fn finish(mut self) -> Result<Tally, EvaluateError> {
         let pending = std::mem::take(&mut self.pending);
@@ -119,17 +158,19 @@ impl CsvTallier {
         }
         let limit = self.layout.as_ref().map_or(usize::MAX, |l| l.needed);
         self.fields.clear();
+        // Lines are short: a plain scan beats a vectorised search's set-up here.
         let mut start = 0;
-        for comma in memchr::memchr_iter(b',', line) {
-            if self.fields.len() + 1 >= limit {
-                break;
+        for (i, &byte) in line.iter().enumerate() {
+            if byte == b',' {
+                self.fields.push((start, i));
+                start = i + 1;
+                if self.fields.len() >= limit {
+                    break;
+                }
             }
-            self.fields.push((start, comma));
-            start = comma + 1;
         }
         if self.fields.len() < limit {
-            let end = memchr::memchr(b',', &line[start..]).map_or(line.len(), |i| start + i);
-            self.fields.push((start, end));
+            self.fields.push((start, line.len()));
         }
         let fields = std::mem::take(&mut self.fields);
         let result = self.record_fields(line, &fields);
@@ -175,7 +216,8 @@ impl CsvTallier {
                 }
                 ReadRecordResult::Record => {
                     let line = self.lines + 1;
-                    self.lines += memchr::memchr_iter(b'\n', &data[record_start..pos]).count() as u64;
+                    self.lines +=
+                        memchr::memchr_iter(b'\n', &data[record_start..pos]).count() as u64;
                     self.fields.clear();
                     let mut start = 0;
                     for &end in &self.ends[..ends_len] {
@@ -199,7 +241,11 @@ impl CsvTallier {
         Ok(if last { data.len() } else { record_start })
     }
 
-    fn record_fields(&mut self, base: &[u8], fields: &[(usize, usize)]) -> Result<(), EvaluateError> {
+    fn record_fields(
+        &mut self,
+        base: &[u8],
+        fields: &[(usize, usize)],
+    ) -> Result<(), EvaluateError> {
         let line = self.lines;
         self.record_fields_at(base, fields, line)
     }
@@ -237,7 +283,12 @@ impl CsvTallier {
         )
     }
 
-    fn header(&self, base: &[u8], fields: &[(usize, usize)], line: u64) -> Result<Layout, EvaluateError> {
+    fn header(
+        &self,
+        base: &[u8],
+        fields: &[(usize, usize)],
+        line: u64,
+    ) -> Result<Layout, EvaluateError> {
         let names: Vec<String> = fields
             .iter()
             .enumerate()
@@ -332,7 +383,12 @@ mod tests {
     fn a_missing_column_names_the_column_and_what_is_there() {
         let err = run(b"store,actual,pred\n1,2,3\n", 64, &[]).unwrap_err();
         match err {
-            EvaluateError::ColumnNotFound { column, available, line, .. } => {
+            EvaluateError::ColumnNotFound {
+                column,
+                available,
+                line,
+                ..
+            } => {
                 assert_eq!(column, "prediction");
                 assert_eq!(available, "store, actual, pred");
                 assert_eq!(line, 1);
@@ -358,7 +414,10 @@ mod tests {
     #[test]
     fn quoted_rows_report_their_line_too() {
         let err = run(b"actual,prediction\n\"1\",\"2\"\n\"x\",\"4\"\n", 1000, &[]).unwrap_err();
-        assert!(matches!(err, EvaluateError::UnparsableRow { line: 3, .. }), "{err:?}");
+        assert!(
+            matches!(err, EvaluateError::UnparsableRow { line: 3, .. }),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -79,7 +79,9 @@ impl From<StorageError> for EvaluateError {
         match error {
             StorageError::InvalidUri { .. } => EvaluateError::InvalidInput(error.to_string()),
             StorageError::NotFound { uri } => EvaluateError::PredictionsNotFound { uri },
-            StorageError::Unavailable { .. } => EvaluateError::StorageUnavailable(error.to_string()),
+            StorageError::Unavailable { .. } => {
+                EvaluateError::StorageUnavailable(error.to_string())
+            }
             StorageError::Corrupt { .. } => EvaluateError::CorruptInput(error.to_string()),
             StorageError::Failed { .. } => EvaluateError::StorageFailed(error.to_string()),
         }

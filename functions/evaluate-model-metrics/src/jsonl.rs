@@ -92,7 +92,9 @@ impl JsonlTallier {
             buffer.clear();
             match value {
                 Value::String(s) => buffer.extend_from_slice(s.as_bytes()),
-                Value::Number(_) | Value::Bool(_) => buffer.extend_from_slice(value.to_string().as_bytes()),
+                Value::Number(_) | Value::Bool(_) => {
+                    buffer.extend_from_slice(value.to_string().as_bytes())
+                }
                 other => {
                     return Err(unparsable(format!(
                         "segment column {column:?} holds {other}, not a string or number"
@@ -146,7 +148,9 @@ fn lookup<'a>(row: &'a Value, column: &str) -> Option<&'a Value> {
     if let Some(value) = row.get(column) {
         return Some(value);
     }
-    column.split('.').try_fold(row, |value, part| value.get(part))
+    column
+        .split('.')
+        .try_fold(row, |value, part| value.get(part))
 }
 
 #[cfg(test)]
@@ -169,7 +173,8 @@ mod tests {
         parser.finish()
     }
 
-    const SAMPLE: &[u8] = br#"{"store_id": "s1", "actual": 10, "SageMakerOutput": {"prediction": 11}}
+    const SAMPLE: &[u8] =
+        br#"{"store_id": "s1", "actual": 10, "SageMakerOutput": {"prediction": 11}}
 {"store_id": 7, "actual": "20", "SageMakerOutput": {"prediction": 18.5}}
 
 {"store_id": "s1", "actual": 0, "SageMakerOutput": {"prediction": 1}}"#;
@@ -179,7 +184,11 @@ mod tests {
         let whole = run(SAMPLE, SAMPLE.len()).unwrap();
         assert_eq!(whole.overall.rows(), 3);
         for chunk in 1..SAMPLE.len() {
-            assert_eq!(run(SAMPLE, chunk).unwrap().overall, whole.overall, "chunk {chunk}");
+            assert_eq!(
+                run(SAMPLE, chunk).unwrap().overall,
+                whole.overall,
+                "chunk {chunk}"
+            );
         }
         let summary = whole.segment_summary(&["store_id".into()], 5);
         assert_eq!(summary.count, 2);
@@ -188,9 +197,15 @@ mod tests {
 
     #[test]
     fn broken_json_reports_its_line() {
-        let err = run(b"{\"store_id\":\"a\",\"actual\":1,\"SageMakerOutput\":{\"prediction\":1}}\n{oops\n", 5)
-            .unwrap_err();
-        assert!(matches!(err, EvaluateError::UnparsableRow { line: 2, .. }), "{err:?}");
+        let err = run(
+            b"{\"store_id\":\"a\",\"actual\":1,\"SageMakerOutput\":{\"prediction\":1}}\n{oops\n",
+            5,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, EvaluateError::UnparsableRow { line: 2, .. }),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -204,13 +219,22 @@ mod tests {
 
     #[test]
     fn null_values_are_unparsable() {
-        let err = run(b"{\"store_id\":\"a\",\"actual\":null,\"SageMakerOutput\":{\"prediction\":2}}\n", 100)
-            .unwrap_err();
-        assert!(matches!(err, EvaluateError::UnparsableRow { line: 1, .. }), "{err:?}");
+        let err = run(
+            b"{\"store_id\":\"a\",\"actual\":null,\"SageMakerOutput\":{\"prediction\":2}}\n",
+            100,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, EvaluateError::UnparsableRow { line: 1, .. }),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn an_empty_file_is_empty_predictions() {
-        assert!(matches!(run(b"\n\n", 100).unwrap_err(), EvaluateError::EmptyPredictions { .. }));
+        assert!(matches!(
+            run(b"\n\n", 100).unwrap_err(),
+            EvaluateError::EmptyPredictions { .. }
+        ));
     }
 }

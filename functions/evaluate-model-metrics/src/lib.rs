@@ -12,6 +12,7 @@ pub mod error;
 pub mod input;
 pub mod jsonl;
 pub mod output;
+pub mod parallel;
 pub mod rows;
 pub mod stats;
 pub mod tally;
@@ -53,7 +54,10 @@ impl Deps {
 }
 
 /// The Lambda entry point: decodes the event, then [`evaluate`]s it.
-pub async fn handle(deps: &Deps, event: serde_json::Value) -> Result<EvaluateOutput, EvaluateError> {
+pub async fn handle(
+    deps: &Deps,
+    event: serde_json::Value,
+) -> Result<EvaluateOutput, EvaluateError> {
     let input: EvaluateInput =
         serde_json::from_value(event).map_err(|e| EvaluateError::InvalidInput(e.to_string()))?;
     evaluate(deps, input).await
@@ -96,6 +100,9 @@ pub async fn tally_stream(
     columns: Columns,
 ) -> Result<Tally, EvaluateError> {
     let name = uri.to_string();
+    if format == Format::Csv {
+        return parallel::tally_csv(stream, uri, csv::CsvTallier::new(name, columns)).await;
+    }
     let mut parser = match format {
         Format::Csv => Parser::Csv(csv::CsvTallier::new(name, columns)),
         Format::Jsonl => Parser::Jsonl(jsonl::JsonlTallier::new(name, columns)),
@@ -177,8 +184,20 @@ fn emit_metrics(output: &EvaluateOutput, elapsed: std::time::Duration) {
     metrics.put("Wape", output.wape, Unit::Percent);
     metrics.put("Rmse", output.rmse, Unit::None);
     metrics.put("RowsEvaluated", output.rows.total as f64, Unit::Count);
-    metrics.put("ZeroActualRows", output.rows.zero_actual_skipped as f64, Unit::Count);
-    metrics.put("BeatsProduction", f64::from(u8::from(output.beats_production)), Unit::Count);
-    metrics.put("EvaluationDuration", elapsed.as_secs_f64() * 1000.0, Unit::Milliseconds);
+    metrics.put(
+        "ZeroActualRows",
+        output.rows.zero_actual_skipped as f64,
+        Unit::Count,
+    );
+    metrics.put(
+        "BeatsProduction",
+        f64::from(u8::from(output.beats_production)),
+        Unit::Count,
+    );
+    metrics.put(
+        "EvaluationDuration",
+        elapsed.as_secs_f64() * 1000.0,
+        Unit::Milliseconds,
+    );
     metrics.flush();
 }

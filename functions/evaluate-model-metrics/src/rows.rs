@@ -15,6 +15,12 @@ pub struct Columns {
     pub segments: Vec<String>,
 }
 
+/// Exact powers of ten as `f64` (all below 2^53 · 2^22 are exactly representable up to 1e22).
+const POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
 /// Reads a field as a finite number, allowing surrounding ASCII white space.
 #[inline]
 pub fn parse_number(raw: &[u8]) -> Option<f64> {
@@ -22,9 +28,50 @@ pub fn parse_number(raw: &[u8]) -> Option<f64> {
     if trimmed.is_empty() {
         return None;
     }
-    let text = std::str::from_utf8(trimmed).ok()?;
-    let value: f64 = text.parse().ok()?;
+    if let Some(value) = parse_plain_decimal(trimmed) {
+        return Some(value);
+    }
+    // Everything else (exponents, long mantissas, ...): fast-float2 reads bytes directly and
+    // rounds exactly like `str::parse`.
+    let value: f64 = fast_float2::parse(trimmed).ok()?;
     value.is_finite().then_some(value)
+}
+
+/// The common case of evaluation files, `-?digits(.digits)?` with at most 15 significant
+/// digits, by Clinger's fast path: the mantissa and the power of ten are both exact in `f64`,
+/// so one correctly rounded division gives the correctly rounded value. `None` means "not this
+/// shape": the caller falls back to the general parser.
+#[inline]
+fn parse_plain_decimal(text: &[u8]) -> Option<f64> {
+    let (negative, digits) = match text.first()? {
+        b'-' => (true, &text[1..]),
+        _ => (false, text),
+    };
+    let mut mantissa: u64 = 0;
+    let mut digit_count = 0usize;
+    let mut fraction_digits: Option<usize> = None;
+    for &byte in digits {
+        match byte {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(byte - b'0');
+                digit_count += 1;
+                if let Some(f) = fraction_digits.as_mut() {
+                    *f += 1;
+                }
+            }
+            b'.' if fraction_digits.is_none() => fraction_digits = Some(0),
+            _ => return None,
+        }
+        if digit_count > 15 {
+            return None;
+        }
+    }
+    let fraction_digits = fraction_digits.unwrap_or(0);
+    if digit_count == 0 {
+        return None;
+    }
+    let value = mantissa as f64 / POWERS_OF_TEN[fraction_digits];
+    Some(if negative { -value } else { value })
 }
 
 /// Describes an unreadable value for an error message, shortened.
@@ -67,7 +114,10 @@ impl RowSink {
         EvaluateError::UnparsableRow {
             uri: self.uri.clone(),
             line,
-            detail: format!("column {column:?} holds {}, not a number", describe_value(raw)),
+            detail: format!(
+                "column {column:?} holds {}, not a number",
+                describe_value(raw)
+            ),
         }
     }
 
@@ -125,5 +175,38 @@ mod tests {
         assert_eq!(parse_number(b"NaN"), None);
         assert_eq!(parse_number(b"inf"), None);
         assert_eq!(parse_number(b"12,5"), None);
+        assert_eq!(parse_number(b"1.5x"), None);
+        assert_eq!(parse_number(b"0.1"), Some(0.1));
+        assert_eq!(parse_number(b"1e400"), None);
+        assert_eq!(parse_number(b"."), None);
+        assert_eq!(parse_number(b"-"), None);
+        assert_eq!(parse_number(b"1.2.3"), None);
+        assert_eq!(parse_number(b"-0.5"), Some(-0.5));
+        assert_eq!(parse_number(b"5."), Some(5.0));
+        assert_eq!(parse_number(b".25"), Some(0.25));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_fast_path_rounds_exactly_like_the_standard_parser(
+            int in 0u64..10_000_000, frac in 0u64..100_000_000, width in 0usize..9, negative: bool
+        ) {
+            let sign = if negative { "-" } else { "" };
+            let text = if width == 0 {
+                format!("{sign}{int}")
+            } else {
+                format!("{sign}{int}.{:0width$}", frac % 10u64.pow(width as u32), width = width)
+            };
+            let expected: f64 = text.parse().unwrap();
+            proptest::prop_assert_eq!(parse_number(text.as_bytes()), Some(expected), "{}", text);
+        }
+
+        #[test]
+        fn any_text_parses_like_the_standard_parser_or_not_at_all(text in "[-+0-9.eE ]{0,24}") {
+            let expected = text.trim().parse::<f64>().ok().filter(|v| v.is_finite());
+            if let Some(got) = parse_number(text.as_bytes()) {
+                proptest::prop_assert_eq!(Some(got), expected, "{:?}", text);
+            }
+        }
     }
 }

@@ -111,7 +111,8 @@ impl ErrorStats {
         }
         let n = self.rows as f64;
         let mape = (self.nonzero_rows > 0).then(|| 100.0 * self.sum_ape / self.nonzero_rows as f64);
-        let wape = (self.sum_abs_actual > 0.0).then(|| 100.0 * self.sum_abs_error / self.sum_abs_actual);
+        let wape =
+            (self.sum_abs_actual > 0.0).then(|| 100.0 * self.sum_abs_error / self.sum_abs_actual);
         let r2 = (self.m2_actual > 0.0).then(|| 1.0 - self.sum_sq_error / self.m2_actual);
         Some(Metrics {
             mape,
@@ -192,7 +193,9 @@ mod tests {
 
     #[test]
     fn a_perfect_model_scores_zero_error_and_r2_one() {
-        let m = stats(&[(1.0, 1.0), (2.0, 2.0), (7.5, 7.5)]).metrics().unwrap();
+        let m = stats(&[(1.0, 1.0), (2.0, 2.0), (7.5, 7.5)])
+            .metrics()
+            .unwrap();
         assert_eq!(m.mape, Some(0.0));
         assert_eq!(m.mae, 0.0);
         assert_eq!(m.rmse, 0.0);

@@ -1,19 +1,80 @@
 //! Error statistics overall and per segment, keyed by the raw bytes of the segment values.
+//!
+//! The per-row lookup is the hot spot of an evaluation, so segment keys up to
+//! [`INLINE_KEY_BYTES`] bytes are stored inline in the index (no pointer to chase) and the
+//! statistics live in a dense vector the index points into.
 
 use crate::output::{SegmentMetrics, SegmentSummary};
 use crate::stats::ErrorStats;
-use hashbrown::HashMap;
+use hashbrown::{Equivalent, HashMap};
 use serde_json::{Map, Value};
+use std::hash::{Hash, Hasher};
 
 /// Separates segment values inside a key (ASCII unit separator: never in a sane value).
 pub const KEY_SEPARATOR: u8 = 0x1f;
+/// Longest key stored without a heap allocation.
+pub const INLINE_KEY_BYTES: usize = 30;
+
+/// A segment key: its bytes inline when short, on the heap otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SegmentKey {
+    Inline {
+        len: u8,
+        bytes: [u8; INLINE_KEY_BYTES],
+    },
+    Heap(Box<[u8]>),
+}
+
+impl SegmentKey {
+    fn new(key: &[u8]) -> Self {
+        if key.len() <= INLINE_KEY_BYTES {
+            let mut bytes = [0; INLINE_KEY_BYTES];
+            bytes[..key.len()].copy_from_slice(key);
+            SegmentKey::Inline {
+                len: key.len() as u8,
+                bytes,
+            }
+        } else {
+            SegmentKey::Heap(key.into())
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            SegmentKey::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            SegmentKey::Heap(bytes) => bytes,
+        }
+    }
+}
+
+impl Hash for SegmentKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
+    }
+}
+
+/// Looks keys up by their bytes, without building a `SegmentKey`.
+struct KeyBytes<'a>(&'a [u8]);
+
+impl Hash for KeyBytes<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl Equivalent<SegmentKey> for KeyBytes<'_> {
+    fn equivalent(&self, key: &SegmentKey) -> bool {
+        self.0 == key.as_bytes()
+    }
+}
 
 /// Statistics of every row seen, overall and per segment.
 #[derive(Debug, Default)]
 pub struct Tally {
     /// All rows.
     pub overall: ErrorStats,
-    segments: HashMap<Box<[u8]>, ErrorStats>,
+    index: HashMap<SegmentKey, u32>,
+    segments: Vec<ErrorStats>,
 }
 
 impl Tally {
@@ -23,31 +84,41 @@ impl Tally {
     pub fn push(&mut self, actual: f64, predicted: f64, key: Option<&[u8]>) {
         self.overall.push(actual, predicted);
         if let Some(key) = key {
-            match self.segments.get_mut(key) {
-                Some(stats) => stats.push(actual, predicted),
-                None => {
-                    let mut stats = ErrorStats::default();
-                    stats.push(actual, predicted);
-                    self.segments.insert(key.into(), stats);
-                }
-            }
+            let slot = self.slot(key);
+            self.segments[slot].push(actual, predicted);
         }
+    }
+
+    #[inline]
+    fn slot(&mut self, key: &[u8]) -> usize {
+        if let Some(&slot) = self.index.get(&KeyBytes(key)) {
+            return slot as usize;
+        }
+        let slot = self.segments.len();
+        self.segments.push(ErrorStats::default());
+        self.index.insert(SegmentKey::new(key), slot as u32);
+        slot
     }
 
     /// Folds another tally into this one.
     pub fn merge(&mut self, other: Tally) {
         self.overall.merge(&other.overall);
-        for (key, stats) in other.segments {
-            self.segments.entry(key).or_default().merge(&stats);
+        for (key, slot) in &other.index {
+            let mine = self.slot(key.as_bytes());
+            self.segments[mine].merge(&other.segments[*slot as usize]);
         }
     }
 
     /// The segment summary: count and the `worst` segments by MAPE.
     pub fn segment_summary(&self, columns: &[String], worst: usize) -> SegmentSummary {
         let mut ranked: Vec<(&[u8], crate::stats::Metrics)> = self
-            .segments
+            .index
             .iter()
-            .filter_map(|(key, stats)| stats.metrics().map(|m| (&key[..], m)))
+            .filter_map(|(key, &slot)| {
+                self.segments[slot as usize]
+                    .metrics()
+                    .map(|m| (key.as_bytes(), m))
+            })
             .collect();
         // Worst first; undefined MAPE last; ties broken by key so results are deterministic.
         ranked.sort_by(|(ka, a), (kb, b)| {
@@ -69,7 +140,7 @@ impl Tally {
             .collect();
         SegmentSummary {
             columns: columns.to_vec(),
-            count: self.segments.len() as u64,
+            count: self.index.len() as u64,
             worst,
         }
     }
@@ -100,7 +171,11 @@ mod tests {
         tally.push(0.0, 1.0, Some(b"c")); // undefined
         tally.push(10.0, 12.0, Some(b"d")); // 20 %
         let summary = tally.segment_summary(&["store_id".into()], 10);
-        let order: Vec<_> = summary.worst.iter().map(|s| s.key["store_id"].clone()).collect();
+        let order: Vec<_> = summary
+            .worst
+            .iter()
+            .map(|s| s.key["store_id"].clone())
+            .collect();
         assert_eq!(order, ["b", "d", "a", "c"]);
         assert_eq!(summary.count, 4);
         assert_eq!(summary.worst[3].mape, None);
@@ -113,6 +188,19 @@ mod tests {
         let summary = tally.segment_summary(&["store".into(), "sku".into()], 1);
         assert_eq!(summary.worst[0].key["store"], "s1");
         assert_eq!(summary.worst[0].key["sku"], "sku9");
+    }
+
+    #[test]
+    fn long_and_short_keys_are_told_apart() {
+        let long = [b'x'; 64];
+        let mut tally = Tally::default();
+        tally.push(1.0, 2.0, Some(&long));
+        tally.push(1.0, 2.0, Some(&long[..30]));
+        tally.push(1.0, 2.0, Some(&long[..31]));
+        tally.push(1.0, 2.0, Some(&long));
+        let summary = tally.segment_summary(&["k".into()], 10);
+        assert_eq!(summary.count, 3);
+        assert_eq!(summary.worst.iter().map(|s| s.rows).sum::<u64>(), 4);
     }
 
     #[test]

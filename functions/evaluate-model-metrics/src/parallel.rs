@@ -1,0 +1,231 @@
+//! CSV parsing on every core: the stream is read in blocks of whole lines; a block without
+//! quotes is cut at line breaks into one slice per thread, each slice parsed by a fork of the
+//! parser with its own tally, and the tallies merged (the statistics are mergeable sums).
+//! Blocks with quotes, and small inputs, take the sequential path. Memory stays bounded by the
+//! block size whatever the file size.
+
+use crate::csv::CsvTallier;
+use crate::error::EvaluateError;
+use crate::tally::Tally;
+use shared::storage::{ObjectStream, ObjectUri, StorageError};
+use tokio::io::AsyncBufReadExt;
+
+/// Bytes gathered before a block is parsed.
+pub const BLOCK_BYTES: usize = 8 << 20;
+/// Slices smaller than this are not worth a thread.
+const MIN_SLICE_BYTES: usize = 256 << 10;
+
+/// Reads the whole CSV stream through `parser`, in parallel where it can.
+pub async fn tally_csv(
+    mut stream: ObjectStream,
+    uri: &ObjectUri,
+    mut parser: CsvTallier,
+) -> Result<Tally, EvaluateError> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let mut workers: Vec<CsvTallier> = Vec::new();
+    let mut block: Vec<u8> = Vec::with_capacity(BLOCK_BYTES + (1 << 20));
+    loop {
+        let chunk = stream
+            .fill_buf()
+            .await
+            .map_err(|e| EvaluateError::from(StorageError::from_read(uri, &e)))?;
+        let at_end = chunk.is_empty();
+        block.extend_from_slice(chunk);
+        let read = chunk.len();
+        stream.consume(read);
+        if !at_end && block.len() < BLOCK_BYTES {
+            continue;
+        }
+        let cut = if at_end {
+            block.len()
+        } else {
+            memchr::memrchr(b'\n', &block).map_or(0, |i| i + 1)
+        };
+        parse_block(&mut parser, &mut workers, &block[..cut], threads)?;
+        block.drain(..cut);
+        if at_end {
+            break;
+        }
+    }
+    let mut tally = parser.finish()?;
+    for worker in workers {
+        tally.merge(worker.finish_fork());
+    }
+    Ok(tally)
+}
+
+fn parse_block(
+    parser: &mut CsvTallier,
+    workers: &mut Vec<CsvTallier>,
+    block: &[u8],
+    threads: usize,
+) -> Result<(), EvaluateError> {
+    let parts = threads.min(block.len() / MIN_SLICE_BYTES).max(1);
+    if parts == 1 || !parser.can_split(block) {
+        return parser.feed(block);
+    }
+    while workers.len() < parts - 1 {
+        match parser.fork() {
+            Some(worker) => workers.push(worker),
+            None => return parser.feed(block),
+        }
+    }
+    let slices = split_at_lines(block, parts);
+    let lines_before = parser.lines();
+    let (first, rest) = slices
+        .split_first()
+        .map_or((block, &[][..]), |(f, r)| (*f, r));
+    let results: Vec<Result<(), EvaluateError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = rest
+            .iter()
+            .zip(workers.iter_mut())
+            .map(|(slice, worker)| scope.spawn(move || worker.feed(slice)))
+            .collect();
+        let mut results = vec![parser.feed(first)];
+        results.extend(handles.into_iter().map(|h| {
+            h.join().unwrap_or_else(|_| {
+                Err(EvaluateError::InvalidInput(
+                    "a parser thread panicked".into(),
+                ))
+            })
+        }));
+        results
+    });
+    // Report the first failing slice's error with its line number in the whole file.
+    let mut base = lines_before;
+    for (i, result) in results.into_iter().enumerate() {
+        match result {
+            Ok(()) if i == 0 => base = parser.lines(),
+            Ok(()) => base += workers[i - 1].lines(),
+            Err(error) if i == 0 => return Err(error),
+            Err(error) => return Err(shift_line(error, base)),
+        }
+    }
+    for worker in workers.iter_mut().take(parts - 1) {
+        parser.absorb(worker);
+    }
+    Ok(())
+}
+
+/// Cuts `block` (complete lines) into `parts` slices of about equal size at line breaks.
+pub fn split_at_lines(block: &[u8], parts: usize) -> Vec<&[u8]> {
+    let mut slices = Vec::with_capacity(parts);
+    let mut start = 0;
+    for i in 1..parts {
+        let target = (block.len() * i / parts).max(start);
+        let end = match memchr::memchr(b'\n', &block[target..]) {
+            Some(offset) => target + offset + 1,
+            None => block.len(),
+        };
+        slices.push(&block[start..end]);
+        start = end;
+    }
+    slices.push(&block[start..]);
+    slices
+}
+
+fn shift_line(error: EvaluateError, base: u64) -> EvaluateError {
+    match error {
+        EvaluateError::UnparsableRow { uri, line, detail } => EvaluateError::UnparsableRow {
+            uri,
+            line: line + base,
+            detail,
+        },
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rows::Columns;
+
+    #[test]
+    fn slices_cover_the_block_and_end_on_line_breaks() {
+        let block = b"a\nbb\nccc\ndddd\neeeee\n";
+        for parts in 1..8 {
+            let slices = split_at_lines(block, parts);
+            assert_eq!(slices.len(), parts);
+            assert_eq!(slices.concat(), block.to_vec());
+            for slice in slices.iter().filter(|s| !s.is_empty()) {
+                assert_eq!(slice.last(), Some(&b'\n'));
+            }
+        }
+    }
+
+    fn big_csv(rows: usize, bad_row: Option<usize>) -> Vec<u8> {
+        let mut text = String::from("store_id,actual,prediction\n");
+        for i in 0..rows {
+            if Some(i) == bad_row {
+                text.push_str("s1,1,oops\n");
+            } else {
+                let actual = (i % 97) as f64;
+                text.push_str(&format!("s{},{actual},{}\n", i % 13, actual * 1.1 + 0.5));
+            }
+        }
+        text.into_bytes()
+    }
+
+    fn columns() -> Columns {
+        Columns {
+            actual: "actual".into(),
+            predicted: "prediction".into(),
+            segments: vec!["store_id".into()],
+        }
+    }
+
+    fn sequential(data: &[u8]) -> Result<Tally, EvaluateError> {
+        let mut parser = CsvTallier::new("file://x.csv".into(), columns());
+        parser.feed(data)?;
+        parser.finish()
+    }
+
+    fn parallel(data: &[u8], threads: usize) -> Result<Tally, EvaluateError> {
+        let mut parser = CsvTallier::new("file://x.csv".into(), columns());
+        let mut workers = Vec::new();
+        let header_end = memchr::memchr(b'\n', data).unwrap() + 1;
+        parser.feed(&data[..header_end])?;
+        parse_block(&mut parser, &mut workers, &data[header_end..], threads)?;
+        let mut tally = parser.finish()?;
+        for worker in workers {
+            tally.merge(worker.finish_fork());
+        }
+        Ok(tally)
+    }
+
+    #[test]
+    fn parallel_and_sequential_parsing_agree() {
+        let data = big_csv(200_000, None);
+        let one = sequential(&data).unwrap();
+        for threads in [2, 3, 4] {
+            let many = parallel(&data, threads).unwrap();
+            assert_eq!(many.overall.rows(), one.overall.rows());
+            let (a, b) = (
+                one.overall.metrics().unwrap(),
+                many.overall.metrics().unwrap(),
+            );
+            assert!((a.mape.unwrap() - b.mape.unwrap()).abs() < 1e-9);
+            assert!((a.r2.unwrap() - b.r2.unwrap()).abs() < 1e-9);
+            assert_eq!(
+                one.segment_summary(&["store_id".into()], 20).count,
+                many.segment_summary(&["store_id".into()], 20).count
+            );
+        }
+    }
+
+    #[test]
+    fn an_error_in_a_later_slice_reports_its_line_in_the_whole_file() {
+        let data = big_csv(200_000, Some(150_000));
+        let expected = 150_000 + 2; // header is line 1, row 0 is line 2
+        for threads in [1, 2, 4] {
+            match parallel(&data, threads).unwrap_err() {
+                EvaluateError::UnparsableRow { line, .. } => {
+                    assert_eq!(line, expected, "{threads} threads")
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+}
