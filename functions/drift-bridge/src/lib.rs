@@ -10,6 +10,7 @@
 //! nothing. A transient failure (throttling, 5xx, network) is reported in the Kafka partial batch
 //! response ([`kafka`]) so that only that record and its successors on the partition come back.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod aws_failure;
 pub mod clock;

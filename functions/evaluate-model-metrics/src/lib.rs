@@ -100,12 +100,11 @@ pub async fn tally_stream(
     columns: Columns,
 ) -> Result<Tally, EvaluateError> {
     let name = uri.to_string();
-    if format == Format::Csv {
-        return parallel::tally_csv(stream, uri, csv::CsvTallier::new(name, columns)).await;
-    }
     let mut parser = match format {
-        Format::Csv => Parser::Csv(csv::CsvTallier::new(name, columns)),
-        Format::Jsonl => Parser::Jsonl(jsonl::JsonlTallier::new(name, columns)),
+        Format::Csv => {
+            return parallel::tally_csv(stream, uri, csv::CsvTallier::new(name, columns)).await
+        }
+        Format::Jsonl => jsonl::JsonlTallier::new(name, columns),
     };
     loop {
         let chunk = stream
@@ -116,21 +115,10 @@ pub async fn tally_stream(
             break;
         }
         let read = chunk.len();
-        match &mut parser {
-            Parser::Csv(p) => p.feed(chunk)?,
-            Parser::Jsonl(p) => p.feed(chunk)?,
-        }
+        parser.feed(chunk)?;
         stream.consume(read);
     }
-    match parser {
-        Parser::Csv(p) => p.finish(),
-        Parser::Jsonl(p) => p.finish(),
-    }
-}
-
-enum Parser {
-    Csv(csv::CsvTallier),
-    Jsonl(jsonl::JsonlTallier),
+    parser.finish()
 }
 
 /// Turns a tally into the result, comparing with the production model.
