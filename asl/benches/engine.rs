@@ -45,7 +45,11 @@ fn machines(c: &mut Criterion) {
             let mut g = c.benchmark_group(name);
             g.throughput(Throughput::Elements(probe.transitions));
             g.sample_size(if name == "retraining" { 100 } else { 20 });
-            let id = if record { "with_history" } else { "without_history" };
+            let id = if record {
+                "with_history"
+            } else {
+                "without_history"
+            };
             g.bench_function(id, |b| b.iter(|| sm.run_blocking(input.clone(), &opts)));
             g.finish();
         }

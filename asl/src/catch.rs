@@ -18,7 +18,9 @@ pub struct Catcher {
 
 /// The first catcher that matches `error`.
 pub fn find<'a>(catchers: &'a [Catcher], error: &str) -> Option<&'a Catcher> {
-    catchers.iter().find(|c| error_matches(&c.error_equals, error))
+    catchers
+        .iter()
+        .find(|c| error_matches(&c.error_equals, error))
 }
 
 /// The error output a catcher passes on: `{"Error": ..., "Cause": ...}` (no `Cause` when
@@ -58,7 +60,10 @@ mod tests {
 
     #[test]
     fn error_output_omits_a_missing_cause() {
-        assert_eq!(error_output(&StatesError::new("E", None)), json!({"Error": "E"}));
+        assert_eq!(
+            error_output(&StatesError::new("E", None)),
+            json!({"Error": "E"})
+        );
         assert_eq!(
             error_output(&StatesError::new("E", Some("c".into()))),
             json!({"Error": "E", "Cause": "c"})

@@ -67,7 +67,12 @@ impl Op {
     fn is_type_test(self) -> bool {
         matches!(
             self,
-            Op::IsNull | Op::IsPresent | Op::IsNumeric | Op::IsString | Op::IsBoolean | Op::IsTimestamp
+            Op::IsNull
+                | Op::IsPresent
+                | Op::IsNumeric
+                | Op::IsString
+                | Op::IsBoolean
+                | Op::IsTimestamp
         )
     }
 }
@@ -145,7 +150,18 @@ impl Rule {
                 )),
                 other => {
                     let base = other.strip_suffix("Path").unwrap_or(other);
-                    if OPS.iter().any(|(n, _)| *n == base) && !(other.ends_with("Path") && matches!(base, "IsNull"|"IsPresent"|"IsNumeric"|"IsString"|"IsBoolean"|"IsTimestamp")) {
+                    if OPS.iter().any(|(n, _)| *n == base)
+                        && !(other.ends_with("Path")
+                            && matches!(
+                                base,
+                                "IsNull"
+                                    | "IsPresent"
+                                    | "IsNumeric"
+                                    | "IsString"
+                                    | "IsBoolean"
+                                    | "IsTimestamp"
+                            ))
+                    {
                         found.push((k, v));
                     } else {
                         errors.push(DefinitionError::new(
@@ -166,7 +182,8 @@ impl Rule {
             errors.push(DefinitionError::new(
                 at,
                 if found.is_empty() {
-                    "a Choice rule must have exactly one comparison operator (found none)".to_string()
+                    "a Choice rule must have exactly one comparison operator (found none)"
+                        .to_string()
                 } else {
                     format!(
                         "a Choice rule must have exactly one comparison operator (found {})",
@@ -187,34 +204,53 @@ impl Rule {
                     ));
                 }
                 let Value::Array(items) = val else {
-                    errors.push(DefinitionError::new(here, format!("{key} must be an array of rules")));
+                    errors.push(DefinitionError::new(
+                        here,
+                        format!("{key} must be an array of rules"),
+                    ));
                     return None;
                 };
                 if items.is_empty() {
-                    errors.push(DefinitionError::new(here, format!("{key} must not be empty")));
+                    errors.push(DefinitionError::new(
+                        here,
+                        format!("{key} must not be empty"),
+                    ));
                     return None;
                 }
                 let mut rules = Vec::new();
                 for (i, it) in items.iter().enumerate() {
                     let Value::Object(o) = it else {
-                        errors.push(DefinitionError::new(format!("{here}[{i}]"), "a rule must be an object"));
+                        errors.push(DefinitionError::new(
+                            format!("{here}[{i}]"),
+                            "a rule must be an object",
+                        ));
                         continue;
                     };
-                    if let Some(r) = Self::parse_depth(o, &format!("{here}[{i}]"), false, errors, depth + 1) {
+                    if let Some(r) =
+                        Self::parse_depth(o, &format!("{here}[{i}]"), false, errors, depth + 1)
+                    {
                         rules.push(r);
                     }
                 }
-                Some(if key == "And" { Rule::And(rules) } else { Rule::Or(rules) })
+                Some(if key == "And" {
+                    Rule::And(rules)
+                } else {
+                    Rule::Or(rules)
+                })
             }
             "Not" => {
                 if variable.is_some() {
-                    errors.push(DefinitionError::new(format!("{at}.Variable"), "a rule with Not cannot have a Variable"));
+                    errors.push(DefinitionError::new(
+                        format!("{at}.Variable"),
+                        "a rule with Not cannot have a Variable",
+                    ));
                 }
                 let Value::Object(o) = val else {
                     errors.push(DefinitionError::new(here, "Not must be a rule object"));
                     return None;
                 };
-                Self::parse_depth(o, &here, false, errors, depth + 1).map(|r| Rule::Not(Box::new(r)))
+                Self::parse_depth(o, &here, false, errors, depth + 1)
+                    .map(|r| Rule::Not(Box::new(r)))
             }
             _ => {
                 let Some(Value::String(var)) = variable else {
@@ -227,7 +263,10 @@ impl Rule {
                 let variable = match Path::parse(var) {
                     Ok(p) => p,
                     Err(e) => {
-                        errors.push(DefinitionError::new(format!("{at}.Variable"), e.to_string()));
+                        errors.push(DefinitionError::new(
+                            format!("{at}.Variable"),
+                            e.to_string(),
+                        ));
                         return None;
                     }
                 };
@@ -238,7 +277,10 @@ impl Rule {
                 let op = OPS.iter().find(|(n, _)| *n == name).map(|(_, o)| *o)?;
                 let operand = if is_path {
                     let Value::String(s) = val else {
-                        errors.push(DefinitionError::new(here, "a ...Path operator takes a path string"));
+                        errors.push(DefinitionError::new(
+                            here,
+                            "a ...Path operator takes a path string",
+                        ));
                         return None;
                     };
                     match Path::parse(s) {
@@ -402,7 +444,12 @@ pub fn compare(var: &Value, op: Op, rhs: &Value) -> bool {
         Op::TimestampGreaterThan => want(ts_cmp(var, rhs), &[Greater]),
         Op::TimestampLessThanEquals => want(ts_cmp(var, rhs), &[Less, Equal]),
         Op::TimestampGreaterThanEquals => want(ts_cmp(var, rhs), &[Greater, Equal]),
-        Op::IsNull | Op::IsNumeric | Op::IsString | Op::IsBoolean | Op::IsTimestamp | Op::IsPresent => {
+        Op::IsNull
+        | Op::IsNumeric
+        | Op::IsString
+        | Op::IsBoolean
+        | Op::IsTimestamp
+        | Op::IsPresent => {
             let is = match op {
                 Op::IsNull => var.is_null(),
                 Op::IsNumeric => var.is_number(),
@@ -490,8 +537,16 @@ mod tests {
 
     #[test]
     fn numeric_equals_compares_values_not_representations() {
-        assert!(check(json!({"Variable": "$.v", "NumericEquals": 1}), json!({"v": 1.0})).unwrap());
-        assert!(!check(json!({"Variable": "$.v", "NumericEquals": 1}), json!({"v": "1"})).unwrap());
+        assert!(check(
+            json!({"Variable": "$.v", "NumericEquals": 1}),
+            json!({"v": 1.0})
+        )
+        .unwrap());
+        assert!(!check(
+            json!({"Variable": "$.v", "NumericEquals": 1}),
+            json!({"v": "1"})
+        )
+        .unwrap());
     }
 
     #[test]
@@ -512,8 +567,16 @@ mod tests {
     #[test]
     fn type_tests_respect_their_boolean() {
         assert!(check(json!({"Variable": "$.x", "IsNull": false}), json!({"x": 0})).unwrap());
-        assert!(check(json!({"Variable": "$.x", "IsTimestamp": true}), json!({"x": "2012-10-09T19:00:55Z"})).unwrap());
-        assert!(!check(json!({"Variable": "$.x", "IsTimestamp": true}), json!({"x": "2012-10-09T19:00:55"})).unwrap());
+        assert!(check(
+            json!({"Variable": "$.x", "IsTimestamp": true}),
+            json!({"x": "2012-10-09T19:00:55Z"})
+        )
+        .unwrap());
+        assert!(!check(
+            json!({"Variable": "$.x", "IsTimestamp": true}),
+            json!({"x": "2012-10-09T19:00:55"})
+        )
+        .unwrap());
     }
 
     #[test]

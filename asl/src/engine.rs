@@ -8,7 +8,7 @@ use crate::intrinsics::json_text;
 use crate::machine::StateMachine;
 use crate::path::{Path, Selection};
 use crate::payload::Template;
-use crate::retry::{self, RetryDecision, Retrier};
+use crate::retry::{self, Retrier, RetryDecision};
 use crate::scope::Scope;
 use crate::states::{
     fail::Text, map::Map as MapState, parallel::Parallel, task::Task, wait::WaitFor, Dynamic,
@@ -86,8 +86,14 @@ impl ExecutionResult {
                 m.insert("output".into(), self.output.clone().unwrap_or(Value::Null));
             }
             _ => {
-                m.insert("error".into(), self.error.clone().map_or(Value::Null, Value::String));
-                m.insert("cause".into(), self.cause.clone().map_or(Value::Null, Value::String));
+                m.insert(
+                    "error".into(),
+                    self.error.clone().map_or(Value::Null, Value::String),
+                );
+                m.insert(
+                    "cause".into(),
+                    self.cause.clone().map_or(Value::Null, Value::String),
+                );
             }
         }
         if with_history {
@@ -300,7 +306,11 @@ fn value_text(v: &Value) -> String {
     }
 }
 
-fn read_input<'a>(spec: &PathSpec, raw: &'a Value, scope_ctx: &dyn Fn() -> Value) -> Result<Cow<'a, Value>, StatesError> {
+fn read_input<'a>(
+    spec: &PathSpec,
+    raw: &'a Value,
+    scope_ctx: &dyn Fn() -> Value,
+) -> Result<Cow<'a, Value>, StatesError> {
     match spec {
         PathSpec::Default => Ok(Cow::Borrowed(raw)),
         PathSpec::Null => Ok(Cow::Owned(Value::Object(Map::new()))),
@@ -308,7 +318,11 @@ fn read_input<'a>(spec: &PathSpec, raw: &'a Value, scope_ctx: &dyn Fn() -> Value
     }
 }
 
-fn select_required<'a>(p: &Path, doc: &'a Value, ctx: &dyn Fn() -> Value) -> Result<Cow<'a, Value>, StatesError> {
+fn select_required<'a>(
+    p: &Path,
+    doc: &'a Value,
+    ctx: &dyn Fn() -> Value,
+) -> Result<Cow<'a, Value>, StatesError> {
     let not_found = || {
         StatesError::runtime(format!(
             "Invalid path '{}' : No results for path: {}",
@@ -332,7 +346,11 @@ fn select_required<'a>(p: &Path, doc: &'a Value, ctx: &dyn Fn() -> Value) -> Res
     }
 }
 
-fn write_output(spec: &PathSpec, out: Value, ctx: &dyn Fn() -> Value) -> Result<Value, StatesError> {
+fn write_output(
+    spec: &PathSpec,
+    out: Value,
+    ctx: &dyn Fn() -> Value,
+) -> Result<Value, StatesError> {
     match spec {
         PathSpec::Default => Ok(out),
         PathSpec::Null => Ok(Value::Object(Map::new())),
@@ -340,7 +358,11 @@ fn write_output(spec: &PathSpec, out: Value, ctx: &dyn Fn() -> Value) -> Result<
     }
 }
 
-fn apply_result_path(spec: &ResultPathSpec, mut raw: Value, result: Value) -> Result<Value, StatesError> {
+fn apply_result_path(
+    spec: &ResultPathSpec,
+    mut raw: Value,
+    result: Value,
+) -> Result<Value, StatesError> {
     match spec {
         ResultPathSpec::Default => Ok(result),
         ResultPathSpec::Discard => Ok(raw),
@@ -365,7 +387,12 @@ fn apply_result_path(spec: &ResultPathSpec, mut raw: Value, result: Value) -> Re
 }
 
 /// Parameters, handled the same for Task, Parallel and Map (legacy).
-fn eval_template(t: &Option<Template>, eff: Cow<'_, Value>, scope_ctx: &dyn Fn() -> Value, rng: &dyn Rng) -> Result<Value, StatesError> {
+fn eval_template(
+    t: &Option<Template>,
+    eff: Cow<'_, Value>,
+    scope_ctx: &dyn Fn() -> Value,
+    rng: &dyn Rng,
+) -> Result<Value, StatesError> {
     match t {
         None => Ok(eff.into_owned()),
         Some(Template::Literal(v)) => Ok(v.clone()),
@@ -376,7 +403,12 @@ fn eval_template(t: &Option<Template>, eff: Cow<'_, Value>, scope_ctx: &dyn Fn()
     }
 }
 
-fn resolve_uint(d: &Option<Dynamic<u64>>, field: &str, eff: &Value, ctx: &dyn Fn() -> Value) -> Result<Option<u64>, StatesError> {
+fn resolve_uint(
+    d: &Option<Dynamic<u64>>,
+    field: &str,
+    eff: &Value,
+    ctx: &dyn Fn() -> Value,
+) -> Result<Option<u64>, StatesError> {
     match d {
         None => Ok(None),
         Some(Dynamic::Literal(v)) => Ok(Some(*v)),
@@ -384,9 +416,9 @@ fn resolve_uint(d: &Option<Dynamic<u64>>, field: &str, eff: &Value, ctx: &dyn Fn
             let v = select_required(p, eff, ctx)?;
             match v.as_ref() {
                 Value::Number(n) if n.as_u64().is_some() => Ok(n.as_u64()),
-                Value::Number(n) if n.as_i64().is_some_and(|i| i < 0) => Err(StatesError::runtime(format!(
-                    "{field} cannot be negative."
-                ))),
+                Value::Number(n) if n.as_i64().is_some_and(|i| i < 0) => {
+                    Err(StatesError::runtime(format!("{field} cannot be negative.")))
+                }
                 other => Err(StatesError::runtime(format!(
                     "The {field}Path field refers to value \"{}\" which is not a valid integer: {}",
                     value_text(other),
@@ -444,15 +476,19 @@ impl Run<'_> {
         let start_ms = self.now();
         let mut lane = Lane { prev: 0 };
         let role = self.opts.role_arn.clone();
-        self.emit(&mut lane, EventType::ExecutionStarted, || Details::ExecutionStarted {
-            input: input.clone(),
-            role_arn: role,
+        self.emit(&mut lane, EventType::ExecutionStarted, || {
+            Details::ExecutionStarted {
+                input: input.clone(),
+                role_arn: role,
+            }
         });
         let r = self.run_graph(graph, input, &mut lane).await;
         let (status, output, error, cause) = match r {
             Ok(out) => {
-                self.emit(&mut lane, EventType::ExecutionSucceeded, || Details::ExecutionSucceeded {
-                    output: out.clone(),
+                self.emit(&mut lane, EventType::ExecutionSucceeded, || {
+                    Details::ExecutionSucceeded {
+                        output: out.clone(),
+                    }
                 });
                 (Status::Succeeded, Some(out), None, None)
             }
@@ -460,18 +496,27 @@ impl Run<'_> {
                 let error = (!e.error.is_empty()).then(|| e.error.clone());
                 let cause = e.cause.clone();
                 let (ec, cc) = (error.clone(), cause.clone());
-                self.emit(&mut lane, EventType::ExecutionFailed, || Details::ExecutionFailed {
-                    error: ec,
-                    cause: cc,
+                self.emit(&mut lane, EventType::ExecutionFailed, || {
+                    Details::ExecutionFailed {
+                        error: ec,
+                        cause: cc,
+                    }
                 });
                 (Status::Failed, None, error, cause)
             }
             Err(Stop::TimedOut) => {
-                self.emit(&mut lane, EventType::ExecutionTimedOut, || Details::ExecutionFailed {
-                    error: Some(names::TIMEOUT.into()),
-                    cause: None,
+                self.emit(&mut lane, EventType::ExecutionTimedOut, || {
+                    Details::ExecutionFailed {
+                        error: Some(names::TIMEOUT.into()),
+                        cause: None,
+                    }
                 });
-                (Status::TimedOut, None, Some(names::TIMEOUT.to_string()), None)
+                (
+                    Status::TimedOut,
+                    None,
+                    Some(names::TIMEOUT.to_string()),
+                    None,
+                )
             }
             Err(Stop::HistoryLimit) => {
                 let cause = format!(
@@ -479,11 +524,18 @@ impl Run<'_> {
                     self.opts.max_history_events
                 );
                 let c = cause.clone();
-                self.emit(&mut lane, EventType::ExecutionFailed, || Details::ExecutionFailed {
-                    error: Some(names::RUNTIME.into()),
-                    cause: Some(c),
+                self.emit(&mut lane, EventType::ExecutionFailed, || {
+                    Details::ExecutionFailed {
+                        error: Some(names::RUNTIME.into()),
+                        cause: Some(c),
+                    }
                 });
-                (Status::Failed, None, Some(names::RUNTIME.to_string()), Some(cause))
+                (
+                    Status::Failed,
+                    None,
+                    Some(names::RUNTIME.to_string()),
+                    Some(cause),
+                )
             }
         };
         ExecutionResult {
@@ -499,12 +551,19 @@ impl Run<'_> {
         }
     }
 
-    fn run_graph<'a>(&'a mut self, g: &'a Graph, input: Value, lane: &'a mut Lane) -> BoxFuture<'a, Result<Value, Stop>> {
+    fn run_graph<'a>(
+        &'a mut self,
+        g: &'a Graph,
+        input: Value,
+        lane: &'a mut Lane,
+    ) -> BoxFuture<'a, Result<Value, Stop>> {
         Box::pin(async move {
             let mut idx = g.start;
             let mut data = input;
             loop {
-                if self.hist.count >= self.opts.max_history_events {
+                // A state needs at least its entered and exited events, and the execution its
+                // final event: fail before the history would pass the limit.
+                if self.hist.count + 3 > self.opts.max_history_events {
                     return Err(Stop::HistoryLimit);
                 }
                 if self.timeout_at.is_some_and(|t| self.now() > t) {
@@ -546,7 +605,14 @@ impl Run<'_> {
         })
     }
 
-    async fn run_state(&mut self, st: &State, raw: Value, eid: u64, entered_ms: i64, lane: &mut Lane) -> Result<(Value, Option<usize>), Stop> {
+    async fn run_state(
+        &mut self,
+        st: &State,
+        raw: Value,
+        eid: u64,
+        entered_ms: i64,
+        lane: &mut Lane,
+    ) -> Result<(Value, Option<usize>), Stop> {
         let next_of = |t: &Transition| match t {
             Transition::Next(n) => Some(*n),
             Transition::End => None,
@@ -639,9 +705,9 @@ impl Run<'_> {
                             Some(Selection::One(v)) => v.clone(),
                             _ => {
                                 return Err(StatesError::runtime(format!(
-                                    "The SecondsPath parameter does not reference an input value: {}",
-                                    p.as_str()
-                                ))
+                                "The SecondsPath parameter does not reference an input value: {}",
+                                p.as_str()
+                            ))
                                 .into())
                             }
                         };
@@ -686,9 +752,9 @@ impl Run<'_> {
                             }
                             _ => {
                                 return Err(StatesError::runtime(format!(
-                                    "The TimestampPath parameter does not reference an input value: {}",
-                                    p.as_str()
-                                ))
+                                "The TimestampPath parameter does not reference an input value: {}",
+                                p.as_str()
+                            ))
                                 .into())
                             }
                         }
@@ -700,13 +766,13 @@ impl Run<'_> {
                 Ok((out, next_of(&w.transition)))
             }
             Kind::Task(t) => self.run_task(st, t, raw, eid, entered_ms, lane).await,
-            Kind::Parallel(p) => self.run_parallel(st, p, raw, entered_ms, lane).await,
-            Kind::Map(m) => self.run_map(st, m, raw, entered_ms, lane).await,
+            Kind::Parallel(p) => self.run_parallel(st, p, raw, eid, entered_ms, lane).await,
+            Kind::Map(m) => self.run_map(st, m, raw, eid, entered_ms, lane).await,
         }
     }
 
-    /// Retry or catch a failure of a state with `Retry`/`Catch`. Returns `Ok(Some(delay))` to
-    /// retry, `Ok(None)`... see callers.
+    /// Applies `Retry` then `Catch` to a failure: `Ok(Ok(delay_ms))` to retry after a delay,
+    /// `Ok(Err((output, next)))` when a catcher takes over, `Err` when the failure stands.
     fn retry_or_catch(
         &mut self,
         retriers: &[Retrier],
@@ -727,7 +793,15 @@ impl Run<'_> {
         }
     }
 
-    async fn run_task(&mut self, st: &State, t: &Task, raw: Value, _eid: u64, entered_ms: i64, lane: &mut Lane) -> Result<(Value, Option<usize>), Stop> {
+    async fn run_task(
+        &mut self,
+        st: &State,
+        t: &Task,
+        raw: Value,
+        eid: u64,
+        entered_ms: i64,
+        lane: &mut Lane,
+    ) -> Result<(Value, Option<usize>), Stop> {
         let mut counts = vec![0u32; t.retry.len()];
         let mut retry_count = 0u32;
         let is_lambda_arn = matches!(t.target, Resource::Lambda { .. });
@@ -850,7 +924,7 @@ impl Run<'_> {
             match attempt {
                 Ok(out) => return Ok((out, next_of_t(&t.transition))),
                 Err(e) => {
-                    let e = e.resolve(&st.name, _eid);
+                    let e = e.resolve(&st.name, eid);
                     match self.retry_or_catch(&t.retry, &mut counts, &t.catch, e, &raw)? {
                         Ok(delay) => {
                             self.opts.clock.advance_ms(delay);
@@ -863,7 +937,15 @@ impl Run<'_> {
         }
     }
 
-    async fn run_parallel(&mut self, st: &State, p: &Parallel, raw: Value, entered_ms: i64, lane: &mut Lane) -> Result<(Value, Option<usize>), Stop> {
+    async fn run_parallel(
+        &mut self,
+        st: &State,
+        p: &Parallel,
+        raw: Value,
+        eid: u64,
+        entered_ms: i64,
+        lane: &mut Lane,
+    ) -> Result<(Value, Option<usize>), Stop> {
         let mut counts = vec![0u32; p.retry.len()];
         loop {
             let attempt: Result<Value, Stop> = async {
@@ -901,7 +983,12 @@ impl Run<'_> {
                 self.emit(lane, EventType::ParallelStateSucceeded, || Details::None);
                 let info = self.info(&st.name, entered_ms);
                 let ctx = self.ctx_fn(info);
-                let result = eval_template(&p.result_selector, Cow::Owned(Value::Array(outputs)), &ctx, &*self.opts.rng)?;
+                let result = eval_template(
+                    &p.result_selector,
+                    Cow::Owned(Value::Array(outputs)),
+                    &ctx,
+                    &*self.opts.rng,
+                )?;
                 let out = apply_result_path(&p.result_path, raw.clone(), result)?;
                 let out = write_output(&st.output_path, out, &ctx)?;
                 check_size(&out, &st.name)?;
@@ -911,6 +998,7 @@ impl Run<'_> {
             match attempt {
                 Ok(out) => return Ok((out, next_of_t(&p.transition))),
                 Err(Stop::Error(e)) => {
+                    let e = e.resolve(&st.name, eid);
                     match self.retry_or_catch(&p.retry, &mut counts, &p.catch, e, &raw)? {
                         Ok(delay) => self.opts.clock.advance_ms(delay),
                         Err((out, next)) => return Ok((out, Some(next))),
@@ -921,13 +1009,23 @@ impl Run<'_> {
         }
     }
 
-    async fn run_map(&mut self, st: &State, m: &MapState, raw: Value, entered_ms: i64, lane: &mut Lane) -> Result<(Value, Option<usize>), Stop> {
+    async fn run_map(
+        &mut self,
+        st: &State,
+        m: &MapState,
+        raw: Value,
+        eid: u64,
+        entered_ms: i64,
+        lane: &mut Lane,
+    ) -> Result<(Value, Option<usize>), Stop> {
         let mut counts = vec![0u32; m.retry.len()];
         loop {
-            let attempt: Result<Value, Stop> = self.map_attempt(st, m, &raw, entered_ms, lane).await;
+            let attempt: Result<Value, Stop> =
+                self.map_attempt(st, m, &raw, entered_ms, lane).await;
             match attempt {
                 Ok(out) => return Ok((out, next_of_t(&m.transition))),
                 Err(Stop::Error(e)) => {
+                    let e = e.resolve(&st.name, eid);
                     match self.retry_or_catch(&m.retry, &mut counts, &m.catch, e, &raw)? {
                         Ok(delay) => self.opts.clock.advance_ms(delay),
                         Err((out, next)) => return Ok((out, Some(next))),
@@ -938,7 +1036,14 @@ impl Run<'_> {
         }
     }
 
-    async fn map_attempt(&mut self, st: &State, m: &MapState, raw: &Value, entered_ms: i64, lane: &mut Lane) -> Result<Value, Stop> {
+    async fn map_attempt(
+        &mut self,
+        st: &State,
+        m: &MapState,
+        raw: &Value,
+        entered_ms: i64,
+        lane: &mut Lane,
+    ) -> Result<Value, Stop> {
         // Resolve everything that can fail before starting.
         let (eff, items, max_conc, tol_count, tol_pct) = {
             let info = self.info(&st.name, entered_ms);
@@ -958,8 +1063,14 @@ impl Run<'_> {
                     .into())
                 }
             };
-            let max_conc = resolve_uint(&m.max_concurrency, "MaxConcurrency", &eff, &ctx)?.unwrap_or(0);
-            let tol_count = resolve_uint(&m.tolerated_failure_count, "ToleratedFailureCount", &eff, &ctx)?;
+            let max_conc =
+                resolve_uint(&m.max_concurrency, "MaxConcurrency", &eff, &ctx)?.unwrap_or(0);
+            let tol_count = resolve_uint(
+                &m.tolerated_failure_count,
+                "ToleratedFailureCount",
+                &eff,
+                &ctx,
+            )?;
             let tol_pct = match &m.tolerated_failure_percentage {
                 None => None,
                 Some(Dynamic::Literal(p)) => Some(*p),
@@ -990,7 +1101,9 @@ impl Run<'_> {
             (eff, items, max_conc, tol_count, tol_pct)
         };
         let len = items.len();
-        self.emit(lane, EventType::MapStateStarted, || Details::MapStarted { length: len });
+        self.emit(lane, EventType::MapStateStarted, || Details::MapStarted {
+            length: len,
+        });
         if m.distributed {
             let arn = format!(
                 "{}/{}:{}",
@@ -998,11 +1111,17 @@ impl Run<'_> {
                 m.label.as_deref().unwrap_or(&st.name),
                 self.opts.rng.uuid_v4()
             );
-            self.emit(lane, EventType::MapRunStarted, || Details::MapRunStarted { map_run_arn: arn });
+            self.emit(lane, EventType::MapRunStarted, || Details::MapRunStarted {
+                map_run_arn: arn,
+            });
         }
         // Iterations run side by side in virtual time: at most `max_conc` lanes (0: one lane
         // per item); each iteration starts in the lane that frees up first.
-        let lanes_n = if max_conc == 0 { len.max(1) } else { (max_conc as usize).min(len.max(1)) };
+        let lanes_n = if max_conc == 0 {
+            len.max(1)
+        } else {
+            (max_conc as usize).min(len.max(1))
+        };
         let t0 = self.now();
         let mut lanes: BinaryHeap<Reverse<(i64, usize)>> = (0..lanes_n.min(len.max(1)))
             .map(|i| Reverse((t0, i)))
@@ -1017,7 +1136,8 @@ impl Run<'_> {
                 return failures > 0;
             }
             let by_count = tol_count.is_some_and(|c| failures as u64 > c);
-            let by_pct = tol_pct.is_some_and(|p| len > 0 && (failures as f64 * 100.0 / len as f64) > p);
+            let by_pct =
+                tol_pct.is_some_and(|p| len > 0 && (failures as f64 * 100.0 / len as f64) > p);
             by_count || by_pct
         };
         for (i, item) in items.iter().enumerate() {
@@ -1037,9 +1157,11 @@ impl Run<'_> {
                 self.run_child(&m.processor, input).await
             } else {
                 let name = st.name.clone();
-                self.emit(lane, EventType::MapIterationStarted, || Details::MapIteration {
-                    name: name.clone(),
-                    index: i,
+                self.emit(lane, EventType::MapIterationStarted, || {
+                    Details::MapIteration {
+                        name: name.clone(),
+                        index: i,
+                    }
                 });
                 let mut il = *lane;
                 let r = self.run_graph(&m.processor, input, &mut il).await;
@@ -1083,7 +1205,10 @@ impl Run<'_> {
             };
             if m.distributed {
                 let (e, c) = (Some(err.error.clone()), err.cause.clone());
-                self.emit(lane, EventType::MapRunFailed, || Details::MapRunFailed { error: e, cause: c });
+                self.emit(lane, EventType::MapRunFailed, || Details::MapRunFailed {
+                    error: e,
+                    cause: c,
+                });
             }
             self.emit(lane, EventType::MapStateFailed, || Details::None);
             return Err(err.into());
@@ -1094,7 +1219,12 @@ impl Run<'_> {
         self.emit(lane, EventType::MapStateSucceeded, || Details::None);
         let info = self.info(&st.name, entered_ms);
         let ctx = self.ctx_fn(info);
-        let result = eval_template(&m.result_selector, Cow::Owned(Value::Array(outputs)), &ctx, &*self.opts.rng)?;
+        let result = eval_template(
+            &m.result_selector,
+            Cow::Owned(Value::Array(outputs)),
+            &ctx,
+            &*self.opts.rng,
+        )?;
         let out = apply_result_path(&m.result_path, raw.clone(), result)?;
         let out = write_output(&st.output_path, out, &ctx)?;
         check_size(&out, &st.name)?;
@@ -1145,4 +1275,279 @@ fn check_size(v: &Value, state: &str) -> Result<(), StatesError> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::task::{TaskError, TaskRequest};
+    use serde_json::json;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Mutex;
+
+    fn machine(def: Value) -> StateMachine {
+        StateMachine::from_value(&def).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn opts_with(handler: Arc<dyn TaskHandler>) -> ExecutionOptions {
+        ExecutionOptions {
+            handler,
+            clock: Arc::new(VirtualClock::new(0)),
+            ..ExecutionOptions::default()
+        }
+    }
+
+    /// Fails `fails` times with `error`, then returns its input.
+    struct Flaky {
+        fails: u32,
+        calls: AtomicU32,
+        error: &'static str,
+    }
+
+    impl TaskHandler for Flaky {
+        fn call<'a>(&'a self, r: TaskRequest<'a>) -> BoxFuture<'a, Result<Value, TaskError>> {
+            let n = self.calls.fetch_add(1, Ordering::SeqCst);
+            let out = if n < self.fails {
+                Err(TaskError::new(self.error, "flaky"))
+            } else {
+                Ok(r.input)
+            };
+            Box::pin(std::future::ready(out))
+        }
+    }
+
+    #[test]
+    fn retry_absorbs_two_failures_then_succeeds_after_virtual_back_off() {
+        let sm = machine(
+            json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "r", "End": true,
+            "Retry": [{"ErrorEquals": ["Boom"], "IntervalSeconds": 2, "BackoffRate": 3, "MaxAttempts": 2}]}}}),
+        );
+        let h = Arc::new(Flaky {
+            fails: 2,
+            calls: AtomicU32::new(0),
+            error: "Boom",
+        });
+        let r = sm.run_blocking(json!({"x": 1}), &opts_with(h.clone()));
+        assert_eq!(r.status, Status::Succeeded);
+        assert_eq!(r.output, Some(json!({"x": 1})));
+        assert_eq!(r.end_ms - r.start_ms, 2000 + 6000);
+        assert_eq!(h.calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn catch_puts_the_error_output_at_its_result_path() {
+        let sm = machine(json!({"StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": "r", "Next": "Done",
+                  "Catch": [{"ErrorEquals": ["States.TaskFailed"], "ResultPath": "$.err", "Next": "Done"}]},
+            "Done": {"Type": "Succeed"}}}));
+        let h = Arc::new(Flaky {
+            fails: 9,
+            calls: AtomicU32::new(0),
+            error: "Custom",
+        });
+        let r = sm.run_blocking(json!({"x": 1}), &opts_with(h));
+        assert_eq!(
+            r.output,
+            Some(json!({"x": 1, "err": {"Error": "Custom", "Cause": "flaky"}}))
+        );
+    }
+
+    #[test]
+    fn task_timeout_fails_a_task_that_takes_too_long_in_virtual_time() {
+        let sm = machine(
+            json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "r",
+            "TimeoutSeconds": 5, "End": true}}}),
+        );
+        let slow = |r: TaskRequest<'_>| -> Result<Value, TaskError> {
+            r.clock.advance_ms(60_000);
+            Ok(r.input)
+        };
+        let r = sm.run_blocking(json!({}), &opts_with(Arc::new(slow)));
+        assert_eq!(r.status, Status::Failed);
+        assert_eq!(r.error.as_deref(), Some("States.Timeout"));
+        assert_eq!(r.end_ms - r.start_ms, 5000);
+    }
+
+    #[test]
+    fn wait_advances_the_clock_without_sleeping() {
+        let sm = machine(
+            json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 604800, "End": true}}}),
+        );
+        let t = std::time::Instant::now();
+        let r = sm.run_blocking(json!({}), &opts_with(Arc::new(Router::new())));
+        assert_eq!(r.end_ms - r.start_ms, 604_800_000);
+        assert!(t.elapsed().as_secs() < 1);
+    }
+
+    #[test]
+    fn execution_timeout_ends_as_timed_out() {
+        let sm = machine(json!({"TimeoutSeconds": 10, "StartAt": "W", "States": {
+            "W": {"Type": "Wait", "Seconds": 60, "Next": "P"}, "P": {"Type": "Pass", "End": true}}}));
+        let r = sm.run_blocking(json!({}), &opts_with(Arc::new(Router::new())));
+        assert_eq!(r.status, Status::TimedOut);
+    }
+
+    #[test]
+    fn map_tolerates_failures_up_to_the_count() {
+        let def = |count: u64| {
+            json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+            "ToleratedFailureCount": count,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "C", "States": {
+                "C": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericEquals": 0, "Next": "F"}], "Default": "S"},
+                "F": {"Type": "Fail", "Error": "Zero"}, "S": {"Type": "Succeed"}}}}}})
+        };
+        let input = json!([0, 1, 0, 2]);
+        let ok = machine(def(2)).run_blocking(input.clone(), &opts_with(Arc::new(Router::new())));
+        assert_eq!(ok.status, Status::Succeeded);
+        assert_eq!(
+            ok.output,
+            Some(json!([{"Error": "Zero"}, 1, {"Error": "Zero"}, 2]))
+        );
+        let bad = machine(def(1)).run_blocking(input, &opts_with(Arc::new(Router::new())));
+        assert_eq!(
+            bad.error.as_deref(),
+            Some("States.ExceedToleratedFailureThreshold")
+        );
+        assert_eq!(
+            bad.cause.as_deref(),
+            Some("The specified tolerated failure threshold was exceeded")
+        );
+    }
+
+    #[test]
+    fn inline_map_fails_with_the_iteration_error() {
+        let sm = machine(
+            json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+            "ItemProcessor": {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E", "Cause": "C"}}}}}}),
+        );
+        let r = sm.run_blocking(json!([1]), &opts_with(Arc::new(Router::new())));
+        assert_eq!(
+            (r.error.as_deref(), r.cause.as_deref()),
+            (Some("E"), Some("C"))
+        );
+    }
+
+    #[test]
+    fn parallel_branches_run_side_by_side_in_virtual_time() {
+        let sm = machine(
+            json!({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [
+            {"StartAt": "A", "States": {"A": {"Type": "Wait", "Seconds": 10, "End": true}}},
+            {"StartAt": "B", "States": {"B": {"Type": "Wait", "Seconds": 30, "End": true}}}]}}}),
+        );
+        let r = sm.run_blocking(json!({"v": 1}), &opts_with(Arc::new(Router::new())));
+        assert_eq!(r.output, Some(json!([{"v": 1}, {"v": 1}])));
+        assert_eq!(r.end_ms - r.start_ms, 30_000);
+    }
+
+    #[test]
+    fn map_max_concurrency_queues_iterations_in_lanes() {
+        let sm = machine(
+            json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true, "MaxConcurrency": 2,
+            "ItemProcessor": {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 10, "End": true}}}}}}),
+        );
+        let r = sm.run_blocking(json!([1, 2, 3, 4, 5]), &opts_with(Arc::new(Router::new())));
+        assert_eq!(r.end_ms - r.start_ms, 30_000);
+    }
+
+    #[test]
+    fn history_is_shaped_like_get_execution_history() {
+        let sm = machine(
+            json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Next": "T"},
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}),
+        );
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s2 = seen.clone();
+        let mut opts = opts_with(Arc::new(|r: TaskRequest<'_>| -> Result<Value, TaskError> {
+            Ok(r.input)
+        }));
+        opts.observer = Some(Arc::new(move |e: &HistoryEvent| {
+            s2.lock().unwrap().push(e.event_type)
+        }));
+        let r = sm.run_blocking(json!({}), &opts);
+        let types: Vec<&str> = r.history.iter().map(|e| e.event_type.as_str()).collect();
+        assert_eq!(
+            types,
+            [
+                "ExecutionStarted",
+                "PassStateEntered",
+                "PassStateExited",
+                "TaskStateEntered",
+                "TaskScheduled",
+                "TaskStarted",
+                "TaskSucceeded",
+                "TaskStateExited",
+                "ExecutionSucceeded"
+            ]
+        );
+        assert!(r
+            .history
+            .iter()
+            .enumerate()
+            .all(|(i, e)| e.id == i as u64 + 1));
+        assert_eq!(seen.lock().unwrap().len(), 9);
+        let j = r.history[4].to_json();
+        assert_eq!(j["taskScheduledEventDetails"]["resourceType"], "lambda");
+        assert_eq!(j["taskScheduledEventDetails"]["resource"], "invoke");
+    }
+
+    #[test]
+    fn the_history_limit_fails_a_runaway_loop() {
+        let sm = machine(json!({"StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Next": "C"},
+            "C": {"Type": "Choice", "Choices": [{"Variable": "$.stop", "IsPresent": true, "Next": "E"}], "Default": "A"},
+            "E": {"Type": "Succeed"}}}));
+        let mut opts = opts_with(Arc::new(Router::new()));
+        opts.record_history = false;
+        let r = sm.run_blocking(json!({}), &opts);
+        assert_eq!(r.status, Status::Failed);
+        assert!(r.event_count <= MAX_HISTORY_EVENTS && r.event_count > MAX_HISTORY_EVENTS - 4);
+        assert!(r.cause.unwrap().contains("25000"));
+    }
+
+    #[test]
+    fn errors_inside_a_state_name_the_state_and_its_entered_event() {
+        let sm = machine(
+            json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"},
+            "B": {"Type": "Pass", "InputPath": "$.missing", "End": true}}}),
+        );
+        let r = sm.run_blocking(json!({}), &opts_with(Arc::new(Router::new())));
+        assert_eq!(r.error.as_deref(), Some("States.Runtime"));
+        assert_eq!(r.cause.as_deref(), Some("An error occurred while executing the state 'B' (entered at the event id #4). Invalid path '$.missing' : No results for path: $['missing']"));
+    }
+
+    #[test]
+    fn result_path_into_a_scalar_is_a_result_path_match_failure() {
+        let sm = machine(
+            json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": 1, "ResultPath": "$.a.b", "End": true}}}),
+        );
+        let r = sm.run_blocking(json!({"a": "text"}), &opts_with(Arc::new(Router::new())));
+        assert_eq!(r.error.as_deref(), Some("States.ResultPathMatchFailure"));
+    }
+
+    #[test]
+    fn mock_config_answers_tasks_by_invocation() {
+        let cfg = crate::mock::MockConfig::parse(&json!({
+            "StateMachines": {"M": {"TestCases": {"Retry": {"T": "R"}}}},
+            "MockedResponses": {"R": {"0": {"Throw": {"Error": "Lambda.TooManyRequestsException", "Cause": "slow down"}},
+                                      "1": {"Return": {"Payload": {"ok": true}}}}}})).unwrap();
+        let sm = machine(json!({"StartAt": "T", "States": {"T": {"Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke", "OutputPath": "$.Payload", "End": true,
+            "Retry": [{"ErrorEquals": ["Lambda.TooManyRequestsException"]}]}}}));
+        let h = cfg.handler("M", "Retry", None).unwrap();
+        let r = sm.run_blocking(json!({}), &opts_with(Arc::new(h)));
+        assert_eq!(r.output, Some(json!({"ok": true})));
+    }
+
+    #[test]
+    fn large_task_results_exceed_the_data_limit() {
+        let sm = machine(
+            json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}),
+        );
+        let big = |_r: TaskRequest<'_>| -> Result<Value, TaskError> {
+            Ok(Value::String("a".repeat(MAX_PAYLOAD_BYTES)))
+        };
+        let r = sm.run_blocking(json!({}), &opts_with(Arc::new(big)));
+        assert_eq!(r.error.as_deref(), Some("States.DataLimitExceeded"));
+    }
 }

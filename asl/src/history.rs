@@ -76,11 +76,25 @@ event_types!(
 #[allow(missing_docs)]
 pub enum Details {
     None,
-    ExecutionStarted { input: Value, role_arn: String },
-    ExecutionSucceeded { output: Value },
-    ExecutionFailed { error: Option<String>, cause: Option<String> },
-    StateEntered { name: Arc<str>, input: Value },
-    StateExited { name: Arc<str>, output: Value },
+    ExecutionStarted {
+        input: Value,
+        role_arn: String,
+    },
+    ExecutionSucceeded {
+        output: Value,
+    },
+    ExecutionFailed {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    StateEntered {
+        name: Arc<str>,
+        input: Value,
+    },
+    StateExited {
+        name: Arc<str>,
+        output: Value,
+    },
     TaskScheduled {
         resource_type: String,
         resource: String,
@@ -89,16 +103,47 @@ pub enum Details {
         timeout_seconds: Option<u64>,
         heartbeat_seconds: Option<u64>,
     },
-    TaskStarted { resource_type: String, resource: String },
-    TaskSucceeded { resource_type: String, resource: String, output: Value },
-    TaskFailed { resource_type: String, resource: String, error: Option<String>, cause: Option<String> },
-    LambdaScheduled { resource: String, input: Value, timeout_seconds: Option<u64> },
-    LambdaSucceeded { output: Value },
-    LambdaFailed { error: Option<String>, cause: Option<String> },
-    MapStarted { length: usize },
-    MapIteration { name: Arc<str>, index: usize },
-    MapRunStarted { map_run_arn: String },
-    MapRunFailed { error: Option<String>, cause: Option<String> },
+    TaskStarted {
+        resource_type: String,
+        resource: String,
+    },
+    TaskSucceeded {
+        resource_type: String,
+        resource: String,
+        output: Value,
+    },
+    TaskFailed {
+        resource_type: String,
+        resource: String,
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    LambdaScheduled {
+        resource: String,
+        input: Value,
+        timeout_seconds: Option<u64>,
+    },
+    LambdaSucceeded {
+        output: Value,
+    },
+    LambdaFailed {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    MapStarted {
+        length: usize,
+    },
+    MapIteration {
+        name: Arc<str>,
+        index: usize,
+    },
+    MapRunStarted {
+        map_run_arn: String,
+    },
+    MapRunFailed {
+        error: Option<String>,
+        cause: Option<String>,
+    },
 }
 
 /// One event of an execution's history.
@@ -130,8 +175,14 @@ impl HistoryEvent {
     /// The event as `GetExecutionHistory` returns it (inputs and outputs as JSON strings).
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
-        m.insert("timestamp".into(), Value::String(format_millis(self.timestamp_ms)));
-        m.insert("type".into(), Value::String(self.event_type.as_str().into()));
+        m.insert(
+            "timestamp".into(),
+            Value::String(format_millis(self.timestamp_ms)),
+        );
+        m.insert(
+            "type".into(),
+            Value::String(self.event_type.as_str().into()),
+        );
         m.insert("id".into(), json!(self.id));
         m.insert("previousEventId".into(), json!(self.previous_event_id));
         let truncated = json!({"truncated": false});
@@ -221,7 +272,8 @@ impl HistoryEvent {
                 input,
                 timeout_seconds,
             } => {
-                let mut d = json!({"resource": resource, "input": text(input), "inputDetails": truncated});
+                let mut d =
+                    json!({"resource": resource, "input": text(input), "inputDetails": truncated});
                 if let Some(t) = timeout_seconds {
                     d["timeoutInSeconds"] = json!(t);
                 }
@@ -273,11 +325,26 @@ impl HistoryEvent {
 pub fn entered_exited(kind: &crate::states::Kind) -> (EventType, Option<EventType>) {
     use crate::states::Kind;
     match kind {
-        Kind::Pass(_) => (EventType::PassStateEntered, Some(EventType::PassStateExited)),
-        Kind::Task(_) => (EventType::TaskStateEntered, Some(EventType::TaskStateExited)),
-        Kind::Choice(_) => (EventType::ChoiceStateEntered, Some(EventType::ChoiceStateExited)),
-        Kind::Wait(_) => (EventType::WaitStateEntered, Some(EventType::WaitStateExited)),
-        Kind::Succeed(_) => (EventType::SucceedStateEntered, Some(EventType::SucceedStateExited)),
+        Kind::Pass(_) => (
+            EventType::PassStateEntered,
+            Some(EventType::PassStateExited),
+        ),
+        Kind::Task(_) => (
+            EventType::TaskStateEntered,
+            Some(EventType::TaskStateExited),
+        ),
+        Kind::Choice(_) => (
+            EventType::ChoiceStateEntered,
+            Some(EventType::ChoiceStateExited),
+        ),
+        Kind::Wait(_) => (
+            EventType::WaitStateEntered,
+            Some(EventType::WaitStateExited),
+        ),
+        Kind::Succeed(_) => (
+            EventType::SucceedStateEntered,
+            Some(EventType::SucceedStateExited),
+        ),
         Kind::Fail(_) => (EventType::FailStateEntered, None),
         Kind::Parallel(_) => (
             EventType::ParallelStateEntered,

@@ -392,21 +392,16 @@ fn check_static(call: &Call) -> Result<(), IntrinsicParseError> {
         _ => None,
     };
     match call.func {
-        Func::Format => {
-            if !matches!(lit(0), Some(Value::String(_))) {
-                return Err(IntrinsicParseError(
-                    "the first argument of States.Format must be a string literal".into(),
-                ));
-            }
+        Func::Format if matches!(call.args.first(), Some(Arg::Literal(v)) if !v.is_string()) => {
+            return Err(IntrinsicParseError(
+                "the first argument of States.Format must be a string".into(),
+            ));
         }
-        Func::JsonMerge => {
-            if let Some(v) = lit(2) {
-                if v != &Value::Bool(false) {
-                    return Err(IntrinsicParseError(
-                        "States.JsonMerge supports only shallow merges: its third argument must be false".into(),
-                    ));
-                }
-            }
+        Func::JsonMerge if lit(2).is_some_and(|v| v != &Value::Bool(false)) => {
+            return Err(IntrinsicParseError(
+                "States.JsonMerge supports only shallow merges: its third argument must be false"
+                    .into(),
+            ));
         }
         _ => {}
     }
@@ -459,7 +454,7 @@ fn as_rounded_int(f: Func, v: &Value) -> Result<i64, StatesError> {
     }
 }
 
-fn as_str<'v>(f: Func, v: &'v Value) -> Result<&'v str, StatesError> {
+fn as_str(f: Func, v: &Value) -> Result<&str, StatesError> {
     match v {
         Value::String(s) => Ok(s),
         _ => Err(fail(format!(
@@ -498,8 +493,7 @@ pub(crate) fn json_eq(a: &Value, b: &Value) -> bool {
         }
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len()
-                && x
-                    .iter()
+                && x.iter()
                     .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
         }
         _ => a == b,
@@ -546,7 +540,18 @@ fn apply(call: &Call, mut args: Vec<Value>, scope: &Scope<'_>) -> Result<Value, 
         Func::Format => {
             let pieces: Vec<Piece> = match (&call.template, args.first()) {
                 (Some(p), _) => p.clone(),
-                (None, Some(Value::String(s))) => vec![Piece::Text(s.clone())],
+                (None, Some(Value::String(s))) => {
+                    let mut pieces = Vec::new();
+                    for (i, part) in s.split("{}").enumerate() {
+                        if i > 0 {
+                            pieces.push(Piece::Hole);
+                        }
+                        if !part.is_empty() {
+                            pieces.push(Piece::Text(part.to_string()));
+                        }
+                    }
+                    pieces
+                }
                 _ => return Err(fail("The first argument of States.Format must be a string")),
             };
             let values = &args[1..];
@@ -571,10 +576,10 @@ fn apply(call: &Call, mut args: Vec<Value>, scope: &Scope<'_>) -> Result<Value, 
         }
         Func::StringToJson => {
             let s = as_str(f, &args[0])?;
-                        if s.trim().is_empty() {
+            if s.trim().is_empty() {
                 return Ok(Value::Null);
             }
-            serde_json::from_str(&s).map_err(|_| {
+            serde_json::from_str(s).map_err(|_| {
                 fail(format!(
                     "The value {} given to States.StringToJson is not valid JSON",
                     json_text(&args[0])
@@ -680,7 +685,9 @@ fn apply(call: &Call, mut args: Vec<Value>, scope: &Scope<'_>) -> Result<Value, 
             let data = value_as_hash_input(&args[0]);
             let alg = as_str(f, &args[1])?;
             if data.chars().count() > 10_000 {
-                return Err(fail("The input of States.Hash is longer than 10000 characters"));
+                return Err(fail(
+                    "The input of States.Hash is longer than 10000 characters",
+                ));
             }
             crate::codec::hash_hex(alg, data.as_bytes())
                 .map(Value::String)
@@ -796,13 +803,21 @@ mod tests {
 
     #[test]
     fn format_fills_placeholders_in_order() {
-        let v = run("States.Format('a={} b={}.', $.a, $.b)", json!({"a": 1, "b": "x"})).unwrap();
+        let v = run(
+            "States.Format('a={} b={}.', $.a, $.b)",
+            json!({"a": 1, "b": "x"}),
+        )
+        .unwrap();
         assert_eq!(v, json!("a=1 b=x."));
     }
 
     #[test]
     fn format_renders_objects_like_java_maps() {
-        let v = run("States.Format('{}', $.o)", json!({"o": {"Arg1": 1, "Arg2": []}})).unwrap();
+        let v = run(
+            "States.Format('{}', $.o)",
+            json!({"o": {"Arg1": 1, "Arg2": []}}),
+        )
+        .unwrap();
         assert_eq!(v, json!("{Arg1=1, Arg2=[]}"));
     }
 
@@ -820,10 +835,22 @@ mod tests {
 
     #[test]
     fn math_add_rounds_each_argument_half_up() {
-        assert_eq!(run("States.MathAdd(1.49, 1.5)", json!({})).unwrap(), json!(3));
-        assert_eq!(run("States.MathAdd(-1.5, -1.51)", json!({})).unwrap(), json!(-3));
-        assert_eq!(run("States.MathAdd(-2.5, 0)", json!({})).unwrap(), json!(-2));
-        assert_eq!(run("States.MathAdd($.i, 1)", json!({"i": 41})).unwrap(), json!(42));
+        assert_eq!(
+            run("States.MathAdd(1.49, 1.5)", json!({})).unwrap(),
+            json!(3)
+        );
+        assert_eq!(
+            run("States.MathAdd(-1.5, -1.51)", json!({})).unwrap(),
+            json!(-3)
+        );
+        assert_eq!(
+            run("States.MathAdd(-2.5, 0)", json!({})).unwrap(),
+            json!(-2)
+        );
+        assert_eq!(
+            run("States.MathAdd($.i, 1)", json!({"i": 41})).unwrap(),
+            json!(42)
+        );
     }
 
     #[test]
@@ -871,7 +898,10 @@ mod tests {
 
     #[test]
     fn json_round_trips_and_blank_strings_parse_to_null() {
-        assert_eq!(run("States.StringToJson(' ')", json!({})).unwrap(), json!(null));
+        assert_eq!(
+            run("States.StringToJson(' ')", json!({})).unwrap(),
+            json!(null)
+        );
         assert_eq!(
             run("States.StringToJson($.s)", json!({"s": "{\"a\": [1]}"})).unwrap(),
             json!({"a": [1]})
@@ -923,7 +953,6 @@ mod tests {
             "States.Nope(1)",
             "States.MathAdd(1)",
             "States.UUID(1)",
-            "States.Format($.a)",
             "States.JsonMerge($.a, $.b, true)",
             "States.Array(1,",
             "States.Array(1) x",

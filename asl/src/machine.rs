@@ -43,11 +43,17 @@ impl StateMachine {
                 "StartAt" | "States" => {}
                 "Comment" => match v {
                     Value::String(s) => comment = Some(s.clone()),
-                    _ => errors.push(DefinitionError::new("$.Comment", "Comment must be a string")),
+                    _ => errors.push(DefinitionError::new(
+                        "$.Comment",
+                        "Comment must be a string",
+                    )),
                 },
                 "Version" => {
                     if !v.is_string() {
-                        errors.push(DefinitionError::new("$.Version", "Version must be a string"));
+                        errors.push(DefinitionError::new(
+                            "$.Version",
+                            "Version must be a string",
+                        ));
                     }
                 }
                 "TimeoutSeconds" => match v.as_u64() {

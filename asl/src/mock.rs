@@ -128,8 +128,8 @@ impl MockConfig {
                         }
                         _ => {
                             return Err(MockError(format!(
-                                "MockedResponses.{name}.{key} must have exactly one of Return or Throw"
-                            )))
+                            "MockedResponses.{name}.{key} must have exactly one of Return or Throw"
+                        )))
                         }
                     };
                     ranges.push((a, b, out));
@@ -144,7 +144,8 @@ impl MockConfig {
                     }
                     expect = b + 1;
                 }
-                cfg.responses.insert(name.clone(), MockedResponse { ranges });
+                cfg.responses
+                    .insert(name.clone(), MockedResponse { ranges });
             }
         }
         Ok(cfg)
@@ -252,7 +253,10 @@ mod tests {
         let c = cfg();
         let r = &c.responses["R"];
         assert!(matches!(r.outcome(0), Some(MockOutcome::Throw(_))));
-        assert_eq!(r.outcome(2), Some(&MockOutcome::Return(json!({"ok": true}))));
+        assert_eq!(
+            r.outcome(2),
+            Some(&MockOutcome::Return(json!({"ok": true})))
+        );
         assert_eq!(r.outcome(3), None);
     }
 

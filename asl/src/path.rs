@@ -244,7 +244,12 @@ fn step_definite<'a>(cur: &'a Value, seg: &Segment) -> Option<&'a Value> {
     }
 }
 
-fn slice_indices(len: usize, start: Option<i64>, end: Option<i64>, step: Option<i64>) -> Vec<usize> {
+fn slice_indices(
+    len: usize,
+    start: Option<i64>,
+    end: Option<i64>,
+    step: Option<i64>,
+) -> Vec<usize> {
     let len = len as i64;
     let step = step.unwrap_or(1);
     if step <= 0 {
@@ -311,11 +316,7 @@ fn select_many<'a>(root: &'a Value, cur: &'a Value, segs: &[Segment], out: &mut 
                     }
                 }
             }
-            Value::Object(_) => {
-                if eval_filter(root, cur, f) {
-                    select_many(root, cur, rest, out);
-                }
-            }
+            Value::Object(_) if eval_filter(root, cur, f) => select_many(root, cur, rest, out),
             _ => {}
         },
         Segment::Descendants => {
@@ -351,7 +352,10 @@ fn compare(a: &Value, op: CmpOp, b: &Value) -> bool {
     use std::cmp::Ordering;
     let ord = match (a, b) {
         (Value::Number(x), Value::Number(y)) => {
-            let (x, y) = (x.as_f64().unwrap_or(f64::NAN), y.as_f64().unwrap_or(f64::NAN));
+            let (x, y) = (
+                x.as_f64().unwrap_or(f64::NAN),
+                y.as_f64().unwrap_or(f64::NAN),
+            );
             x.partial_cmp(&y)
         }
         (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
@@ -495,7 +499,10 @@ impl Parser<'_> {
             if c == '\\' {
                 // Only an escaped quote is unescaped; any other backslash is literal (as AWS
                 // reads `$['a\"b']`).
-                let n = self.src[self.i..].chars().next().ok_or("unterminated string")?;
+                let n = self.src[self.i..]
+                    .chars()
+                    .next()
+                    .ok_or("unterminated string")?;
                 if n as u32 == q as u32 {
                     self.i += n.len_utf8();
                     out.push(n);

@@ -86,7 +86,9 @@ impl Template {
         } else if s.starts_with("States.") {
             Call::parse(s)
                 .map(|c| Template::Intrinsic(Box::new(c)))
-                .map_err(|e| DefinitionError::new(at, format!("invalid intrinsic function call: {e}")))
+                .map_err(|e| {
+                    DefinitionError::new(at, format!("invalid intrinsic function call: {e}"))
+                })
         } else {
             Err(DefinitionError::new(
                 at,
@@ -155,7 +157,10 @@ mod tests {
             json!({"x": 1, "y": [2]}),
         )
         .unwrap();
-        assert_eq!(v, json!({"a": 1, "b": "$.x", "c": {"d": 2}, "e": [{"f": 1}]}));
+        assert_eq!(
+            v,
+            json!({"a": 1, "b": "$.x", "c": {"d": 2}, "e": [{"f": 1}]})
+        );
     }
 
     #[test]

@@ -84,7 +84,12 @@ pub enum RetryDecision {
 
 /// Picks the first retrier that matches `error` and counts the attempt in `counts`
 /// (one counter per retrier).
-pub fn decide(retriers: &[Retrier], counts: &mut [u32], error: &str, rng: &dyn Rng) -> RetryDecision {
+pub fn decide(
+    retriers: &[Retrier],
+    counts: &mut [u32],
+    error: &str,
+    rng: &dyn Rng,
+) -> RetryDecision {
     for (i, r) in retriers.iter().enumerate() {
         if error_matches(&r.error_equals, error) {
             if counts[i] >= r.max_attempts {
@@ -141,9 +146,18 @@ mod tests {
         rt.max_attempts = 2;
         let rs = vec![rt];
         let mut counts = vec![0];
-        assert_eq!(decide(&rs, &mut counts, "Boom", &rng), RetryDecision::RetryAfter(1000));
-        assert_eq!(decide(&rs, &mut counts, "Boom", &rng), RetryDecision::RetryAfter(2000));
-        assert_eq!(decide(&rs, &mut counts, "Boom", &rng), RetryDecision::GiveUp);
+        assert_eq!(
+            decide(&rs, &mut counts, "Boom", &rng),
+            RetryDecision::RetryAfter(1000)
+        );
+        assert_eq!(
+            decide(&rs, &mut counts, "Boom", &rng),
+            RetryDecision::RetryAfter(2000)
+        );
+        assert_eq!(
+            decide(&rs, &mut counts, "Boom", &rng),
+            RetryDecision::GiveUp
+        );
     }
 
     #[test]
@@ -160,7 +174,10 @@ mod tests {
         let mut first = r("Boom");
         first.max_attempts = 0;
         let rs = vec![first, r("States.ALL")];
-        assert_eq!(decide(&rs, &mut [0, 0], "Boom", &rng), RetryDecision::GiveUp);
+        assert_eq!(
+            decide(&rs, &mut [0, 0], "Boom", &rng),
+            RetryDecision::GiveUp
+        );
     }
 
     #[test]
@@ -172,6 +189,9 @@ mod tests {
         let tf = vec!["States.TaskFailed".to_string()];
         assert!(error_matches(&tf, "Custom"));
         assert!(!error_matches(&tf, "States.Timeout"));
-        assert!(error_matches(&["States.DataLimitExceeded".to_string()], "States.DataLimitExceeded"));
+        assert!(error_matches(
+            &["States.DataLimitExceeded".to_string()],
+            "States.DataLimitExceeded"
+        ));
     }
 }

@@ -225,11 +225,7 @@ impl Router {
 
 impl TaskHandler for Router {
     fn call<'a>(&'a self, request: TaskRequest<'a>) -> BoxFuture<'a, Result<Value, TaskError>> {
-        match self
-            .routes
-            .get(request.resource)
-            .or(self.fallback.as_ref())
-        {
+        match self.routes.get(request.resource).or(self.fallback.as_ref()) {
             Some(h) => h.call(request),
             None => {
                 let msg = format!(

@@ -56,7 +56,11 @@ pub fn check_graph(g: &Graph, at: &str, errors: &mut Vec<DefinitionError>) {
         if std::mem::replace(&mut seen[i], true) {
             continue;
         }
-        stack.extend(successors(&g.states[i].kind).into_iter().filter(|&n| !seen[n]));
+        stack.extend(
+            successors(&g.states[i].kind)
+                .into_iter()
+                .filter(|&n| !seen[n]),
+        );
     }
     for (i, s) in g.states.iter().enumerate() {
         if !seen[i] {
@@ -82,7 +86,11 @@ mod tests {
     fn errors(def: serde_json::Value) -> Vec<String> {
         match StateMachine::from_value(&def) {
             Ok(_) => Vec::new(),
-            Err(e) => e.0.into_iter().map(|e| format!("{}: {}", e.path, e.message)).collect(),
+            Err(e) => {
+                e.0.into_iter()
+                    .map(|e| format!("{}: {}", e.path, e.message))
+                    .collect()
+            }
         }
     }
 
@@ -90,7 +98,10 @@ mod tests {
     fn unreachable_states_are_reported_with_their_path() {
         let e = errors(json!({"StartAt": "A", "States": {
             "A": {"Type": "Pass", "End": true}, "B": {"Type": "Pass", "End": true}}}));
-        assert_eq!(e, vec!["$.States.B: the state 'B' is not reachable from StartAt"]);
+        assert_eq!(
+            e,
+            vec!["$.States.B: the state 'B' is not reachable from StartAt"]
+        );
     }
 
     #[test]
@@ -111,16 +122,24 @@ mod tests {
     fn unknown_and_missing_fields_are_reported_per_state_type() {
         let e = errors(json!({"StartAt": "A", "States": {
             "A": {"Type": "Pass", "Seconds": 3, "End": true}}}));
-        assert_eq!(e, vec!["$.States.A.Seconds: the field 'Seconds' is not valid in a Pass state"]);
+        assert_eq!(
+            e,
+            vec!["$.States.A.Seconds: the field 'Seconds' is not valid in a Pass state"]
+        );
         let e = errors(json!({"StartAt": "A", "States": {"A": {"Type": "Task", "End": true}}}));
-        assert_eq!(e, vec!["$.States.A.Resource: a Task state needs a Resource"]);
+        assert_eq!(
+            e,
+            vec!["$.States.A.Resource: a Task state needs a Resource"]
+        );
     }
 
     #[test]
     fn states_all_must_be_alone_and_last() {
-        let e = errors(json!({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "r", "End": true,
+        let e = errors(
+            json!({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "r", "End": true,
             "Retry": [{"ErrorEquals": ["States.ALL"]}, {"ErrorEquals": ["X"]}],
-            "Catch": [{"ErrorEquals": ["States.ALL", "X"], "Next": "A"}]}}}));
+            "Catch": [{"ErrorEquals": ["States.ALL", "X"], "Next": "A"}]}}}),
+        );
         assert_eq!(e.len(), 2, "{e:?}");
         assert!(e[0].starts_with("$.States.A.Retry[0].ErrorEquals"));
         assert!(e[1].starts_with("$.States.A.Catch[0].ErrorEquals"));
@@ -128,8 +147,10 @@ mod tests {
 
     #[test]
     fn bad_paths_and_intrinsics_are_reported() {
-        let e = errors(json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true,
-            "InputPath": "a.b", "Parameters": {"x.$": "States.MathAdd(1)"}}}}));
+        let e = errors(
+            json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true,
+            "InputPath": "a.b", "Parameters": {"x.$": "States.MathAdd(1)"}}}}),
+        );
         assert_eq!(e.len(), 2, "{e:?}");
         assert!(e[0].starts_with("$.States.A.InputPath"));
         assert!(e[1].starts_with("$.States.A.Parameters.x.$"));
@@ -147,8 +168,10 @@ mod tests {
 
     #[test]
     fn jsonata_and_variables_are_reported_as_unsupported() {
-        let e = errors(json!({"QueryLanguage": "JSONata", "StartAt": "A", "States": {
-            "A": {"Type": "Pass", "End": true}}}));
+        let e = errors(
+            json!({"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+            "A": {"Type": "Pass", "End": true}}}),
+        );
         assert_eq!(e.len(), 1);
         assert!(e[0].contains("JSONata"));
         let e = errors(json!({"StartAt": "A", "States": {

@@ -8,8 +8,8 @@
 //! still fail), so the list stays true.
 
 use asl::{
-    ExecutionOptions, Router, SeededRng, StateMachine, Status, TaskError, TaskHandler,
-    TaskRequest, VirtualClock,
+    ExecutionOptions, Router, SeededRng, StateMachine, Status, TaskError, TaskHandler, TaskRequest,
+    VirtualClock,
 };
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,8 +19,9 @@ use std::sync::Arc;
 fn corpus_path() -> PathBuf {
     match std::env::var_os("ASL_CONFORMANCE") {
         Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/conformance/asl-dev.jsonl"),
+        None => {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/asl-dev.jsonl")
+        }
     }
 }
 
@@ -63,7 +64,12 @@ fn emulate(code: &str) -> Option<PyLambda> {
     let expr = ret.trim_start_matches("return ").trim();
     let sleep_secs = lines
         .iter()
-        .find_map(|l| l.strip_prefix("time.sleep(")?.strip_suffix(')')?.parse::<i64>().ok())
+        .find_map(|l| {
+            l.strip_prefix("time.sleep(")?
+                .strip_suffix(')')?
+                .parse::<i64>()
+                .ok()
+        })
         .unwrap_or(0);
     if expr == "event" {
         return Some(PyLambda::Identity { sleep_secs });
@@ -123,7 +129,11 @@ impl TaskHandler for Lambdas {
                 return Ok(run_lambda(l, req.input.clone(), &req));
             }
             if req.resource == "arn:aws:states:::lambda:invoke" {
-                let name = req.input.get("FunctionName").and_then(Value::as_str).unwrap_or("");
+                let name = req
+                    .input
+                    .get("FunctionName")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
                 let l = self
                     .by_placeholder
                     .get(name)
@@ -139,7 +149,10 @@ impl TaskHandler for Lambdas {
                     "StatusCode": 200
                 }));
             }
-            Err(TaskError::new("States.TaskFailed", format!("no emulated handler for {}", req.resource)))
+            Err(TaskError::new(
+                "States.TaskFailed",
+                format!("no emulated handler for {}", req.resource),
+            ))
         })();
         Box::pin(std::future::ready(r))
     }
@@ -352,7 +365,9 @@ fn the_python_emulator_recognises_the_corpus_handlers() {
         Some(PyLambda::Identity { sleep_secs: 0 })
     ));
     assert!(matches!(
-        emulate("import time\n\n\ndef handler(event, context):\n    time.sleep(60)\n    return event\n"),
+        emulate(
+            "import time\n\n\ndef handler(event, context):\n    time.sleep(60)\n    return event\n"
+        ),
         Some(PyLambda::Identity { sleep_secs: 60 })
     ));
     match emulate("def handler(event, context):\n    size_in_bytes = 257 * 1024\n    ascii_string = \"a\" * size_in_bytes\n    utf8_encoded_string = ascii_string.encode(\"utf-8\")\n    return utf8_encoded_string\n") {

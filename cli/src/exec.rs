@@ -79,9 +79,8 @@ fn read_input(arg: &str) -> Result<Value> {
     if p.is_file() {
         return read_json_file(p, "input");
     }
-    serde_json::from_str(arg).with_context(|| {
-        format!("--input is neither an existing file nor valid JSON: {arg}")
-    })
+    serde_json::from_str(arg)
+        .with_context(|| format!("--input is neither an existing file nor valid JSON: {arg}"))
 }
 
 fn execute(args: &Args) -> Result<Value> {

@@ -5,7 +5,17 @@
 //! `exec`: the execution ran, whatever its result), 2 the input could not be used.
 #![forbid(unsafe_code)]
 
+mod dispatch;
 mod exec;
+mod functions;
+mod graph;
+mod list;
+mod project;
+mod report;
+mod run;
+mod schedule;
+mod template;
+mod validate;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -22,12 +32,24 @@ struct Cli {
 enum Command {
     /// Execute a state machine definition locally, in virtual time.
     Exec(exec::Args),
+    /// Run one of the project's state machines locally, with the real Lambda handlers.
+    Run(run::Args),
+    /// Check the template, the state machines and the functions against each other.
+    Validate(validate::Args),
+    /// Draw a state machine as a Mermaid or Graphviz diagram.
+    Graph(graph::Args),
+    /// List the state machines, functions, schedules and rules of the template.
+    List(list::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Exec(args) => exec::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Validate(args) => validate::run(args),
+        Command::Graph(args) => graph::run(args),
+        Command::List(args) => list::run(args),
     };
     ExitCode::from(code)
 }

@@ -11,6 +11,33 @@
 
 use serde_json::{json, Map, Value};
 use std::io::Write;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// Where [`MetricsLogger::flush`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sink {
+    /// Standard output: where Lambda's log capture (and so CloudWatch's EMF extraction) reads.
+    Stdout,
+    /// Standard error.
+    Stderr,
+    /// Nowhere: for local runs whose terminal output is for people.
+    Discard,
+}
+
+static SINK: AtomicU8 = AtomicU8::new(0);
+
+/// Sets where every logger of this process flushes to (stdout unless changed).
+pub fn set_sink(sink: Sink) {
+    SINK.store(sink as u8, Ordering::Relaxed);
+}
+
+fn sink() -> Sink {
+    match SINK.load(Ordering::Relaxed) {
+        1 => Sink::Stderr,
+        2 => Sink::Discard,
+        _ => Sink::Stdout,
+    }
+}
 
 /// The default CloudWatch namespace of the project's custom metrics.
 pub const DEFAULT_NAMESPACE: &str = "MlPipelines";
@@ -180,12 +207,19 @@ impl MetricsLogger {
         Ok(())
     }
 
-    /// Writes the documents to stdout (where Lambda's log capture picks them up).
-    /// A failed write is logged, never raised: metrics must not fail an invocation.
+    /// Writes the documents to the process's [`Sink`] (stdout, where Lambda's log capture picks
+    /// them up, unless [`set_sink`] chose otherwise). A failed write is logged, never raised:
+    /// metrics must not fail an invocation.
     pub fn flush(&mut self) {
-        let stdout = std::io::stdout();
-        let mut lock = stdout.lock();
-        if let Err(error) = self.flush_to(&mut lock) {
+        let result = match sink() {
+            Sink::Stdout => self.flush_to(&mut std::io::stdout().lock()),
+            Sink::Stderr => self.flush_to(&mut std::io::stderr().lock()),
+            Sink::Discard => {
+                self.metrics.clear();
+                Ok(())
+            }
+        };
+        if let Err(error) = result {
             tracing::warn!(%error, "could not write EMF metrics");
         }
     }

@@ -21,7 +21,10 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Choice {
             for (i, it) in items.iter().enumerate() {
                 let at = format!("{}.Choices[{i}]", r.at);
                 let Value::Object(m) = it else {
-                    r.errors.push(crate::error::DefinitionError::new(at, "a rule must be an object"));
+                    r.errors.push(crate::error::DefinitionError::new(
+                        at,
+                        "a rule must be an object",
+                    ));
                     continue;
                 };
                 let rule = Rule::parse(m, &at, true, r.errors);
@@ -52,6 +55,10 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Choice {
         }
         _ => r.err("Choices", "a Choice state needs a non-empty Choices array"),
     }
-    let default = if r.has("Default") { r.target("Default") } else { None };
+    let default = if r.has("Default") {
+        r.target("Default")
+    } else {
+        None
+    };
     Choice { choices, default }
 }

@@ -41,15 +41,36 @@ pub struct Map {
 
 pub(crate) fn parse(r: &mut Reader<'_>) -> Option<Map> {
     r.check_fields(&[
-        "Next", "End", "InputPath", "OutputPath", "ItemsPath", "ItemSelector", "Parameters",
-        "ItemProcessor", "Iterator", "MaxConcurrency", "MaxConcurrencyPath", "ResultSelector",
-        "ResultPath", "Retry", "Catch", "ToleratedFailurePercentage",
-        "ToleratedFailurePercentagePath", "ToleratedFailureCount", "ToleratedFailureCountPath",
-        "Label", "ItemReader", "ItemBatcher", "ResultWriter",
+        "Next",
+        "End",
+        "InputPath",
+        "OutputPath",
+        "ItemsPath",
+        "ItemSelector",
+        "Parameters",
+        "ItemProcessor",
+        "Iterator",
+        "MaxConcurrency",
+        "MaxConcurrencyPath",
+        "ResultSelector",
+        "ResultPath",
+        "Retry",
+        "Catch",
+        "ToleratedFailurePercentage",
+        "ToleratedFailurePercentagePath",
+        "ToleratedFailureCount",
+        "ToleratedFailureCountPath",
+        "Label",
+        "ItemReader",
+        "ItemBatcher",
+        "ResultWriter",
     ]);
     for k in ["ItemReader", "ItemBatcher", "ResultWriter"] {
         if r.has(k) {
-            r.err(k, format!("{k} (distributed Map over external data) is not supported yet"));
+            r.err(
+                k,
+                format!("{k} (distributed Map over external data) is not supported yet"),
+            );
         }
     }
     let proc_key = match (r.has("ItemProcessor"), r.has("Iterator")) {
@@ -60,7 +81,10 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Option<Map> {
         (true, false) => "ItemProcessor",
         (false, true) => "Iterator",
         (false, false) => {
-            r.err("ItemProcessor", "a Map state needs an ItemProcessor (or Iterator)");
+            r.err(
+                "ItemProcessor",
+                "a Map state needs an ItemProcessor (or Iterator)",
+            );
             return None;
         }
     };
@@ -102,7 +126,10 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Option<Map> {
     };
     let max_concurrency = r.dynamic_uint("MaxConcurrency", 0);
     let tolerated_failure_count = r.dynamic_uint("ToleratedFailureCount", 0);
-    let tolerated_failure_percentage = match (r.has("ToleratedFailurePercentage"), r.has("ToleratedFailurePercentagePath")) {
+    let tolerated_failure_percentage = match (
+        r.has("ToleratedFailurePercentage"),
+        r.has("ToleratedFailurePercentagePath"),
+    ) {
         (true, true) => {
             r.err("", "ToleratedFailurePercentage and ToleratedFailurePercentagePath cannot both be present");
             None
@@ -110,7 +137,10 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Option<Map> {
         (true, false) => match r.float("ToleratedFailurePercentage") {
             Some(p) if (0.0..=100.0).contains(&p) => Some(Dynamic::Literal(p)),
             Some(_) => {
-                r.err("ToleratedFailurePercentage", "ToleratedFailurePercentage must be between 0 and 100");
+                r.err(
+                    "ToleratedFailurePercentage",
+                    "ToleratedFailurePercentage must be between 0 and 100",
+                );
                 None
             }
             None => None,
@@ -120,8 +150,14 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Option<Map> {
     };
     let label = r.string("Label");
     if let Some(l) = &label {
-        if l.chars().count() > 40 || l.chars().any(|c| c.is_whitespace() || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c)) {
-            r.err("Label", "Label must be at most 40 characters, without whitespace or special characters");
+        if l.chars().count() > 40
+            || l.chars()
+                .any(|c| c.is_whitespace() || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c))
+        {
+            r.err(
+                "Label",
+                "Label must be at most 40 characters, without whitespace or special characters",
+            );
         }
     }
     let m = Map {

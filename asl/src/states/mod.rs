@@ -173,7 +173,10 @@ impl Reader<'_> {
                 );
             } else if k == "QueryLanguage" {
                 if self.m.get("QueryLanguage") != Some(&Value::String("JSONPath".into())) {
-                    self.err(&k, "QueryLanguage JSONata is not supported yet (only JSONPath)");
+                    self.err(
+                        &k,
+                        "QueryLanguage JSONata is not supported yet (only JSONPath)",
+                    );
                 }
             } else {
                 let ty = self.m.get("Type").and_then(Value::as_str).unwrap_or("?");
@@ -230,7 +233,10 @@ impl Reader<'_> {
         match self.m.get(k) {
             None => PathSpec::Default,
             Some(Value::Null) => PathSpec::Null,
-            Some(_) => self.path(k).map(PathSpec::Path).unwrap_or(PathSpec::Default),
+            Some(_) => self
+                .path(k)
+                .map(PathSpec::Path)
+                .unwrap_or(PathSpec::Default),
         }
     }
 
@@ -289,7 +295,10 @@ impl Reader<'_> {
                 self.err("", "a state cannot have both Next and End: true");
                 Transition::End
             }
-            (true, false) => self.target("Next").map(Transition::Next).unwrap_or(Transition::End),
+            (true, false) => self
+                .target("Next")
+                .map(Transition::Next)
+                .unwrap_or(Transition::End),
             (false, true) => Transition::End,
             (false, false) => {
                 self.err("", "a state must have either Next or End: true");
@@ -361,7 +370,8 @@ impl Reader<'_> {
         for (i, it) in items.iter().enumerate() {
             let here = format!("{at}[{i}]");
             let Value::Object(m) = it else {
-                self.errors.push(DefinitionError::new(here, "a retrier must be an object"));
+                self.errors
+                    .push(DefinitionError::new(here, "a retrier must be an object"));
                 continue;
             };
             let mut r = Retrier {
@@ -374,24 +384,39 @@ impl Reader<'_> {
                     "ErrorEquals" | "Comment" => {}
                     "IntervalSeconds" => match v.as_u64() {
                         Some(n) if n >= 1 => r.interval_seconds = n as f64,
-                        _ => self.errors.push(DefinitionError::new(fp, "IntervalSeconds must be a positive integer")),
+                        _ => self.errors.push(DefinitionError::new(
+                            fp,
+                            "IntervalSeconds must be a positive integer",
+                        )),
                     },
                     "MaxAttempts" => match v.as_u64() {
                         Some(n) if n <= 99_999_999 => r.max_attempts = n as u32,
-                        _ => self.errors.push(DefinitionError::new(fp, "MaxAttempts must be a non-negative integer")),
+                        _ => self.errors.push(DefinitionError::new(
+                            fp,
+                            "MaxAttempts must be a non-negative integer",
+                        )),
                     },
                     "BackoffRate" => match v.as_f64() {
                         Some(x) if x >= 1.0 => r.backoff_rate = x,
-                        _ => self.errors.push(DefinitionError::new(fp, "BackoffRate must be a number of at least 1.0")),
+                        _ => self.errors.push(DefinitionError::new(
+                            fp,
+                            "BackoffRate must be a number of at least 1.0",
+                        )),
                     },
                     "MaxDelaySeconds" => match v.as_u64() {
                         Some(n) if n >= 1 => r.max_delay_seconds = Some(n as f64),
-                        _ => self.errors.push(DefinitionError::new(fp, "MaxDelaySeconds must be a positive integer")),
+                        _ => self.errors.push(DefinitionError::new(
+                            fp,
+                            "MaxDelaySeconds must be a positive integer",
+                        )),
                     },
                     "JitterStrategy" => match v.as_str() {
                         Some("FULL") => r.jitter = Jitter::Full,
                         Some("NONE") => r.jitter = Jitter::None,
-                        _ => self.errors.push(DefinitionError::new(fp, "JitterStrategy must be FULL or NONE")),
+                        _ => self.errors.push(DefinitionError::new(
+                            fp,
+                            "JitterStrategy must be FULL or NONE",
+                        )),
                     },
                     other => self.errors.push(DefinitionError::new(
                         fp,
@@ -417,7 +442,8 @@ impl Reader<'_> {
         for (i, it) in items.iter().enumerate() {
             let here = format!("{at}[{i}]");
             let Value::Object(m) = it else {
-                self.errors.push(DefinitionError::new(here, "a catcher must be an object"));
+                self.errors
+                    .push(DefinitionError::new(here, "a catcher must be an object"));
                 continue;
             };
             let error_equals = self.error_equals(m, &here, i + 1 == items.len());
@@ -429,7 +455,10 @@ impl Reader<'_> {
                 depth: self.depth,
             };
             for k in m.keys() {
-                if !matches!(k.as_str(), "ErrorEquals" | "Next" | "ResultPath" | "Comment") {
+                if !matches!(
+                    k.as_str(),
+                    "ErrorEquals" | "Next" | "ResultPath" | "Comment"
+                ) {
                     sub.err(k, format!("the field '{k}' is not valid in a catcher"));
                 }
             }
@@ -471,7 +500,10 @@ pub(crate) fn parse_graph(
         return None;
     };
     if states.is_empty() {
-        errors.push(DefinitionError::new(format!("{at}.States"), "States must not be empty"));
+        errors.push(DefinitionError::new(
+            format!("{at}.States"),
+            "States must not be empty",
+        ));
         return None;
     }
     let names: HashMap<String, usize> = states

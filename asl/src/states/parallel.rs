@@ -27,8 +27,16 @@ pub struct Parallel {
 
 pub(crate) fn parse(r: &mut Reader<'_>) -> Option<Parallel> {
     r.check_fields(&[
-        "Next", "End", "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath",
-        "Branches", "Retry", "Catch",
+        "Next",
+        "End",
+        "InputPath",
+        "OutputPath",
+        "Parameters",
+        "ResultSelector",
+        "ResultPath",
+        "Branches",
+        "Retry",
+        "Catch",
     ]);
     let mut branches = Vec::new();
     match r.m.get("Branches") {
@@ -49,13 +57,17 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Option<Parallel> {
                             branches.push(g);
                         }
                     }
-                    _ => r
-                        .errors
-                        .push(crate::error::DefinitionError::new(at, "a branch must be an object")),
+                    _ => r.errors.push(crate::error::DefinitionError::new(
+                        at,
+                        "a branch must be an object",
+                    )),
                 }
             }
         }
-        _ => r.err("Branches", "a Parallel state needs a non-empty Branches array"),
+        _ => r.err(
+            "Branches",
+            "a Parallel state needs a non-empty Branches array",
+        ),
     }
     let p = Parallel {
         branches,

@@ -19,7 +19,13 @@ pub struct Pass {
 
 pub(crate) fn parse(r: &mut Reader<'_>) -> Pass {
     r.check_fields(&[
-        "Next", "End", "InputPath", "OutputPath", "Parameters", "ResultPath", "Result",
+        "Next",
+        "End",
+        "InputPath",
+        "OutputPath",
+        "Parameters",
+        "ResultPath",
+        "Result",
     ]);
     Pass {
         parameters: r.template("Parameters"),

@@ -33,9 +33,21 @@ pub struct Task {
 
 pub(crate) fn parse(r: &mut Reader<'_>) -> Option<Task> {
     r.check_fields(&[
-        "Next", "End", "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath",
-        "Resource", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds",
-        "HeartbeatSecondsPath", "Retry", "Catch", "Credentials",
+        "Next",
+        "End",
+        "InputPath",
+        "OutputPath",
+        "Parameters",
+        "ResultSelector",
+        "ResultPath",
+        "Resource",
+        "TimeoutSeconds",
+        "TimeoutSecondsPath",
+        "HeartbeatSeconds",
+        "HeartbeatSecondsPath",
+        "Retry",
+        "Catch",
+        "Credentials",
     ]);
     let resource = match r.string("Resource") {
         Some(s) if !s.is_empty() => s,
@@ -48,7 +60,10 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Option<Task> {
     let heartbeat = r.dynamic_uint("HeartbeatSeconds", 1);
     if let (Some(Dynamic::Literal(t)), Some(Dynamic::Literal(h))) = (&timeout, &heartbeat) {
         if h >= t {
-            r.err("HeartbeatSeconds", "HeartbeatSeconds must be smaller than TimeoutSeconds");
+            r.err(
+                "HeartbeatSeconds",
+                "HeartbeatSeconds must be smaller than TimeoutSeconds",
+            );
         }
     }
     Some(Task {

@@ -28,7 +28,13 @@ pub struct Wait {
 
 pub(crate) fn parse(r: &mut Reader<'_>) -> Option<Wait> {
     r.check_fields(&[
-        "Next", "End", "InputPath", "OutputPath", "Seconds", "SecondsPath", "Timestamp",
+        "Next",
+        "End",
+        "InputPath",
+        "OutputPath",
+        "Seconds",
+        "SecondsPath",
+        "Timestamp",
         "TimestampPath",
     ]);
     let transition = r.transition();
@@ -51,7 +57,10 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Option<Wait> {
             match parse_timestamp(&s) {
                 Some(t) => WaitFor::Timestamp(t),
                 None => {
-                    r.err("Timestamp", format!("'{s}' is not an ISO-8601 extended offset date-time"));
+                    r.err(
+                        "Timestamp",
+                        format!("'{s}' is not an ISO-8601 extended offset date-time"),
+                    );
                     return None;
                 }
             }

@@ -44,6 +44,10 @@ pub const DEFAULT_COOLDOWN_SECONDS: i64 = 6 * 3600;
 pub const DEFAULT_RETENTION_SECONDS: i64 = 7 * 24 * 3600;
 /// Default number of partitions processed at once.
 pub const DEFAULT_PARTITION_CONCURRENCY: usize = 4;
+/// How far in the future `detected_at` may be (clock skew between producer and bridge). A drift
+/// "detected" later than that is rejected: it would otherwise block every real drift of its
+/// model until its claim expires.
+pub const MAX_CLOCK_SKEW_SECONDS: i64 = 15 * 60;
 
 /// Settings from the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,11 +138,22 @@ impl Deps {
         Ok(Self::new(&config, settings))
     }
 
-    /// Clients from `config`.
+    /// Clients from `config`, with time limits per call (5 s per attempt, 20 s in all, the SDK's
+    /// standard retries inside them) so that a hung call fails one record, not the invocation.
     pub fn new(config: &aws_config::SdkConfig, settings: Settings) -> Self {
+        let timeouts = aws_config::timeout::TimeoutConfig::builder()
+            .operation_attempt_timeout(std::time::Duration::from_secs(5))
+            .operation_timeout(std::time::Duration::from_secs(20))
+            .build();
+        let dynamodb = aws_sdk_dynamodb::config::Builder::from(config)
+            .timeout_config(timeouts.clone())
+            .build();
+        let sfn = aws_sdk_sfn::config::Builder::from(config)
+            .timeout_config(timeouts)
+            .build();
         Self::with_clients(
-            aws_sdk_dynamodb::Client::new(config),
-            aws_sdk_sfn::Client::new(config),
+            aws_sdk_dynamodb::Client::from_conf(dynamodb),
+            aws_sdk_sfn::Client::from_conf(sfn),
             settings,
         )
     }
@@ -456,6 +471,13 @@ pub fn execution_input(drift: &DriftEvent, origin: &Origin, execution_name: &str
 pub async fn trigger(deps: &Deps, drift: &DriftEvent, origin: &Origin) -> Outcome {
     let settings = &deps.settings;
     let now = deps.clock.now();
+    if drift.detected_at > now + chrono::Duration::seconds(MAX_CLOCK_SKEW_SECONDS) {
+        tracing::warn!(
+            model = %drift.model_name, event_id = %drift.event_id, detected_at = %drift.detected_at_text(),
+            "rejected drift event detected in the future"
+        );
+        return Outcome::Rejected;
+    }
     let name = naming::execution_name(&drift.model_name, drift.detected_at, &drift.event_id);
     let input = execution_input(drift, origin, &name).to_string();
     let request = ClaimRequest {
@@ -538,4 +560,82 @@ fn emit_metrics(summary: &Summary) {
     metrics.put("RejectedRecords", summary.rejected as f64, Unit::Count);
     metrics.put("RetriedRecords", summary.retried as f64, Unit::Count);
     metrics.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    const ARN: &str = "arn:aws:states:eu-central-1:123456789012:stateMachine:ml-retraining";
+
+    #[test]
+    fn settings_have_defaults_for_everything_but_table_and_state_machine() {
+        let settings = Settings::from_lookup(lookup(&[
+            ("DEDUP_TABLE_NAME", "claims"),
+            ("STATE_MACHINE_ARN", ARN),
+        ]))
+        .unwrap();
+        assert_eq!(settings, Settings::new("claims", ARN));
+        let tuned = Settings::from_lookup(lookup(&[
+            ("DEDUP_TABLE_NAME", "claims"),
+            ("STATE_MACHINE_ARN", ARN),
+            ("COOLDOWN_SECONDS", "60"),
+            ("PARTITION_CONCURRENCY", "1"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (tuned.cooldown_seconds, tuned.partition_concurrency),
+            (60, 1)
+        );
+    }
+
+    #[test]
+    fn missing_or_invalid_settings_are_configuration_errors() {
+        for pairs in [
+            vec![("STATE_MACHINE_ARN", ARN)],
+            vec![("DEDUP_TABLE_NAME", "claims")],
+            vec![
+                ("DEDUP_TABLE_NAME", "claims"),
+                ("STATE_MACHINE_ARN", "ml-retraining"),
+            ],
+            vec![
+                ("DEDUP_TABLE_NAME", "claims"),
+                ("STATE_MACHINE_ARN", ARN),
+                ("COOLDOWN_SECONDS", "-1"),
+            ],
+            vec![
+                ("DEDUP_TABLE_NAME", "claims"),
+                ("STATE_MACHINE_ARN", ARN),
+                ("PARTITION_CONCURRENCY", "0"),
+            ],
+        ] {
+            let error = Settings::from_lookup(lookup(&pairs)).unwrap_err();
+            assert_eq!(
+                shared::ErrorType::error_type(&error),
+                "Configuration",
+                "{pairs:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_summary_serialises_with_snake_case_counts() {
+        let mut summary = Summary::default();
+        summary.count(&Outcome::Started("n".into()));
+        summary.count(&Outcome::Rejected);
+        let json = serde_json::to_value(&summary).unwrap();
+        assert_eq!(json["started"], 1);
+        assert_eq!(json["cooled_down"], 0);
+        assert_eq!(json["records"], 2);
+        assert_eq!(json["started_executions"], json!(["n"]));
+    }
 }

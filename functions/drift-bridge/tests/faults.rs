@@ -246,3 +246,28 @@ async fn an_eventbridge_event_with_a_transient_failure_fails_the_invocation() {
     let error = handle(&deps, payload).await.unwrap_err();
     assert_eq!(shared::ErrorType::error_type(&error), "TriggerUnavailable");
 }
+
+#[tokio::test]
+async fn a_payload_that_is_neither_kafka_nor_eventbridge_is_invalid_event() {
+    let deps = deps(dynamodb(&[]), sfn(&[]));
+    let error = handle(&deps, serde_json::json!({"Records": []}))
+        .await
+        .unwrap_err();
+    assert_eq!(shared::ErrorType::error_type(&error), "InvalidEvent");
+}
+
+#[tokio::test]
+async fn a_drift_detected_in_the_future_is_rejected_before_any_call() {
+    let put =
+        mock!(aws_sdk_dynamodb::Client::put_item).then_output(|| PutItemOutput::builder().build());
+    let ok = started_ok();
+    let deps = deps(dynamodb(&[&put]), sfn(&[&ok]));
+    let payload = batch(vec![json_record(
+        0,
+        1,
+        &drift("e-1", "eta", "2099-01-01T00:00:00Z"),
+    )]);
+    let s = handle(&deps, payload).await.unwrap().summary().clone();
+    assert_eq!((s.rejected, s.started), (1, 0), "{s:?}");
+    assert_eq!((put.num_calls(), ok.num_calls()), (0, 0));
+}

@@ -72,8 +72,7 @@ async fn env(cooldown_seconds: i64) -> Env {
     let mut settings = Settings::new(&table, &state_machine_arn);
     settings.cooldown_seconds = cooldown_seconds;
     let clock = Arc::new(ManualClock::new(at("2026-11-27T08:00:00Z")));
-    let deps =
-        Deps::with_clients(dynamodb.clone(), sfn.clone(), settings).with_clock(clock.clone());
+    let deps = Deps::new(&config, settings).with_clock(clock.clone());
     Env {
         deps,
         clock,
@@ -433,4 +432,63 @@ async fn every_sample_event_gives_its_documented_result() {
         );
         assert_eq!(env.executions().await.len() as u64, started, "{file}");
     }
+}
+
+#[tokio::test]
+async fn an_unreachable_aws_endpoint_hands_the_record_back_for_retry() {
+    // A port nothing listens on: connection refused is a transient failure of that record.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_credential_types::Credentials::new(
+            "t", "t", None, None, "t",
+        ))
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .load()
+        .await;
+    let settings = Settings::new(
+        "claims",
+        "arn:aws:states:us-east-1:123456789012:stateMachine:ml-retraining",
+    );
+    let deps = Deps::new(&config, settings);
+    let payload = batch(vec![
+        json_record(0, 5, &drift("e-5", "eta", "2026-11-27T06:00:00Z")),
+        json_record(0, 6, &drift("e-6", "churn", "2026-11-27T06:00:00Z")),
+    ]);
+    let response = handle(&deps, payload).await.unwrap();
+    let response = kafka(&response);
+    assert_eq!(response.batch_item_failures.len(), 1);
+    assert_eq!(response.batch_item_failures[0].item_identifier.offset, 5);
+    assert_eq!(response.summary.retried, 2);
+}
+
+#[tokio::test]
+async fn two_concurrent_deliveries_of_one_batch_start_one_execution() {
+    let env = env(6 * 3600).await;
+    let payload = batch(
+        (0..20)
+            .map(|i| {
+                json_record(
+                    i % 3,
+                    i,
+                    &drift(
+                        &format!("burst-{i}"),
+                        "demand-forecast",
+                        "2026-11-27T07:40:00Z",
+                    ),
+                )
+            })
+            .collect(),
+    );
+    let (a, b) = tokio::join!(env.run(payload.clone()), env.run(payload));
+    for response in [&a, &b] {
+        let s = response.summary();
+        assert_eq!((s.records, s.rejected, s.retried), (20, 0, 0), "{s:?}");
+        assert!(kafka(response).batch_item_failures.is_empty());
+    }
+    assert_eq!(env.executions().await.len(), 1);
+    assert!(a.summary().started + b.summary().started >= 1);
 }

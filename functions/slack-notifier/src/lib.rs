@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod history;
 pub mod message;
 pub mod render;
 pub mod slack;
@@ -29,6 +30,7 @@ pub const SECRET_ENV: &str = "SLACK_WEBHOOK_SECRET_ARN";
 #[derive(Debug, Clone)]
 pub struct Deps {
     slack: SlackClient,
+    sfn: Option<aws_sdk_sfn::Client>,
 }
 
 impl Deps {
@@ -41,7 +43,8 @@ impl Deps {
             .ok_or_else(|| NotifyError::MissingConfiguration(format!("{SECRET_ENV} is not set")))?;
         let config = shared::aws::load_config().await;
         let client = aws_sdk_secretsmanager::Client::new(&config);
-        Self::from_secret(&client, &secret_id, RetryPolicy::default()).await
+        let deps = Self::from_secret(&client, &secret_id, RetryPolicy::default()).await?;
+        Ok(deps.with_sfn(aws_sdk_sfn::Client::new(&config)))
     }
 
     /// Reads the webhook URL from the secret `secret_id` (its current version).
@@ -73,11 +76,18 @@ impl Deps {
         Self::with_webhook(url, policy)
     }
 
-    /// Dependencies posting to `url` (tests, local runs).
+    /// Dependencies posting to `url` (tests, local runs), without execution-history lookups.
     pub fn with_webhook(url: WebhookUrl, policy: RetryPolicy) -> Result<Self, NotifyError> {
         Ok(Self {
             slack: SlackClient::new(url, policy)?,
+            sfn: None,
         })
+    }
+
+    /// Looks up the failed state of executions with `sfn` (`states:GetExecutionHistory`).
+    pub fn with_sfn(mut self, sfn: aws_sdk_sfn::Client) -> Self {
+        self.sfn = Some(sfn);
+        self
     }
 }
 
@@ -112,10 +122,22 @@ pub async fn handle(deps: &Deps, event: serde_json::Value) -> Result<NotifyOutpu
     }
     let mut delivered = Vec::with_capacity(event.records.len());
     for record in &event.records {
-        let notification = Notification::from_sns(&record.sns);
+        let mut notification = Notification::from_sns(&record.sns);
+        enrich(deps, &mut notification).await;
         delivered.push(notify(deps, &notification).await?);
     }
     Ok(NotifyOutput { delivered })
+}
+
+/// Adds what the message itself does not say: the state a failed execution failed in.
+pub async fn enrich(deps: &Deps, notification: &mut Notification) {
+    let (Some(sfn), Some(arn)) = (&deps.sfn, notification.kind.failed_execution()) else {
+        return;
+    };
+    let arn = arn.to_string();
+    if let Some(state) = history::failed_state(sfn, &arn).await {
+        notification.kind.set_failed_state(state);
+    }
 }
 
 /// Renders and posts one notification, and records delivery metrics.

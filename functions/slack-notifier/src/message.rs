@@ -75,6 +75,24 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The execution whose failed state is worth looking up, if any.
+    pub fn failed_execution(&self) -> Option<&str> {
+        match self {
+            Kind::ExecutionStatus(e) if e.status != "SUCCEEDED" => Some(&e.execution_arn),
+            Kind::PipelineFailed(p) => p.execution_arn.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Records the state the execution failed in.
+    pub fn set_failed_state(&mut self, state: String) {
+        match self {
+            Kind::ExecutionStatus(e) => e.failed_state = Some(state),
+            Kind::PipelineFailed(p) => p.failed_state = Some(state),
+            _ => {}
+        }
+    }
+
     /// A stable name for logs, metrics and the function's output.
     pub fn name(&self) -> &'static str {
         match self {
@@ -113,6 +131,8 @@ pub struct ExecutionStatus {
     pub duration_seconds: Option<i64>,
     /// How often the execution was redriven.
     pub redrive_count: Option<i64>,
+    /// The state it failed (or was) in, from the execution history when it could be read.
+    pub failed_state: Option<String>,
 }
 
 /// `NotifyPipelineFailure`'s message: `ml-retraining failed for model M (run R). Error: E. Cause: C. Execution ARN`.
@@ -130,6 +150,8 @@ pub struct PipelineFailed {
     pub cause: Option<String>,
     /// The execution's ARN.
     pub execution_arn: Option<String>,
+    /// The state that failed, from the execution history when it could be read.
+    pub failed_state: Option<String>,
     /// The raw message, shown when parsing found little.
     pub raw: String,
 }
@@ -448,6 +470,7 @@ fn execution_status(json: &Value) -> Option<ExecutionStatus> {
         stopped: stop.map(|(_, s)| s),
         duration_seconds,
         redrive_count: detail.get("redriveCount").and_then(Value::as_i64),
+        failed_state: None,
     })
 }
 
@@ -502,6 +525,7 @@ fn pipeline_failed(
         error,
         cause,
         execution_arn,
+        failed_state: None,
         raw: body.to_string(),
     }
 }

@@ -404,6 +404,10 @@ fn execution_status(blocks: &mut Blocks, e: &ExecutionStatus) -> Title {
         ("Workflow", Some(e.state_machine.clone())),
         ("Status", Some(e.status.clone())),
         ("Execution", Some(e.execution_name.clone())),
+        (
+            if e.status == "FAILED" { "Failed state" } else { "State" },
+            e.failed_state.clone(),
+        ),
         ("Error", e.error.clone()),
         ("Started", e.started.clone()),
         ("Stopped", e.stopped.clone()),
@@ -448,6 +452,7 @@ fn pipeline_failed(blocks: &mut Blocks, p: &PipelineFailed) -> Title {
         ("Workflow", Some(p.workflow.clone())),
         ("Model", p.model.clone()),
         ("Run", p.run_id.clone()),
+        ("Failed state", p.failed_state.clone()),
         ("Error", p.error.clone()),
     ]);
     match (&p.cause, &p.error) {

@@ -1,0 +1,344 @@
+//! `pipelines run`: runs one of the project's state machines locally, in virtual time, with the
+//! real Rust handlers for Lambda steps and the mock configuration for every other service step,
+//! showing each state as it starts and ends.
+
+use crate::dispatch::{LambdaTarget, LocalDispatcher};
+use crate::project::{parse_overrides, Project};
+use crate::report;
+use anyhow::{anyhow, bail, Context, Result};
+use asl::history::Details;
+use asl::{EventType, ExecutionOptions, HistoryEvent, MockConfig, SeededRng, StateMachine, Status, TaskHandler, VirtualClock};
+use serde_json::Value;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Exit status: the execution succeeded.
+pub const EXIT_SUCCEEDED: u8 = 0;
+/// Exit status: the execution ran and failed, timed out or was aborted.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit status: the project, state machine, input or mocks could not be used.
+pub const EXIT_UNUSABLE: u8 = 2;
+
+/// Run one of the project's state machines locally (virtual time: Waits and retries never sleep).
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  pipelines run ml-retraining                                  # HappyPath of events/ml-retraining/mock-config.json
+  pipelines run ml-retraining --test-case ModelNotGoodEnough
+  pipelines run ml-retraining#TrainingJobFails --history /tmp/h.json --report /tmp/run.html
+  pipelines run ml-retraining --lambda-endpoint http://127.0.0.1:9000   # Lambda steps via `cargo lambda watch`
+
+Defaults: the input is events/NAME/input.json and the mocks events/NAME/mock-config.json
+(test case HappyPath) when they exist. Lambda steps of the project's functions run the real
+handlers in-process; every other Task must be mocked by the test case.
+
+Exit status: 0 the execution succeeded, 1 it failed (or timed out), 2 it could not be run.")]
+pub struct Args {
+    /// The state machine: its definition's name (ml-retraining) or logical id; NAME#TestCase
+    /// selects a test case as Step Functions Local does.
+    name: String,
+    /// The execution input (JSON file, or JSON text).
+    #[arg(long, value_name = "FILE_OR_JSON")]
+    input: Option<String>,
+    /// The mock configuration's test case.
+    #[arg(long, value_name = "NAME")]
+    test_case: Option<String>,
+    /// The mock configuration (Step Functions Local format).
+    #[arg(long, value_name = "FILE")]
+    mock_config: Option<PathBuf>,
+    /// Run without any mock configuration (only Lambda steps can then run).
+    #[arg(long, conflicts_with_all = ["mock_config", "test_case"])]
+    no_mocks: bool,
+    /// Where to write the full history (GetExecutionHistory shape).
+    /// Default: target/pipelines/NAME-CASE.history.json.
+    #[arg(long, value_name = "FILE")]
+    history: Option<PathBuf>,
+    /// Write an HTML report: the graph with the path taken and each state's input and output.
+    #[arg(long, value_name = "FILE.html")]
+    report: Option<PathBuf>,
+    /// Send Lambda steps to a Lambda-Invoke-compatible endpoint instead of running them in-process.
+    #[arg(long, value_name = "URL")]
+    lambda_endpoint: Option<String>,
+    /// Override a template parameter (repeatable), e.g. --parameter MapeThreshold=10.
+    #[arg(long = "parameter", value_name = "KEY=VALUE")]
+    parameters: Vec<String>,
+    /// Seed for UUIDs, random numbers and retry jitter (default: 1, for reproducible runs).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Print only the final JSON result on stdout (no progress).
+    #[arg(long)]
+    json: bool,
+    /// The project folder (default: found upwards from the working directory).
+    #[arg(long, value_name = "DIR")]
+    project: Option<PathBuf>,
+}
+
+/// What one run produced, for callers and tests.
+pub struct RunOutcome {
+    /// The engine's result (with history).
+    pub result: asl::ExecutionResult,
+    /// The states entered, in order (top level and nested).
+    pub path: Vec<String>,
+    /// Where the history was written.
+    pub history_file: PathBuf,
+}
+
+/// Runs the subcommand; returns the exit code.
+pub fn run(args: Args) -> u8 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("pipelines run: cannot start the async runtime: {e}");
+            return EXIT_UNUSABLE;
+        }
+    };
+    match runtime.block_on(execute(&args)) {
+        Ok(outcome) => match outcome.result.status {
+            Status::Succeeded => EXIT_SUCCEEDED,
+            _ => EXIT_FAILED,
+        },
+        Err(e) => {
+            eprintln!("pipelines run: {e:#}");
+            EXIT_UNUSABLE
+        }
+    }
+}
+
+fn read_json(path: &Path, what: &str) -> Result<Value> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the {what} {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("the {what} {} is not valid JSON", path.display()))
+}
+
+/// Runs the state machine as `args` say.
+pub async fn execute(args: &Args) -> Result<RunOutcome> {
+    shared::metrics::set_sink(shared::metrics::Sink::Discard);
+    let overrides = parse_overrides(&args.parameters)?;
+    let project = Project::discover(args.project.as_deref(), &overrides)?;
+    let (name, case_from_name) = match args.name.split_once('#') {
+        Some((n, c)) => (n.to_string(), Some(c.to_string())),
+        None => (args.name.clone(), None),
+    };
+    let resource = project.machine(&name)?;
+    let machine = project.load_machine(&resource)?;
+    if !machine.unsupplied.is_empty() {
+        bail!(
+            "{} uses {} but DefinitionSubstitutions of {} does not supply them",
+            machine.path.display(),
+            machine.unsupplied.iter().map(|n| format!("${{{n}}}")).collect::<Vec<_>>().join(", "),
+            resource.logical_id
+        );
+    }
+    let state_machine = StateMachine::from_value(&machine.definition).map_err(|e| {
+        anyhow!(
+            "{} is not a valid state machine:\n{}",
+            machine.path.display(),
+            e.0.iter().map(|e| format!("  {}: {}", e.path, e.message)).collect::<Vec<_>>().join("\n")
+        )
+    })?;
+
+    let input = match &args.input {
+        Some(arg) if Path::new(arg).is_file() => read_json(Path::new(arg), "input")?,
+        Some(arg) => serde_json::from_str(arg).with_context(|| format!("--input is neither a file nor JSON: {arg}"))?,
+        None => match project.event_file(&resource.name, "input.json") {
+            Some(path) => read_json(&path, "input")?,
+            None => Value::Object(Default::default()),
+        },
+    };
+
+    let target = match &args.lambda_endpoint {
+        Some(url) => LambdaTarget::Endpoint(url.clone()),
+        None => LambdaTarget::InProcess,
+    };
+    let local: Arc<dyn TaskHandler> = Arc::new(LocalDispatcher::new(project.local_functions(), target));
+    let mock_path = match (&args.mock_config, args.no_mocks) {
+        (_, true) => None,
+        (Some(p), _) => Some(p.clone()),
+        (None, _) => project.event_file(&resource.name, "mock-config.json"),
+    };
+    let (handler, test_case): (Arc<dyn TaskHandler>, String) = match mock_path {
+        Some(path) => {
+            let config = MockConfig::parse(&read_json(&path, "mock configuration")?)
+                .with_context(|| format!("the mock configuration {} is invalid", path.display()))?;
+            let case = args.test_case.clone().or(case_from_name).unwrap_or_else(|| "HappyPath".into());
+            let mocks = config
+                .handler(&resource.name, &case, Some(local))
+                .with_context(|| format!("in {}", path.display()))?;
+            (Arc::new(mocks), case)
+        }
+        None => (local, "no-mocks".to_string()),
+    };
+
+    let progress = Progress::new(!args.json);
+    let observer_progress = progress.clone();
+    let options = ExecutionOptions {
+        handler,
+        clock: Arc::new(VirtualClock::starting_now()),
+        rng: Arc::new(SeededRng::new(args.seed)),
+        observer: Some(Arc::new(move |event: &HistoryEvent| observer_progress.event(event))),
+        record_history: true,
+        execution_name: format!("local-{test_case}"),
+        state_machine_name: resource.name.clone(),
+        ..ExecutionOptions::default()
+    };
+    progress.header(&resource.name, &test_case);
+    let result = state_machine.run(input, &options).await;
+
+    let history_file = args
+        .history
+        .clone()
+        .unwrap_or_else(|| project.root.join("target/pipelines").join(format!("{}-{test_case}.history.json", resource.name)));
+    write_history(&history_file, &result)?;
+    let path = report::path_taken(&result.history);
+    if let Some(report_file) = &args.report {
+        let html = report::html(&resource.name, &test_case, &machine.definition, &result);
+        write_file(report_file, html.as_bytes())?;
+    }
+    if args.json {
+        let mut json = result.to_json(false);
+        json["path"] = Value::from(path.clone());
+        json["history_file"] = Value::from(history_file.display().to_string());
+        println!("{json}");
+    } else {
+        progress.summary(&result, &path, &history_file, args.report.as_deref());
+    }
+    Ok(RunOutcome { result, path, history_file })
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn write_history(path: &Path, result: &asl::ExecutionResult) -> Result<()> {
+    let events: Vec<Value> = result.history.iter().map(HistoryEvent::to_json).collect();
+    let text = serde_json::to_string_pretty(&serde_json::json!({"events": events}))?;
+    write_file(path, text.as_bytes())
+}
+
+/// Live progress on stderr: each state as it starts and ends, task failures and retries,
+/// stamped with virtual time since the start.
+#[derive(Clone)]
+struct Progress {
+    enabled: bool,
+    colour: bool,
+    state: Arc<Mutex<ProgressState>>,
+}
+
+#[derive(Default)]
+struct ProgressState {
+    start_ms: Option<i64>,
+    attempts: std::collections::HashMap<String, u32>,
+    current: Vec<String>,
+}
+
+impl Progress {
+    fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            colour: enabled && std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            state: Arc::default(),
+        }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.colour {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn header(&self, name: &str, case: &str) {
+        if self.enabled {
+            eprintln!("{} {name} (test case {case}), virtual time", self.paint("1", "pipelines run"));
+        }
+    }
+
+    fn event(&self, event: &HistoryEvent) {
+        if !self.enabled {
+            return;
+        }
+        let Ok(mut st) = self.state.lock() else { return };
+        let start = *st.start_ms.get_or_insert(event.timestamp_ms);
+        let clock = format_offset(event.timestamp_ms - start);
+        let line = match (&event.event_type, &event.details) {
+            (t, Details::StateEntered { name, .. }) if t.as_str().ends_with("StateEntered") => {
+                st.current.push(name.to_string());
+                Some(format!("{clock}  {} {name} {}", self.paint("36", "▶"), self.paint("2", &format!("({})", t.as_str().trim_end_matches("StateEntered")))))
+            }
+            (t, Details::StateExited { name, .. }) if t.as_str().ends_with("StateExited") => {
+                st.current.retain(|n| n.as_str() != &**name);
+                Some(format!("{clock}  {} {name}", self.paint("32", "✔")))
+            }
+            (EventType::TaskScheduled, Details::TaskScheduled { resource_type, resource, .. }) => {
+                let state = st.current.last().cloned().unwrap_or_default();
+                let attempt = st.attempts.entry(state.clone()).or_insert(0);
+                *attempt += 1;
+                (*attempt > 1).then(|| format!("{clock}    {} {state}: attempt {} of {resource_type}:{resource}", self.paint("33", "↻"), attempt))
+            }
+            (_, Details::TaskFailed { error, cause, .. }) | (_, Details::LambdaFailed { error, cause }) => Some(format!(
+                "{clock}    {} {}: {}",
+                self.paint("31", "✖"),
+                error.as_deref().unwrap_or("error"),
+                shorten(cause.as_deref().unwrap_or(""), 160)
+            )),
+            (EventType::FailStateEntered, _) => None,
+            _ => None,
+        };
+        if let Some(line) = line {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "{line}");
+        }
+    }
+
+    fn summary(&self, result: &asl::ExecutionResult, path: &[String], history: &Path, report: Option<&Path>) {
+        let status = result.status.as_str();
+        let painted = match result.status {
+            Status::Succeeded => self.paint("1;32", status),
+            _ => self.paint("1;31", status),
+        };
+        let elapsed = format_offset(result.end_ms - result.start_ms);
+        println!("status: {painted} after {elapsed} of virtual time, {} state transitions", result.transitions);
+        if let Some(error) = &result.error {
+            println!("error:  {error}");
+        }
+        if let Some(cause) = &result.cause {
+            println!("cause:  {}", shorten(cause, 600));
+        }
+        if let Some(output) = &result.output {
+            println!("output: {}", serde_json::to_string_pretty(output).unwrap_or_default());
+        }
+        println!("path:   {}", path.join(" → "));
+        println!("history: {} ({} events)", history.display(), result.history.len());
+        if let Some(report) = report {
+            println!("report: {}", report.display());
+        }
+    }
+}
+
+fn format_offset(ms: i64) -> String {
+    let ms = ms.max(0);
+    let (h, rest) = (ms / 3_600_000, ms % 3_600_000);
+    format!("+{h:02}:{:02}:{:02}.{:03}", rest / 60_000, (rest % 60_000) / 1000, rest % 1000)
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(max).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_read_as_hours_minutes_seconds() {
+        assert_eq!(format_offset(3_723_004), "+01:02:03.004");
+        assert_eq!(format_offset(-5), "+00:00:00.000");
+    }
+}
