@@ -8,9 +8,9 @@ STACK ?= ml-pipelines
 
 .PHONY: run test venv lint fmt check-template build build-arm64 deploy bench clean-venv
 
-## run: the main job locally on the bundled sample data (no AWS, no network)
+## run: the weekly retraining pipeline locally: real Lambda handlers, mocked services, virtual time
 run:
-	cargo run --quiet --example evaluate_local -- events/evaluate-model-metrics/good-model.json
+	cargo run --quiet --bin pipelines -- run ml-retraining
 
 ## test: set up the Python tools, then run the whole test suite
 test: venv

@@ -159,19 +159,19 @@ impl StateMachine {
             "arn:aws:states:{}:{}:stateMachine:{}",
             options.region, options.account, options.state_machine_name
         );
-        let exec_arn = format!(
-            "arn:aws:states:{}:{}:execution:{}:{}",
-            options.region, options.account, options.state_machine_name, options.execution_name
-        );
+        let arn_prefix: Arc<str> = Arc::from(format!(
+            "arn:aws:states:{}:{}:execution:{}",
+            options.region, options.account, options.state_machine_name
+        ));
         let mut run = Run {
             opts: options,
             hist: Hist::new(options.record_history, options.observer.is_some()),
             exec: Arc::new(ExecInfo {
-                arn: exec_arn,
+                arn_prefix,
                 name: options.execution_name.clone(),
                 input: input.clone(),
                 start_ms: options.clock.now_ms(),
-                sm_arn,
+                sm_arn: Arc::from(sm_arn),
             }),
             transitions: 0,
             timeout_at: self
@@ -188,11 +188,12 @@ impl StateMachine {
 }
 
 struct ExecInfo {
-    arn: String,
+    /// `arn:aws:states:REGION:ACCOUNT:execution:MACHINE`; the ARN is this plus `:NAME`.
+    arn_prefix: Arc<str>,
     name: String,
     input: Value,
     start_ms: i64,
-    sm_arn: String,
+    sm_arn: Arc<str>,
 }
 
 struct Hist {
@@ -255,7 +256,7 @@ impl CtxInfo<'_> {
     fn build(&self) -> Value {
         let mut m = json!({
             "Execution": {
-                "Id": self.exec.arn,
+                "Id": format!("{}:{}", self.exec.arn_prefix, self.exec.name),
                 "Input": self.exec.input,
                 "Name": self.exec.name,
                 "RoleArn": self.role_arn,
@@ -268,7 +269,7 @@ impl CtxInfo<'_> {
                 "RetryCount": self.retry_count
             },
             "StateMachine": {
-                "Id": self.exec.sm_arn,
+                "Id": &*self.exec.sm_arn,
                 "Name": self.exec.sm_arn.rsplit(':').next().unwrap_or_default()
             }
         });
@@ -360,16 +361,17 @@ fn write_output(
 
 fn apply_result_path(
     spec: &ResultPathSpec,
-    mut raw: Value,
+    raw: Cow<'_, Value>,
     result: Value,
 ) -> Result<Value, StatesError> {
     match spec {
         ResultPathSpec::Default => Ok(result),
-        ResultPathSpec::Discard => Ok(raw),
+        ResultPathSpec::Discard => Ok(raw.into_owned()),
         ResultPathSpec::Path(rp) => {
             if rp.is_root() {
                 return Ok(result);
             }
+            let mut raw = raw.into_owned();
             let input_text = json_text(&raw);
             match rp.write(&mut raw, result) {
                 Ok(()) => Ok(raw),
@@ -628,7 +630,7 @@ impl Run<'_> {
                         (None, t) => eval_template(t, eff, &ctx, &*self.opts.rng)?,
                     }
                 };
-                let out = apply_result_path(&p.result_path, raw, result)?;
+                let out = apply_result_path(&p.result_path, Cow::Owned(raw), result)?;
                 let info = self.info(&st.name, entered_ms);
                 let out = write_output(&st.output_path, out, &self.ctx_fn(info))?;
                 check_size(&out, &st.name)?;
@@ -785,7 +787,8 @@ impl Run<'_> {
             RetryDecision::RetryAfter(ms) => Ok(Ok(ms)),
             RetryDecision::GiveUp => match catch::find(catchers, &err.error) {
                 Some(c) => {
-                    let out = apply_result_path(&c.result_path, raw.clone(), error_output(&err))?;
+                    let out =
+                        apply_result_path(&c.result_path, Cow::Borrowed(raw), error_output(&err))?;
                     Ok(Err((out, c.next)))
                 }
                 None => Err(Stop::Error(err)),
@@ -893,7 +896,7 @@ impl Run<'_> {
                         let info = self.info(&st.name, entered_ms);
                         let ctx = self.ctx_fn(info);
                         let result = eval_template(&t.result_selector, Cow::Owned(v), &ctx, &*self.opts.rng)?;
-                        let out = apply_result_path(&t.result_path, raw.clone(), result)?;
+                        let out = apply_result_path(&t.result_path, Cow::Borrowed(&raw), result)?;
                         let out = write_output(&st.output_path, out, &ctx)?;
                         check_size(&out, &st.name)?;
                         Ok(out)
@@ -989,7 +992,7 @@ impl Run<'_> {
                     &ctx,
                     &*self.opts.rng,
                 )?;
-                let out = apply_result_path(&p.result_path, raw.clone(), result)?;
+                let out = apply_result_path(&p.result_path, Cow::Borrowed(&raw), result)?;
                 let out = write_output(&st.output_path, out, &ctx)?;
                 check_size(&out, &st.name)?;
                 Ok(out)
@@ -1048,9 +1051,9 @@ impl Run<'_> {
         let (eff, items, max_conc, tol_count, tol_pct) = {
             let info = self.info(&st.name, entered_ms);
             let ctx = self.ctx_fn(info);
-            let eff = read_input(&st.input_path, raw, &ctx)?.into_owned();
+            let eff = read_input(&st.input_path, raw, &ctx)?;
             let items = match &m.items_path {
-                None => eff.clone(),
+                None => eff.clone().into_owned(),
                 Some(p) => select_required(p, &eff, &ctx)?.into_owned(),
             };
             let items = match items {
@@ -1101,6 +1104,7 @@ impl Run<'_> {
             (eff, items, max_conc, tol_count, tol_pct)
         };
         let len = items.len();
+        let uses_context = m.distributed && graph_reads_context(&m.processor);
         self.emit(lane, EventType::MapStateStarted, || Details::MapStarted {
             length: len,
         });
@@ -1154,7 +1158,7 @@ impl Run<'_> {
             let Reverse((start, li)) = lanes.pop().unwrap_or(Reverse((t0, 0)));
             self.opts.clock.set_ms(start);
             let r = if m.distributed {
-                self.run_child(&m.processor, input).await
+                self.run_child(&m.processor, input, uses_context).await
             } else {
                 let name = st.name.clone();
                 self.emit(lane, EventType::MapIterationStarted, || {
@@ -1225,19 +1229,27 @@ impl Run<'_> {
             &ctx,
             &*self.opts.rng,
         )?;
-        let out = apply_result_path(&m.result_path, raw.clone(), result)?;
+        let out = apply_result_path(&m.result_path, Cow::Borrowed(raw), result)?;
         let out = write_output(&st.output_path, out, &ctx)?;
         check_size(&out, &st.name)?;
         Ok(out)
     }
 
     /// A distributed Map iteration: a child execution with its own history and context.
-    async fn run_child(&mut self, g: &Graph, input: Value) -> Result<Value, Stop> {
-        let name = self.opts.rng.uuid_v4();
+    async fn run_child(
+        &mut self,
+        g: &Graph,
+        input: Value,
+        uses_context: bool,
+    ) -> Result<Value, Stop> {
         let child_exec = Arc::new(ExecInfo {
-            arn: format!("{}:{}", self.exec.arn, name),
-            name,
-            input: input.clone(),
+            arn_prefix: self.exec.arn_prefix.clone(),
+            name: self.opts.rng.uuid_v4(),
+            input: if uses_context {
+                input.clone()
+            } else {
+                Value::Null
+            },
             start_ms: self.now(),
             sm_arn: self.exec.sm_arn.clone(),
         });
@@ -1256,6 +1268,11 @@ impl Run<'_> {
             other => other,
         }
     }
+}
+
+/// Whether any state of `g` (or of its nested branches) may read the context object.
+fn graph_reads_context(g: &Graph) -> bool {
+    format!("{g:?}").contains("root: Context")
 }
 
 fn next_of_t(t: &Transition) -> Option<usize> {

@@ -55,9 +55,15 @@ impl LocalDispatcher {
             .map(|(_, f)| *f)
     }
 
-    async fn invoke(&self, function: &'static LocalFunction, payload: Value) -> Result<Value, FunctionError> {
+    async fn invoke(
+        &self,
+        function: &'static LocalFunction,
+        payload: Value,
+    ) -> Result<Value, FunctionError> {
         match (&self.target, &self.http) {
-            (LambdaTarget::Endpoint(base), Some(http)) => invoke_http(http, base, function.binary, payload).await,
+            (LambdaTarget::Endpoint(base), Some(http)) => {
+                invoke_http(http, base, function.binary, payload).await
+            }
             _ => (function.invoke)(payload).await,
         }
     }
@@ -84,15 +90,22 @@ impl TaskHandler for LocalDispatcher {
     fn call<'a>(&'a self, request: TaskRequest<'a>) -> BoxFuture<'a, Result<Value, TaskError>> {
         Box::pin(async move {
             match request.target {
-                Resource::Service { service, action, .. } if service == "lambda" && action == "invoke" => {
+                Resource::Service {
+                    service, action, ..
+                } if service == "lambda" && action == "invoke" => {
                     let name = request
                         .input
                         .get("FunctionName")
                         .and_then(Value::as_str)
-                        .ok_or_else(|| no_handler(&request, "the parameters have no FunctionName"))?;
-                    let function = self
-                        .lookup(name)
-                        .ok_or_else(|| no_handler(&request, &format!("{name} is not a function of this workspace")))?;
+                        .ok_or_else(|| {
+                            no_handler(&request, "the parameters have no FunctionName")
+                        })?;
+                    let function = self.lookup(name).ok_or_else(|| {
+                        no_handler(
+                            &request,
+                            &format!("{name} is not a function of this workspace"),
+                        )
+                    })?;
                     let payload = request.input.get("Payload").cloned().unwrap_or(json!({}));
                     let output = self.invoke(function, payload).await.map_err(task_error)?;
                     Ok(invoke_result(output))
@@ -101,8 +114,15 @@ impl TaskHandler for LocalDispatcher {
                     let function = self
                         .lookup(request.resource)
                         .or_else(|| self.lookup(name))
-                        .ok_or_else(|| no_handler(&request, &format!("{name} is not a function of this workspace")))?;
-                    self.invoke(function, request.input.clone()).await.map_err(task_error)
+                        .ok_or_else(|| {
+                            no_handler(
+                                &request,
+                                &format!("{name} is not a function of this workspace"),
+                            )
+                        })?;
+                    self.invoke(function, request.input.clone())
+                        .await
+                        .map_err(task_error)
                 }
                 _ => Err(no_handler(&request, "the test case does not mock it")),
             }
@@ -124,8 +144,16 @@ pub fn invoke_result(payload: Value) -> Value {
     })
 }
 
-async fn invoke_http(http: &reqwest::Client, base: &str, name: &str, payload: Value) -> Result<Value, FunctionError> {
-    let url = format!("{}/2015-03-31/functions/{name}/invocations", base.trim_end_matches('/'));
+async fn invoke_http(
+    http: &reqwest::Client,
+    base: &str,
+    name: &str,
+    payload: Value,
+) -> Result<Value, FunctionError> {
+    let url = format!(
+        "{}/2015-03-31/functions/{name}/invocations",
+        base.trim_end_matches('/')
+    );
     let unavailable = |message: String| FunctionError {
         error_type: "Lambda.ServiceException".into(),
         message,
@@ -145,8 +173,16 @@ async fn invoke_http(http: &reqwest::Client, base: &str, name: &str, payload: Va
         .map_err(|e| unavailable(format!("{url} did not answer JSON: {e}")))?;
     if function_error {
         return Err(FunctionError {
-            error_type: body.get("errorType").and_then(Value::as_str).unwrap_or("Unhandled").to_string(),
-            message: body.get("errorMessage").and_then(Value::as_str).unwrap_or_default().to_string(),
+            error_type: body
+                .get("errorType")
+                .and_then(Value::as_str)
+                .unwrap_or("Unhandled")
+                .to_string(),
+            message: body
+                .get("errorMessage")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
         });
     }
     Ok(body)

@@ -94,7 +94,9 @@ mod tests {
     #[tokio::test]
     async fn a_bad_event_is_a_typed_error() {
         let f = find("evaluate-model-metrics").unwrap();
-        let err = (f.invoke)(serde_json::json!({"nope": 1})).await.unwrap_err();
+        let err = (f.invoke)(serde_json::json!({"nope": 1}))
+            .await
+            .unwrap_err();
         assert_eq!(err.error_type, "InvalidInput");
     }
 }

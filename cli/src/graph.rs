@@ -139,7 +139,11 @@ impl Diagram {
             .map(|(i, name)| (name.as_str(), format!("n{}", base + i)))
             .collect();
         for (name, state) in states {
-            let kind = state.get("Type").and_then(Value::as_str).unwrap_or("?").to_string();
+            let kind = state
+                .get("Type")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_string();
             let terminal = state.get("End").and_then(Value::as_bool) == Some(true)
                 || matches!(kind.as_str(), "Succeed" | "Fail");
             self.nodes.push(Node {
@@ -152,23 +156,66 @@ impl Diagram {
         }
         for (name, state) in states {
             let from = ids[name.as_str()].clone();
-            let link = |target: Option<&str>, label: Option<String>, kind: EdgeKind, edges: &mut Vec<Edge>| {
+            let link = |target: Option<&str>,
+                        label: Option<String>,
+                        kind: EdgeKind,
+                        edges: &mut Vec<Edge>| {
                 if let Some(to) = target.and_then(|t| ids.get(t)) {
-                    edges.push(Edge { from: from.clone(), to: to.clone(), label, kind });
+                    edges.push(Edge {
+                        from: from.clone(),
+                        to: to.clone(),
+                        label,
+                        kind,
+                    });
                 }
             };
-            link(state.get("Next").and_then(Value::as_str), None, EdgeKind::Next, &mut self.edges);
-            for rule in state.get("Choices").and_then(Value::as_array).into_iter().flatten() {
-                link(rule.get("Next").and_then(Value::as_str), Some(describe_rule(rule)), EdgeKind::Choice, &mut self.edges);
+            link(
+                state.get("Next").and_then(Value::as_str),
+                None,
+                EdgeKind::Next,
+                &mut self.edges,
+            );
+            for rule in state
+                .get("Choices")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                link(
+                    rule.get("Next").and_then(Value::as_str),
+                    Some(describe_rule(rule)),
+                    EdgeKind::Choice,
+                    &mut self.edges,
+                );
             }
-            link(state.get("Default").and_then(Value::as_str), Some("default".into()), EdgeKind::Choice, &mut self.edges);
-            for catcher in state.get("Catch").and_then(Value::as_array).into_iter().flatten() {
+            link(
+                state.get("Default").and_then(Value::as_str),
+                Some("default".into()),
+                EdgeKind::Choice,
+                &mut self.edges,
+            );
+            for catcher in state
+                .get("Catch")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 let errors = catcher
                     .get("ErrorEquals")
                     .and_then(Value::as_array)
-                    .map(|e| e.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))
+                    .map(|e| {
+                        e.iter()
+                            .filter_map(Value::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
                     .unwrap_or_default();
-                link(catcher.get("Next").and_then(Value::as_str), Some(errors), EdgeKind::Catch, &mut self.edges);
+                link(
+                    catcher.get("Next").and_then(Value::as_str),
+                    Some(errors),
+                    EdgeKind::Catch,
+                    &mut self.edges,
+                );
             }
             let branches: Vec<(&Value, String)> = match state.get("Type").and_then(Value::as_str) {
                 Some("Parallel") => state
@@ -187,14 +234,27 @@ impl Diagram {
                 _ => Vec::new(),
             };
             for (branch, title) in branches {
-                self.groups.push(Group { owner: from.clone(), title, parent: group });
+                self.groups.push(Group {
+                    owner: from.clone(),
+                    title,
+                    parent: group,
+                });
                 let index = self.groups.len() - 1;
                 if let Some(start) = self.add_graph(branch, Some(index)) {
-                    self.edges.push(Edge { from: from.clone(), to: start, label: None, kind: EdgeKind::Branch });
+                    self.edges.push(Edge {
+                        from: from.clone(),
+                        to: start,
+                        label: None,
+                        kind: EdgeKind::Branch,
+                    });
                 }
             }
         }
-        graph.get("StartAt").and_then(Value::as_str).and_then(|s| ids.get(s)).cloned()
+        graph
+            .get("StartAt")
+            .and_then(Value::as_str)
+            .and_then(|s| ids.get(s))
+            .cloned()
     }
 
     /// The Mermaid flowchart.
@@ -206,7 +266,11 @@ impl Diagram {
             let _ = writeln!(out, "    start --> {start}");
         }
         for edge in &self.edges {
-            let label = edge.label.as_deref().map(|l| format!("|\"{}\"|", mermaid_text(l))).unwrap_or_default();
+            let label = edge
+                .label
+                .as_deref()
+                .map(|l| format!("|\"{}\"|", mermaid_text(l)))
+                .unwrap_or_default();
             let arrow = match edge.kind {
                 EdgeKind::Catch => "-.->",
                 EdgeKind::Branch => "==>",
@@ -217,11 +281,17 @@ impl Diagram {
         for node in self.nodes.iter().filter(|n| n.terminal) {
             let _ = writeln!(out, "    {} --> finish((end))", node.id);
         }
-        out.push_str("    classDef fail fill:#fdd,stroke:#c00\n    classDef succeed fill:#dfd,stroke:#070\n");
+        out.push_str(
+            "    classDef fail fill:#fdd,stroke:#c00\n    classDef succeed fill:#dfd,stroke:#070\n",
+        );
         for node in &self.nodes {
             match node.kind.as_str() {
-                "Fail" => { let _ = writeln!(out, "    class {} fail", node.id); }
-                "Succeed" => { let _ = writeln!(out, "    class {} succeed", node.id); }
+                "Fail" => {
+                    let _ = writeln!(out, "    class {} fail", node.id);
+                }
+                "Succeed" => {
+                    let _ = writeln!(out, "    class {} succeed", node.id);
+                }
                 _ => {}
             }
         }
@@ -240,8 +310,17 @@ impl Diagram {
             };
             let _ = writeln!(out, "{indent}{}{shape}", node.id);
         }
-        for (i, g) in self.groups.iter().enumerate().filter(|(_, g)| g.parent == group) {
-            let _ = writeln!(out, "{indent}subgraph g{i} [\"{}\"]", mermaid_text(&g.title));
+        for (i, g) in self
+            .groups
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.parent == group)
+        {
+            let _ = writeln!(
+                out,
+                "{indent}subgraph g{i} [\"{}\"]",
+                mermaid_text(&g.title)
+            );
             self.mermaid_group(out, Some(i), depth + 1);
             let _ = writeln!(out, "{indent}end");
         }
@@ -264,7 +343,13 @@ impl Diagram {
                 EdgeKind::Branch => attrs.push("style=bold".into()),
                 _ => {}
             }
-            let _ = writeln!(out, "    {} -> {} [{}];", edge.from, edge.to, attrs.join(", "));
+            let _ = writeln!(
+                out,
+                "    {} -> {} [{}];",
+                edge.from,
+                edge.to,
+                attrs.join(", ")
+            );
         }
         for node in self.nodes.iter().filter(|n| n.terminal) {
             let _ = writeln!(out, "    {} -> finish;", node.id);
@@ -283,10 +368,25 @@ impl Diagram {
                 "Map" | "Parallel" => ", shape=box3d",
                 _ => "",
             };
-            let _ = writeln!(out, "{indent}{} [label=\"{}\\n({})\"{shape}];", node.id, dot_text(&node.name), node.kind);
+            let _ = writeln!(
+                out,
+                "{indent}{} [label=\"{}\\n({})\"{shape}];",
+                node.id,
+                dot_text(&node.name),
+                node.kind
+            );
         }
-        for (i, g) in self.groups.iter().enumerate().filter(|(_, g)| g.parent == group) {
-            let _ = writeln!(out, "{indent}subgraph cluster_{i} {{\n{indent}    label=\"{}\"; style=dashed;", dot_text(&g.title));
+        for (i, g) in self
+            .groups
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.parent == group)
+        {
+            let _ = writeln!(
+                out,
+                "{indent}subgraph cluster_{i} {{\n{indent}    label=\"{}\"; style=dashed;",
+                dot_text(&g.title)
+            );
             self.dot_group(out, Some(i), depth + 1);
             let _ = writeln!(out, "{indent}}}");
         }
@@ -306,7 +406,10 @@ pub fn describe_rule(rule: &Value) -> String {
 fn describe(rule: &Value) -> String {
     let list = |key: &str, joiner: &str| {
         rule.get(key).and_then(Value::as_array).map(|rules| {
-            format!("({})", rules.iter().map(describe).collect::<Vec<_>>().join(joiner))
+            format!(
+                "({})",
+                rules.iter().map(describe).collect::<Vec<_>>().join(joiner)
+            )
         })
     };
     if let Some(text) = list("And", " and ").or_else(|| list("Or", " or ")) {
@@ -319,10 +422,14 @@ fn describe(rule: &Value) -> String {
         return condition.to_string();
     }
     let variable = rule.get("Variable").and_then(Value::as_str).unwrap_or("?");
-    let Some((operator, operand)) = rule
-        .as_object()
-        .and_then(|o| o.iter().find(|(k, _)| !matches!(k.as_str(), "Variable" | "Next" | "Comment" | "Assign" | "Output")))
-    else {
+    let Some((operator, operand)) = rule.as_object().and_then(|o| {
+        o.iter().find(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "Variable" | "Next" | "Comment" | "Assign" | "Output"
+            )
+        })
+    }) else {
         return variable.to_string();
     };
     let symbol = match operator.trim_end_matches("Path") {
@@ -330,12 +437,30 @@ fn describe(rule: &Value) -> String {
         "NumericLessThan" | "StringLessThan" | "TimestampLessThan" => "<",
         "NumericGreaterThan" | "StringGreaterThan" | "TimestampGreaterThan" => ">",
         "NumericLessThanEquals" | "StringLessThanEquals" | "TimestampLessThanEquals" => "<=",
-        "NumericGreaterThanEquals" | "StringGreaterThanEquals" | "TimestampGreaterThanEquals" => ">=",
+        "NumericGreaterThanEquals" | "StringGreaterThanEquals" | "TimestampGreaterThanEquals" => {
+            ">="
+        }
         "StringMatches" => "matches",
-        "IsPresent" => return format!("{variable} {}", if operand == &Value::Bool(true) { "is present" } else { "is absent" }),
+        "IsPresent" => {
+            return format!(
+                "{variable} {}",
+                if operand == &Value::Bool(true) {
+                    "is present"
+                } else {
+                    "is absent"
+                }
+            )
+        }
         "IsNull" | "IsNumeric" | "IsString" | "IsBoolean" | "IsTimestamp" => {
             let what = operator.trim_start_matches("Is").to_lowercase();
-            return format!("{variable} {} {what}", if operand == &Value::Bool(true) { "is" } else { "is not" });
+            return format!(
+                "{variable} {} {what}",
+                if operand == &Value::Bool(true) {
+                    "is"
+                } else {
+                    "is not"
+                }
+            );
         }
         other => other,
     };
@@ -378,10 +503,16 @@ mod tests {
     #[test]
     fn choice_edges_carry_their_conditions_and_catch_edges_are_dashed() {
         let mermaid = Diagram::from_definition(&definition()).mermaid();
-        assert!(mermaid.contains(r#"n0 -->|"($.mape < $.threshold and $.beats == true)"| n1"#), "{mermaid}");
+        assert!(
+            mermaid.contains(r#"n0 -->|"($.mape < $.threshold and $.beats == true)"| n1"#),
+            "{mermaid}"
+        );
         assert!(mermaid.contains(r#"n0 -->|"default"| n2"#), "{mermaid}");
         assert!(mermaid.contains(r#"n1 -.->|"States.ALL"| n2"#), "{mermaid}");
-        assert!(mermaid.contains("subgraph g0 [\"Fan: branch 1\"]"), "{mermaid}");
+        assert!(
+            mermaid.contains("subgraph g0 [\"Fan: branch 1\"]"),
+            "{mermaid}"
+        );
         assert!(mermaid.contains("n1 ==> n3"), "{mermaid}");
     }
 
@@ -389,7 +520,10 @@ mod tests {
     fn dot_output_nests_branches_in_clusters() {
         let dot = Diagram::from_definition(&definition()).dot();
         assert!(dot.contains("subgraph cluster_0"), "{dot}");
-        assert!(dot.contains("n1 -> n2 [label=\"States.ALL\", style=dashed, color=red];"), "{dot}");
+        assert!(
+            dot.contains("n1 -> n2 [label=\"States.ALL\", style=dashed, color=red];"),
+            "{dot}"
+        );
         assert!(dot.starts_with("digraph StateMachine {"));
     }
 }

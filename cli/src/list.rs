@@ -48,7 +48,9 @@ fn listing(args: &Args) -> Result<Value> {
     let machines: Vec<Value> = template
         .state_machines()
         .iter()
-        .map(|m| json!({"name": m.name, "logical_id": m.logical_id, "definition": m.definition_uri}))
+        .map(
+            |m| json!({"name": m.name, "logical_id": m.logical_id, "definition": m.definition_uri}),
+        )
         .collect();
     let functions: Vec<Value> = template
         .functions()
@@ -57,8 +59,13 @@ fn listing(args: &Args) -> Result<Value> {
         .collect();
     let mut schedules = Vec::new();
     for s in template.schedules()? {
-        let target = template.resolve_text(s.target.get("Arn").unwrap_or(&Value::Null), &s.logical_id).unwrap_or_default();
-        let fires = match (schedule::parse(&s.expression), schedule::time_zone(&s.timezone)) {
+        let target = template
+            .resolve_text(s.target.get("Arn").unwrap_or(&Value::Null), &s.logical_id)
+            .unwrap_or_default();
+        let fires = match (
+            schedule::parse(&s.expression),
+            schedule::time_zone(&s.timezone),
+        ) {
             (Ok(expression), Ok(zone)) => schedule::next_fires(&expression, zone, now, args.fires)
                 .iter()
                 .map(|t| Value::String(t.to_rfc3339()))
@@ -78,7 +85,9 @@ fn listing(args: &Args) -> Result<Value> {
             json!({"logical_id": r.logical_id, "schedule": r.schedule, "event_pattern": r.event_pattern, "targets": targets})
         })
         .collect();
-    Ok(json!({"state_machines": machines, "functions": functions, "schedules": schedules, "rules": rules}))
+    Ok(
+        json!({"state_machines": machines, "functions": functions, "schedules": schedules, "rules": rules}),
+    )
 }
 
 fn render(listing: &Value) -> String {
@@ -86,25 +95,67 @@ fn render(listing: &Value) -> String {
     let items = |key: &str| listing[key].as_array().cloned().unwrap_or_default();
     out.push_str("State machines\n");
     for m in items("state_machines") {
-        out.push_str(&format!("  {:<24} {:<32} {}\n", text(&m["name"]), text(&m["logical_id"]), text(&m["definition"])));
+        out.push_str(&format!(
+            "  {:<24} {:<32} {}\n",
+            text(&m["name"]),
+            text(&m["logical_id"]),
+            text(&m["definition"])
+        ));
     }
     out.push_str("Functions\n");
     for f in items("functions") {
-        let events: Vec<String> = f["events"].as_array().into_iter().flatten().map(text).collect();
-        out.push_str(&format!("  {:<32} binary {:<24} events {}\n", text(&f["logical_id"]), text(&f["binary"]), if events.is_empty() { "-".into() } else { events.join(", ") }));
+        let events: Vec<String> = f["events"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(text)
+            .collect();
+        out.push_str(&format!(
+            "  {:<32} binary {:<24} events {}\n",
+            text(&f["logical_id"]),
+            text(&f["binary"]),
+            if events.is_empty() {
+                "-".into()
+            } else {
+                events.join(", ")
+            }
+        ));
     }
     out.push_str("Schedules\n");
     for s in items("schedules") {
-        out.push_str(&format!("  {:<32} {} {} ({}) → {}\n", text(&s["logical_id"]), text(&s["expression"]), text(&s["timezone"]), text(&s["state"]), text(&s["target"])));
+        out.push_str(&format!(
+            "  {:<32} {} {} ({}) → {}\n",
+            text(&s["logical_id"]),
+            text(&s["expression"]),
+            text(&s["timezone"]),
+            text(&s["state"]),
+            text(&s["target"])
+        ));
         for fire in s["next_fires"].as_array().into_iter().flatten() {
             out.push_str(&format!("      next: {}\n", text(fire)));
         }
     }
     out.push_str("Rules\n");
     for r in items("rules") {
-        let what = if r["schedule"].is_string() { text(&r["schedule"]) } else { r["event_pattern"].get("detail-type").map(|d| format!("events {d}")).unwrap_or_else(|| "events".into()) };
-        let targets: Vec<String> = r["targets"].as_array().into_iter().flatten().map(text).collect();
-        out.push_str(&format!("  {:<32} {what} → {}\n", text(&r["logical_id"]), targets.join(", ")));
+        let what = if r["schedule"].is_string() {
+            text(&r["schedule"])
+        } else {
+            r["event_pattern"]
+                .get("detail-type")
+                .map(|d| format!("events {d}"))
+                .unwrap_or_else(|| "events".into())
+        };
+        let targets: Vec<String> = r["targets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(text)
+            .collect();
+        out.push_str(&format!(
+            "  {:<32} {what} → {}\n",
+            text(&r["logical_id"]),
+            targets.join(", ")
+        ));
     }
     out
 }

@@ -63,7 +63,11 @@ impl Project {
                 anyhow!(
                     "no state machine {name:?} in {}; it defines: {}",
                     self.template.path.display(),
-                    machines.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ")
+                    machines
+                        .iter()
+                        .map(|m| m.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             })
     }
@@ -71,16 +75,27 @@ impl Project {
     /// Reads a state machine's definition and applies its substitutions.
     pub fn load_machine(&self, resource: &StateMachineResource) -> Result<LoadedMachine> {
         let path = self.template.folder().join(&resource.definition_uri);
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read the definition {} of {}", path.display(), resource.logical_id))?;
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "cannot read the definition {} of {}",
+                path.display(),
+                resource.logical_id
+            )
+        })?;
         let mut substitutions = BTreeMap::new();
         for (name, value) in &resource.substitutions {
-            let location = format!("Resources.{}.Properties.DefinitionSubstitutions.{name}", resource.logical_id);
+            let location = format!(
+                "Resources.{}.Properties.DefinitionSubstitutions.{name}",
+                resource.logical_id
+            );
             substitutions.insert(name.clone(), self.template.resolve_text(value, &location)?);
         }
         let (substituted, unsupplied) = substitute(&text, &substitutions);
         let definition: Value = serde_json::from_str(&substituted).with_context(|| {
-            format!("{} is not valid JSON once its substitutions are applied", path.display())
+            format!(
+                "{} is not valid JSON once its substitutions are applied",
+                path.display()
+            )
         })?;
         Ok(LoadedMachine {
             resource: resource.clone(),
@@ -100,7 +115,10 @@ impl Project {
             };
             let arn = self
                 .template
-                .resolve_text(&serde_json::json!({"Fn::GetAtt": [function.logical_id, "Arn"]}), "functions")
+                .resolve_text(
+                    &serde_json::json!({"Fn::GetAtt": [function.logical_id, "Arn"]}),
+                    "functions",
+                )
                 .unwrap_or_default();
             out.insert(arn, local);
             out.insert(function.function_name.clone(), local);
@@ -170,8 +188,14 @@ mod tests {
     #[test]
     fn substitution_replaces_known_names_and_reports_the_rest() {
         let values = BTreeMap::from([("A".to_string(), "x".to_string())]);
-        let (text, missing) = substitute(r#"{"a": "${A}", "b": "${B}", "c": "${A}${B}", "d": "$${", "e": "${not a name}"}"#, &values);
-        assert_eq!(text, r#"{"a": "x", "b": "${B}", "c": "x${B}", "d": "$${", "e": "${not a name}"}"#);
+        let (text, missing) = substitute(
+            r#"{"a": "${A}", "b": "${B}", "c": "${A}${B}", "d": "$${", "e": "${not a name}"}"#,
+            &values,
+        );
+        assert_eq!(
+            text,
+            r#"{"a": "x", "b": "${B}", "c": "x${B}", "d": "$${", "e": "${not a name}"}"#
+        );
         assert_eq!(missing, ["B"]);
     }
 }

@@ -35,7 +35,13 @@ fn visits(history: &[HistoryEvent]) -> Vec<Visit> {
     for event in history {
         match &event.details {
             Details::StateEntered { name, input } => {
-                out.push(Visit { name: name.to_string(), entered_ms: event.timestamp_ms, input: Some(input.clone()), output: None, errors: Vec::new() });
+                out.push(Visit {
+                    name: name.to_string(),
+                    entered_ms: event.timestamp_ms,
+                    input: Some(input.clone()),
+                    output: None,
+                    errors: Vec::new(),
+                });
                 open.push(out.len() - 1);
             }
             Details::StateExited { name, output } => {
@@ -46,7 +52,11 @@ fn visits(history: &[HistoryEvent]) -> Vec<Visit> {
             }
             Details::TaskFailed { error, cause, .. } | Details::LambdaFailed { error, cause } => {
                 if let Some(&index) = open.last() {
-                    out[index].errors.push(format!("{}: {}", error.as_deref().unwrap_or("error"), cause.as_deref().unwrap_or("")));
+                    out[index].errors.push(format!(
+                        "{}: {}",
+                        error.as_deref().unwrap_or("error"),
+                        cause.as_deref().unwrap_or("")
+                    ));
                 }
             }
             _ => {}
@@ -56,11 +66,20 @@ fn visits(history: &[HistoryEvent]) -> Vec<Visit> {
 }
 
 /// The HTML report of one execution.
-pub fn html(machine: &str, test_case: &str, definition: &Value, result: &ExecutionResult) -> String {
+pub fn html(
+    machine: &str,
+    test_case: &str,
+    definition: &Value,
+    result: &ExecutionResult,
+) -> String {
     let diagram = Diagram::from_definition(definition);
     let visits = visits(&result.history);
     let visited: HashSet<&str> = visits.iter().map(|v| v.name.as_str()).collect();
-    let failed: HashSet<&str> = visits.iter().filter(|v| !v.errors.is_empty()).map(|v| v.name.as_str()).collect();
+    let failed: HashSet<&str> = visits
+        .iter()
+        .filter(|v| !v.errors.is_empty())
+        .map(|v| v.name.as_str())
+        .collect();
     let mut page = String::new();
     let status = result.status.as_str();
     let _ = write!(
@@ -75,24 +94,50 @@ svg text{{font-size:12px}} pre{{background:#f6f6f6;padding:.5em;overflow:auto;ma
         result.end_ms - result.start_ms
     );
     if let Some(error) = &result.error {
-        let _ = write!(page, "<p class=\"err\">{}: {}</p>", escape(error), escape(result.cause.as_deref().unwrap_or("")));
+        let _ = write!(
+            page,
+            "<p class=\"err\">{}: {}</p>",
+            escape(error),
+            escape(result.cause.as_deref().unwrap_or(""))
+        );
     }
     page.push_str(&svg(&diagram, &visited, &failed));
     page.push_str("<h2>States, in the order they ran</h2>");
     for (i, visit) in visits.iter().enumerate() {
-        let _ = write!(page, "<details id=\"visit-{i}\"><summary>{} <small>+{} ms</small>{}</summary>", escape(&visit.name), visit.entered_ms - result.start_ms, if visit.errors.is_empty() { String::new() } else { format!(" <span class=\"err\">({} error(s))</span>", visit.errors.len()) });
+        let _ = write!(
+            page,
+            "<details id=\"visit-{i}\"><summary>{} <small>+{} ms</small>{}</summary>",
+            escape(&visit.name),
+            visit.entered_ms - result.start_ms,
+            if visit.errors.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " <span class=\"err\">({} error(s))</span>",
+                    visit.errors.len()
+                )
+            }
+        );
         for error in &visit.errors {
             let _ = write!(page, "<p class=\"err\">{}</p>", escape(error));
         }
         for (label, value) in [("input", &visit.input), ("output", &visit.output)] {
             if let Some(value) = value {
-                let _ = write!(page, "<p>{label}</p><pre>{}</pre>", escape(&serde_json::to_string_pretty(value).unwrap_or_default()));
+                let _ = write!(
+                    page,
+                    "<p>{label}</p><pre>{}</pre>",
+                    escape(&serde_json::to_string_pretty(value).unwrap_or_default())
+                );
             }
         }
         page.push_str("</details>");
     }
     if let Some(output) = &result.output {
-        let _ = write!(page, "<h2>Output</h2><pre>{}</pre>", escape(&serde_json::to_string_pretty(output).unwrap_or_default()));
+        let _ = write!(
+            page,
+            "<h2>Output</h2><pre>{}</pre>",
+            escape(&serde_json::to_string_pretty(output).unwrap_or_default())
+        );
     }
     page.push_str("</body></html>\n");
     page
@@ -129,19 +174,33 @@ fn svg(diagram: &Diagram, visited: &HashSet<&str>, failed: &HashSet<&str>) -> St
     let mut position: HashMap<&str, (i64, i64)> = HashMap::new();
     for (r, row) in rows.iter().enumerate() {
         for (c, id) in row.iter().enumerate() {
-            position.insert(id, (20 + c as i64 * (W + GAP_X), 20 + r as i64 * (H + GAP_Y)));
+            position.insert(
+                id,
+                (20 + c as i64 * (W + GAP_X), 20 + r as i64 * (H + GAP_Y)),
+            );
         }
     }
     let width = rows.iter().map(Vec::len).max().unwrap_or(1) as i64 * (W + GAP_X) + 40;
     let height = rows.len() as i64 * (H + GAP_Y) + 40;
     let mut out = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\"><defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#888\"/></marker></defs>");
     for edge in &diagram.edges {
-        let (Some(&(x1, y1)), Some(&(x2, y2))) = (position.get(edge.from.as_str()), position.get(edge.to.as_str())) else { continue };
-        let dash = if edge.kind == EdgeKind::Catch { " stroke-dasharray=\"5,4\"" } else { "" };
+        let (Some(&(x1, y1)), Some(&(x2, y2))) = (
+            position.get(edge.from.as_str()),
+            position.get(edge.to.as_str()),
+        ) else {
+            continue;
+        };
+        let dash = if edge.kind == EdgeKind::Catch {
+            " stroke-dasharray=\"5,4\""
+        } else {
+            ""
+        };
         let _ = write!(out, "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#888\"{dash} marker-end=\"url(#arrow)\"><title>{}</title></line>", x1 + W / 2, y1 + H, x2 + W / 2, y2, escape(edge.label.as_deref().unwrap_or("")));
     }
     for node in &diagram.nodes {
-        let Some(&(x, y)) = position.get(node.id.as_str()) else { continue };
+        let Some(&(x, y)) = position.get(node.id.as_str()) else {
+            continue;
+        };
         let fill = if failed.contains(node.name.as_str()) && !visited.contains(node.name.as_str()) {
             "#fff"
         } else if node.kind == "Fail" && visited.contains(node.name.as_str()) {
@@ -161,5 +220,8 @@ fn svg(diagram: &Diagram, visited: &HashSet<&str>, failed: &HashSet<&str>) -> St
 
 /// Escapes text for HTML.
 pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

@@ -7,7 +7,10 @@ use crate::project::{parse_overrides, Project};
 use crate::report;
 use anyhow::{anyhow, bail, Context, Result};
 use asl::history::Details;
-use asl::{EventType, ExecutionOptions, HistoryEvent, MockConfig, SeededRng, StateMachine, Status, TaskHandler, VirtualClock};
+use asl::{
+    EventType, ExecutionOptions, HistoryEvent, MockConfig, SeededRng, StateMachine, Status,
+    TaskHandler, VirtualClock,
+};
 use serde_json::Value;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -85,7 +88,10 @@ pub struct RunOutcome {
 
 /// Runs the subcommand; returns the exit code.
 pub fn run(args: Args) -> u8 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("pipelines run: cannot start the async runtime: {e}");
@@ -105,8 +111,10 @@ pub fn run(args: Args) -> u8 {
 }
 
 fn read_json(path: &Path, what: &str) -> Result<Value> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the {what} {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("the {what} {} is not valid JSON", path.display()))
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the {what} {}", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("the {what} {} is not valid JSON", path.display()))
 }
 
 /// Runs the state machine as `args` say.
@@ -124,7 +132,12 @@ pub async fn execute(args: &Args) -> Result<RunOutcome> {
         bail!(
             "{} uses {} but DefinitionSubstitutions of {} does not supply them",
             machine.path.display(),
-            machine.unsupplied.iter().map(|n| format!("${{{n}}}")).collect::<Vec<_>>().join(", "),
+            machine
+                .unsupplied
+                .iter()
+                .map(|n| format!("${{{n}}}"))
+                .collect::<Vec<_>>()
+                .join(", "),
             resource.logical_id
         );
     }
@@ -132,13 +145,17 @@ pub async fn execute(args: &Args) -> Result<RunOutcome> {
         anyhow!(
             "{} is not a valid state machine:\n{}",
             machine.path.display(),
-            e.0.iter().map(|e| format!("  {}: {}", e.path, e.message)).collect::<Vec<_>>().join("\n")
+            e.0.iter()
+                .map(|e| format!("  {}: {}", e.path, e.message))
+                .collect::<Vec<_>>()
+                .join("\n")
         )
     })?;
 
     let input = match &args.input {
         Some(arg) if Path::new(arg).is_file() => read_json(Path::new(arg), "input")?,
-        Some(arg) => serde_json::from_str(arg).with_context(|| format!("--input is neither a file nor JSON: {arg}"))?,
+        Some(arg) => serde_json::from_str(arg)
+            .with_context(|| format!("--input is neither a file nor JSON: {arg}"))?,
         None => match project.event_file(&resource.name, "input.json") {
             Some(path) => read_json(&path, "input")?,
             None => Value::Object(Default::default()),
@@ -149,7 +166,8 @@ pub async fn execute(args: &Args) -> Result<RunOutcome> {
         Some(url) => LambdaTarget::Endpoint(url.clone()),
         None => LambdaTarget::InProcess,
     };
-    let local: Arc<dyn TaskHandler> = Arc::new(LocalDispatcher::new(project.local_functions(), target));
+    let local: Arc<dyn TaskHandler> =
+        Arc::new(LocalDispatcher::new(project.local_functions(), target));
     let mock_path = match (&args.mock_config, args.no_mocks) {
         (_, true) => None,
         (Some(p), _) => Some(p.clone()),
@@ -159,7 +177,11 @@ pub async fn execute(args: &Args) -> Result<RunOutcome> {
         Some(path) => {
             let config = MockConfig::parse(&read_json(&path, "mock configuration")?)
                 .with_context(|| format!("the mock configuration {} is invalid", path.display()))?;
-            let case = args.test_case.clone().or(case_from_name).unwrap_or_else(|| "HappyPath".into());
+            let case = args
+                .test_case
+                .clone()
+                .or(case_from_name)
+                .unwrap_or_else(|| "HappyPath".into());
             let mocks = config
                 .handler(&resource.name, &case, Some(local))
                 .with_context(|| format!("in {}", path.display()))?;
@@ -174,7 +196,9 @@ pub async fn execute(args: &Args) -> Result<RunOutcome> {
         handler,
         clock: Arc::new(VirtualClock::starting_now()),
         rng: Arc::new(SeededRng::new(args.seed)),
-        observer: Some(Arc::new(move |event: &HistoryEvent| observer_progress.event(event))),
+        observer: Some(Arc::new(move |event: &HistoryEvent| {
+            observer_progress.event(event)
+        })),
         record_history: true,
         execution_name: format!("local-{test_case}"),
         state_machine_name: resource.name.clone(),
@@ -183,10 +207,12 @@ pub async fn execute(args: &Args) -> Result<RunOutcome> {
     progress.header(&resource.name, &test_case);
     let result = state_machine.run(input, &options).await;
 
-    let history_file = args
-        .history
-        .clone()
-        .unwrap_or_else(|| project.root.join("target/pipelines").join(format!("{}-{test_case}.history.json", resource.name)));
+    let history_file = args.history.clone().unwrap_or_else(|| {
+        project
+            .root
+            .join("target/pipelines")
+            .join(format!("{}-{test_case}.history.json", resource.name))
+    });
     write_history(&history_file, &result)?;
     let path = report::path_taken(&result.history);
     if let Some(report_file) = &args.report {
@@ -201,12 +227,17 @@ pub async fn execute(args: &Args) -> Result<RunOutcome> {
     } else {
         progress.summary(&result, &path, &history_file, args.report.as_deref());
     }
-    Ok(RunOutcome { result, path, history_file })
+    Ok(RunOutcome {
+        result,
+        path,
+        history_file,
+    })
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
@@ -237,7 +268,9 @@ impl Progress {
     fn new(enabled: bool) -> Self {
         Self {
             enabled,
-            colour: enabled && std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            colour: enabled
+                && std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none(),
             state: Arc::default(),
         }
     }
@@ -252,7 +285,10 @@ impl Progress {
 
     fn header(&self, name: &str, case: &str) {
         if self.enabled {
-            eprintln!("{} {name} (test case {case}), virtual time", self.paint("1", "pipelines run"));
+            eprintln!(
+                "{} {name} (test case {case}), virtual time",
+                self.paint("1", "pipelines run")
+            );
         }
     }
 
@@ -260,25 +296,48 @@ impl Progress {
         if !self.enabled {
             return;
         }
-        let Ok(mut st) = self.state.lock() else { return };
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
         let start = *st.start_ms.get_or_insert(event.timestamp_ms);
         let clock = format_offset(event.timestamp_ms - start);
         let line = match (&event.event_type, &event.details) {
             (t, Details::StateEntered { name, .. }) if t.as_str().ends_with("StateEntered") => {
                 st.current.push(name.to_string());
-                Some(format!("{clock}  {} {name} {}", self.paint("36", "▶"), self.paint("2", &format!("({})", t.as_str().trim_end_matches("StateEntered")))))
+                Some(format!(
+                    "{clock}  {} {name} {}",
+                    self.paint("36", "▶"),
+                    self.paint(
+                        "2",
+                        &format!("({})", t.as_str().trim_end_matches("StateEntered"))
+                    )
+                ))
             }
             (t, Details::StateExited { name, .. }) if t.as_str().ends_with("StateExited") => {
                 st.current.retain(|n| n.as_str() != &**name);
                 Some(format!("{clock}  {} {name}", self.paint("32", "✔")))
             }
-            (EventType::TaskScheduled, Details::TaskScheduled { resource_type, resource, .. }) => {
+            (
+                EventType::TaskScheduled,
+                Details::TaskScheduled {
+                    resource_type,
+                    resource,
+                    ..
+                },
+            ) => {
                 let state = st.current.last().cloned().unwrap_or_default();
                 let attempt = st.attempts.entry(state.clone()).or_insert(0);
                 *attempt += 1;
-                (*attempt > 1).then(|| format!("{clock}    {} {state}: attempt {} of {resource_type}:{resource}", self.paint("33", "↻"), attempt))
+                (*attempt > 1).then(|| {
+                    format!(
+                        "{clock}    {} {state}: attempt {} of {resource_type}:{resource}",
+                        self.paint("33", "↻"),
+                        attempt
+                    )
+                })
             }
-            (_, Details::TaskFailed { error, cause, .. }) | (_, Details::LambdaFailed { error, cause }) => Some(format!(
+            (_, Details::TaskFailed { error, cause, .. })
+            | (_, Details::LambdaFailed { error, cause }) => Some(format!(
                 "{clock}    {} {}: {}",
                 self.paint("31", "✖"),
                 error.as_deref().unwrap_or("error"),
@@ -293,14 +352,23 @@ impl Progress {
         }
     }
 
-    fn summary(&self, result: &asl::ExecutionResult, path: &[String], history: &Path, report: Option<&Path>) {
+    fn summary(
+        &self,
+        result: &asl::ExecutionResult,
+        path: &[String],
+        history: &Path,
+        report: Option<&Path>,
+    ) {
         let status = result.status.as_str();
         let painted = match result.status {
             Status::Succeeded => self.paint("1;32", status),
             _ => self.paint("1;31", status),
         };
         let elapsed = format_offset(result.end_ms - result.start_ms);
-        println!("status: {painted} after {elapsed} of virtual time, {} state transitions", result.transitions);
+        println!(
+            "status: {painted} after {elapsed} of virtual time, {} state transitions",
+            result.transitions
+        );
         if let Some(error) = &result.error {
             println!("error:  {error}");
         }
@@ -308,10 +376,17 @@ impl Progress {
             println!("cause:  {}", shorten(cause, 600));
         }
         if let Some(output) = &result.output {
-            println!("output: {}", serde_json::to_string_pretty(output).unwrap_or_default());
+            println!(
+                "output: {}",
+                serde_json::to_string_pretty(output).unwrap_or_default()
+            );
         }
         println!("path:   {}", path.join(" → "));
-        println!("history: {} ({} events)", history.display(), result.history.len());
+        println!(
+            "history: {} ({} events)",
+            history.display(),
+            result.history.len()
+        );
         if let Some(report) = report {
             println!("report: {}", report.display());
         }
@@ -321,7 +396,12 @@ impl Progress {
 fn format_offset(ms: i64) -> String {
     let ms = ms.max(0);
     let (h, rest) = (ms / 3_600_000, ms % 3_600_000);
-    format!("+{h:02}:{:02}:{:02}.{:03}", rest / 60_000, (rest % 60_000) / 1000, rest % 1000)
+    format!(
+        "+{h:02}:{:02}:{:02}.{:03}",
+        rest / 60_000,
+        (rest % 60_000) / 1000,
+        rest % 1000
+    )
 }
 
 fn shorten(text: &str, max: usize) -> String {

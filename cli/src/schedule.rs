@@ -21,16 +21,27 @@ pub enum Expression {
 /// Parses a schedule expression, with AWS's error wording where it has one.
 pub fn parse(expression: &str) -> Result<Expression, String> {
     let expression = expression.trim();
-    if let Some(body) = expression.strip_prefix("cron(").and_then(|b| b.strip_suffix(')')) {
+    if let Some(body) = expression
+        .strip_prefix("cron(")
+        .and_then(|b| b.strip_suffix(')'))
+    {
         parse_cron(body).map(|c| Expression::Cron(Box::new(c)))
-    } else if let Some(body) = expression.strip_prefix("rate(").and_then(|b| b.strip_suffix(')')) {
+    } else if let Some(body) = expression
+        .strip_prefix("rate(")
+        .and_then(|b| b.strip_suffix(')'))
+    {
         parse_rate(body).map(Expression::Rate)
-    } else if let Some(body) = expression.strip_prefix("at(").and_then(|b| b.strip_suffix(')')) {
+    } else if let Some(body) = expression
+        .strip_prefix("at(")
+        .and_then(|b| b.strip_suffix(')'))
+    {
         NaiveDateTime::parse_from_str(body, "%Y-%m-%dT%H:%M:%S")
             .map(Expression::At)
             .map_err(|_| format!("at({body}): expected at(yyyy-mm-ddThh:mm:ss)"))
     } else {
-        Err(format!("{expression:?} is not cron(...), rate(...) or at(...)"))
+        Err(format!(
+            "{expression:?} is not cron(...), rate(...) or at(...)"
+        ))
     }
 }
 
@@ -53,7 +64,9 @@ fn parse_cron(body: &str) -> Result<Cron, String> {
         _ => {}
     }
     if day_of_week.matches('#').count() > 1 {
-        return Err(format!("cron({body}): day-of-week allows one '#' expression only"));
+        return Err(format!(
+            "cron({body}): day-of-week allows one '#' expression only"
+        ));
     }
     // croner wants seconds first; AWS day-of-week 1-7 is SUN-SAT (Quartz style).
     CronParser::builder()
@@ -79,33 +92,53 @@ fn parse_rate(body: &str) -> Result<i64, String> {
         "minute" | "minutes" => 1,
         "hour" | "hours" => 60,
         "day" | "days" => 1440,
-        other => return Err(format!("rate({body}): unknown unit {other:?} (minute(s), hour(s) or day(s))")),
+        other => {
+            return Err(format!(
+                "rate({body}): unknown unit {other:?} (minute(s), hour(s) or day(s))"
+            ))
+        }
     };
     if (value == 1) != !unit.ends_with('s') {
-        return Err(format!("rate({body}): the unit is singular for 1 and plural otherwise"));
+        return Err(format!(
+            "rate({body}): the unit is singular for 1 and plural otherwise"
+        ));
     }
     Ok(value * minutes)
 }
 
 /// Parses an IANA time zone name.
 pub fn time_zone(name: &str) -> Result<Tz, String> {
-    name.parse::<Tz>().map_err(|_| format!("unknown time zone {name:?}"))
+    name.parse::<Tz>()
+        .map_err(|_| format!("unknown time zone {name:?}"))
 }
 
 /// The next `count` fire times after `after`, in `zone`.
-pub fn next_fires(expression: &Expression, zone: Tz, after: DateTime<Utc>, count: usize) -> Vec<DateTime<Tz>> {
+pub fn next_fires(
+    expression: &Expression,
+    zone: Tz,
+    after: DateTime<Utc>,
+    count: usize,
+) -> Vec<DateTime<Tz>> {
     let start = after.with_timezone(&zone);
     match expression {
         Expression::Cron(cron) => {
             let mut out = Vec::with_capacity(count);
             let mut cursor = start;
-            while out.len() < count {
-                match cron.find_next_occurrence(&cursor, false) {
-                    Ok(next) => {
-                        cursor = next;
-                        out.push(next);
-                    }
-                    Err(_) => break,
+            let mut guard = 0;
+            while out.len() < count && guard < count * 4 + 8 {
+                guard += 1;
+                let Ok(next) = cron.find_next_occurrence(&cursor, false) else {
+                    break;
+                };
+                cursor = next;
+                // Scheduler skips a local time that DST removes (croner would fire it shifted
+                // to the first valid instant) and fires a repeated local time once.
+                let shifted = !cron.is_time_matching(&next).unwrap_or(false);
+                let repeated = out
+                    .last()
+                    .is_some_and(|last: &DateTime<Tz>| last.naive_local() == next.naive_local());
+                if !shifted && !repeated {
+                    out.push(next);
                 }
             }
             out
@@ -134,7 +167,12 @@ mod tests {
     #[test]
     fn the_weekly_retraining_cron_fires_on_sundays_at_two() {
         let cron = parse("cron(0 2 ? * SUN *)").unwrap();
-        let fires = next_fires(&cron, time_zone("UTC").unwrap(), utc("2026-11-27T10:00:00Z"), 3);
+        let fires = next_fires(
+            &cron,
+            time_zone("UTC").unwrap(),
+            utc("2026-11-27T10:00:00Z"),
+            3,
+        );
         assert_eq!(fires.len(), 3);
         for fire in &fires {
             assert_eq!(fire.weekday(), Weekday::Sun);
@@ -146,7 +184,12 @@ mod tests {
     #[test]
     fn numeric_day_of_week_one_is_sunday_as_in_aws() {
         let cron = parse("cron(30 6 ? * 1 *)").unwrap();
-        let fire = next_fires(&cron, time_zone("UTC").unwrap(), utc("2026-11-27T10:00:00Z"), 1)[0];
+        let fire = next_fires(
+            &cron,
+            time_zone("UTC").unwrap(),
+            utc("2026-11-27T10:00:00Z"),
+            1,
+        )[0];
         assert_eq!(fire.weekday(), Weekday::Sun);
     }
 
@@ -154,9 +197,28 @@ mod tests {
     fn a_local_time_skipped_by_dst_does_not_fire_that_day() {
         // 02:30 does not exist in Europe/Berlin on 2027-03-28.
         let cron = parse("cron(30 2 * * ? *)").unwrap();
-        let fires = next_fires(&cron, time_zone("Europe/Berlin").unwrap(), utc("2027-03-26T12:00:00Z"), 3);
+        let fires = next_fires(
+            &cron,
+            time_zone("Europe/Berlin").unwrap(),
+            utc("2027-03-26T12:00:00Z"),
+            3,
+        );
         let days: Vec<u32> = fires.iter().map(|f| f.day()).collect();
         assert!(!days.contains(&28), "{fires:?}");
+    }
+
+    #[test]
+    fn a_local_time_repeated_by_dst_fires_once() {
+        // 02:30 happens twice in Europe/Berlin on 2027-10-31.
+        let cron = parse("cron(30 2 * * ? *)").unwrap();
+        let fires = next_fires(
+            &cron,
+            time_zone("Europe/Berlin").unwrap(),
+            utc("2027-10-30T12:00:00Z"),
+            3,
+        );
+        let on_the_31st = fires.iter().filter(|f| f.day() == 31).count();
+        assert_eq!(on_the_31st, 1, "{fires:?}");
     }
 
     #[test]
@@ -185,7 +247,10 @@ mod tests {
         let fires = next_fires(&rate, zone, utc("2026-11-27T10:00:00Z"), 2);
         assert_eq!(fires[1].hour(), 14);
         let at = parse("at(2026-12-01T08:00:00)").unwrap();
-        assert_eq!(next_fires(&at, zone, utc("2026-11-27T10:00:00Z"), 5).len(), 1);
+        assert_eq!(
+            next_fires(&at, zone, utc("2026-11-27T10:00:00Z"), 5).len(),
+            1
+        );
         assert!(next_fires(&at, zone, utc("2027-01-01T00:00:00Z"), 5).is_empty());
         assert!(time_zone("Mars/Olympus").is_err());
     }

@@ -112,7 +112,10 @@ pub struct RuleResource {
 
 impl Template {
     /// Reads `path`, taking parameter defaults and then `overrides`.
-    pub fn load(path: &Path, overrides: &BTreeMap<String, String>) -> Result<Template, TemplateError> {
+    pub fn load(
+        path: &Path,
+        overrides: &BTreeMap<String, String>,
+    ) -> Result<Template, TemplateError> {
         let text = std::fs::read_to_string(path).map_err(|source| TemplateError::Read {
             path: path.to_path_buf(),
             source,
@@ -200,7 +203,11 @@ impl Template {
                 let name = Path::new(&uri)
                     .file_name()
                     .and_then(|f| f.to_str())
-                    .map(|f| f.trim_end_matches(".json").trim_end_matches(".asl").to_string())
+                    .map(|f| {
+                        f.trim_end_matches(".json")
+                            .trim_end_matches(".asl")
+                            .to_string()
+                    })
                     .unwrap_or_else(|| id.clone());
                 let substitutions = props
                     .get("DefinitionSubstitutions")
@@ -309,7 +316,12 @@ impl Template {
                 targets: r
                     .pointer("/Properties/Targets")
                     .and_then(Value::as_array)
-                    .map(|targets| targets.iter().filter_map(|t| t.get("Arn").cloned()).collect())
+                    .map(|targets| {
+                        targets
+                            .iter()
+                            .filter_map(|t| t.get("Arn").cloned())
+                            .collect()
+                    })
                     .unwrap_or_default(),
             })
             .collect()
@@ -318,15 +330,24 @@ impl Template {
     /// The name `Ref` gives a resource locally: its explicit name property, else
     /// `<stack>-<LogicalId>` (what CloudFormation generates, minus the random suffix).
     pub fn physical_name(&self, logical_id: &str) -> String {
-        let explicit = ["FunctionName", "TopicName", "TableName", "BucketName", "QueueName", "Name", "RoleName", "StateMachineName"]
-            .iter()
-            .find_map(|field| {
-                self.resource(logical_id)?
-                    .get("Properties")?
-                    .get(*field)?
-                    .as_str()
-                    .map(str::to_string)
-            });
+        let explicit = [
+            "FunctionName",
+            "TopicName",
+            "TableName",
+            "BucketName",
+            "QueueName",
+            "Name",
+            "RoleName",
+            "StateMachineName",
+        ]
+        .iter()
+        .find_map(|field| {
+            self.resource(logical_id)?
+                .get("Properties")?
+                .get(*field)?
+                .as_str()
+                .map(str::to_string)
+        });
         explicit.unwrap_or_else(|| format!("{LOCAL_STACK}-{logical_id}"))
     }
 
@@ -367,11 +388,9 @@ impl Template {
             "AWS::StackName" => return Ok(LOCAL_STACK.into()),
             "AWS::Partition" => return Ok("aws".into()),
             "AWS::URLSuffix" => return Ok("amazonaws.com".into()),
-            "AWS::StackId" => {
-                return Ok(format!(
-                    "arn:aws:cloudformation:{LOCAL_REGION}:{LOCAL_ACCOUNT}:stack/{LOCAL_STACK}/local"
-                ))
-            }
+            "AWS::StackId" => return Ok(format!(
+                "arn:aws:cloudformation:{LOCAL_REGION}:{LOCAL_ACCOUNT}:stack/{LOCAL_STACK}/local"
+            )),
             _ => {}
         }
         if let Some(value) = self.parameters.get(name) {
@@ -398,7 +417,12 @@ impl Template {
         }
     }
 
-    fn get_att(&self, logical_id: &str, attribute: &str, location: &str) -> Result<String, TemplateError> {
+    fn get_att(
+        &self,
+        logical_id: &str,
+        attribute: &str,
+        location: &str,
+    ) -> Result<String, TemplateError> {
         if self.resource(logical_id).is_none() {
             return Err(TemplateError::Resolve {
                 location: location.into(),
@@ -434,41 +458,83 @@ impl Template {
             let (key, arg) = map.iter().next().ok_or_else(|| fail("empty".into()))?;
             match key.as_str() {
                 "Ref" => {
-                    let name = arg.as_str().ok_or_else(|| fail("!Ref takes a name".into()))?;
+                    let name = arg
+                        .as_str()
+                        .ok_or_else(|| fail("!Ref takes a name".into()))?;
                     return self.ref_value(name, location).map(Value::String);
                 }
                 "Fn::GetAtt" => {
-                    let parts = get_att_parts(arg).ok_or_else(|| fail("!GetAtt takes Resource.Attribute".into()))?;
-                    return self.get_att(&parts.0, &parts.1, location).map(Value::String);
+                    let parts = get_att_parts(arg)
+                        .ok_or_else(|| fail("!GetAtt takes Resource.Attribute".into()))?;
+                    return self
+                        .get_att(&parts.0, &parts.1, location)
+                        .map(Value::String);
                 }
                 "Fn::Sub" => return self.sub(arg, location).map(Value::String),
                 "Fn::If" => {
-                    let items = arg.as_array().filter(|a| a.len() == 3).ok_or_else(|| fail("!If takes [condition, then, else]".into()))?;
-                    let condition = items[0].as_str().ok_or_else(|| fail("!If needs a condition name".into()))?;
-                    let chosen = if self.condition(condition, location)? { &items[1] } else { &items[2] };
+                    let items = arg
+                        .as_array()
+                        .filter(|a| a.len() == 3)
+                        .ok_or_else(|| fail("!If takes [condition, then, else]".into()))?;
+                    let condition = items[0]
+                        .as_str()
+                        .ok_or_else(|| fail("!If needs a condition name".into()))?;
+                    let chosen = if self.condition(condition, location)? {
+                        &items[1]
+                    } else {
+                        &items[2]
+                    };
                     return self.resolve(chosen, location);
                 }
                 "Fn::Join" => {
-                    let items = arg.as_array().filter(|a| a.len() == 2).ok_or_else(|| fail("!Join takes [delimiter, list]".into()))?;
+                    let items = arg
+                        .as_array()
+                        .filter(|a| a.len() == 2)
+                        .ok_or_else(|| fail("!Join takes [delimiter, list]".into()))?;
                     let delimiter = items[0].as_str().unwrap_or_default();
                     let list = self.resolve(&items[1], location)?;
-                    let parts: Vec<String> = list.as_array().ok_or_else(|| fail("!Join needs a list".into()))?.iter().map(scalar_text).collect();
+                    let parts: Vec<String> = list
+                        .as_array()
+                        .ok_or_else(|| fail("!Join needs a list".into()))?
+                        .iter()
+                        .map(scalar_text)
+                        .collect();
                     return Ok(Value::String(parts.join(delimiter)));
                 }
                 "Fn::Select" => {
-                    let items = arg.as_array().filter(|a| a.len() == 2).ok_or_else(|| fail("!Select takes [index, list]".into()))?;
-                    let index: usize = scalar_text(&self.resolve(&items[0], location)?).parse().map_err(|_| fail("!Select index is not a number".into()))?;
+                    let items = arg
+                        .as_array()
+                        .filter(|a| a.len() == 2)
+                        .ok_or_else(|| fail("!Select takes [index, list]".into()))?;
+                    let index: usize = scalar_text(&self.resolve(&items[0], location)?)
+                        .parse()
+                        .map_err(|_| fail("!Select index is not a number".into()))?;
                     let list = self.resolve(&items[1], location)?;
-                    return list.as_array().and_then(|l| l.get(index)).cloned().ok_or_else(|| fail(format!("!Select index {index} out of range")));
+                    return list
+                        .as_array()
+                        .and_then(|l| l.get(index))
+                        .cloned()
+                        .ok_or_else(|| fail(format!("!Select index {index} out of range")));
                 }
                 "Fn::Split" => {
-                    let items = arg.as_array().filter(|a| a.len() == 2).ok_or_else(|| fail("!Split takes [delimiter, text]".into()))?;
+                    let items = arg
+                        .as_array()
+                        .filter(|a| a.len() == 2)
+                        .ok_or_else(|| fail("!Split takes [delimiter, text]".into()))?;
                     let delimiter = items[0].as_str().unwrap_or(",");
                     let text = scalar_text(&self.resolve(&items[1], location)?);
-                    return Ok(Value::Array(text.split(delimiter).map(|s| Value::String(s.into())).collect()));
+                    return Ok(Value::Array(
+                        text.split(delimiter)
+                            .map(|s| Value::String(s.into()))
+                            .collect(),
+                    ));
                 }
-                "Fn::Base64" | "Fn::ImportValue" | "Fn::FindInMap" | "Fn::GetAZs" | "Fn::Cidr" | "Fn::ToJsonString" => {
-                    return Ok(Value::String(format!("local-{}", key.trim_start_matches("Fn::"))));
+                "Fn::Base64" | "Fn::ImportValue" | "Fn::FindInMap" | "Fn::GetAZs" | "Fn::Cidr"
+                | "Fn::ToJsonString" => {
+                    return Ok(Value::String(format!(
+                        "local-{}",
+                        key.trim_start_matches("Fn::")
+                    )));
                 }
                 _ => {}
             }
@@ -551,20 +617,38 @@ impl Template {
             .filter(|m| m.len() == 1)
             .and_then(|m| m.iter().next())
             .ok_or_else(|| fail("a condition is one function"))?;
-        let items = || arg.as_array().ok_or_else(|| fail("a condition function takes a list"));
+        let items = || {
+            arg.as_array()
+                .ok_or_else(|| fail("a condition function takes a list"))
+        };
         match key.as_str() {
             "Fn::Equals" => {
                 let items = items()?;
                 if items.len() != 2 {
                     return Err(fail("!Equals takes two values"));
                 }
-                Ok(self.resolve(&items[0], location)? == self.resolve(&items[1], location)?
-                    || self.resolve_text(&items[0], location)? == self.resolve_text(&items[1], location)?)
+                Ok(
+                    self.resolve(&items[0], location)? == self.resolve(&items[1], location)?
+                        || self.resolve_text(&items[0], location)?
+                            == self.resolve_text(&items[1], location)?,
+                )
             }
-            "Fn::Not" => Ok(!self.evaluate_condition(items()?.first().ok_or_else(|| fail("!Not takes one condition"))?, location)?),
-            "Fn::And" => items()?.iter().try_fold(true, |acc, c| Ok(acc && self.evaluate_condition(c, location)?)),
-            "Fn::Or" => items()?.iter().try_fold(false, |acc, c| Ok(acc || self.evaluate_condition(c, location)?)),
-            "Condition" => self.condition(arg.as_str().ok_or_else(|| fail("Condition takes a name"))?, location),
+            "Fn::Not" => Ok(!self.evaluate_condition(
+                items()?
+                    .first()
+                    .ok_or_else(|| fail("!Not takes one condition"))?,
+                location,
+            )?),
+            "Fn::And" => items()?.iter().try_fold(true, |acc, c| {
+                Ok(acc && self.evaluate_condition(c, location)?)
+            }),
+            "Fn::Or" => items()?.iter().try_fold(false, |acc, c| {
+                Ok(acc || self.evaluate_condition(c, location)?)
+            }),
+            "Condition" => self.condition(
+                arg.as_str().ok_or_else(|| fail("Condition takes a name"))?,
+                location,
+            ),
             other => Err(fail(&format!("unknown condition function {other}"))),
         }
     }
@@ -572,8 +656,13 @@ impl Template {
 
 fn get_att_parts(arg: &Value) -> Option<(String, String)> {
     match arg {
-        Value::String(s) => s.split_once('.').map(|(a, b)| (a.to_string(), b.to_string())),
-        Value::Array(items) if items.len() == 2 => Some((items[0].as_str()?.to_string(), items[1].as_str()?.to_string())),
+        Value::String(s) => s
+            .split_once('.')
+            .map(|(a, b)| (a.to_string(), b.to_string())),
+        Value::Array(items) if items.len() == 2 => Some((
+            items[0].as_str()?.to_string(),
+            items[1].as_str()?.to_string(),
+        )),
         _ => None,
     }
 }
@@ -603,7 +692,12 @@ fn yaml_to_json(value: serde_norway::Value) -> Result<Value, String> {
             }
         }
         Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::Array(items.into_iter().map(yaml_to_json).collect::<Result<_, _>>()?),
+        Y::Sequence(items) => Value::Array(
+            items
+                .into_iter()
+                .map(yaml_to_json)
+                .collect::<Result<_, _>>()?,
+        ),
         Y::Mapping(map) => {
             let mut out = Map::new();
             for (k, v) in map {
@@ -686,8 +780,14 @@ Resources:
             .iter()
             .map(|(k, v)| (k.clone(), t.resolve_text(v, k).unwrap()))
             .collect();
-        assert_eq!(resolved["FunctionArn"], "arn:aws:lambda:us-east-1:123456789012:function:ml-pipelines-EvalFunction");
-        assert_eq!(resolved["TopicArn"], "arn:aws:sns:us-east-1:123456789012:ml-pipelines-Topic");
+        assert_eq!(
+            resolved["FunctionArn"],
+            "arn:aws:lambda:us-east-1:123456789012:function:ml-pipelines-EvalFunction"
+        );
+        assert_eq!(
+            resolved["TopicArn"],
+            "arn:aws:sns:us-east-1:123456789012:ml-pipelines-Topic"
+        );
         assert_eq!(resolved["TableName"], "registry");
         assert_eq!(resolved["Threshold"], "15");
         assert_eq!(resolved["Label"], "ml-pipelines-15-${Literal}");
@@ -698,11 +798,20 @@ Resources:
     fn parameters_without_default_get_a_placeholder_and_overrides_win() {
         let t = template();
         assert_eq!(t.placeholder_parameters, ["Image"]);
-        let overrides = BTreeMap::from([("Threshold".to_string(), "12".to_string()), ("Extra".to_string(), "x".to_string())]);
+        let overrides = BTreeMap::from([
+            ("Threshold".to_string(), "12".to_string()),
+            ("Extra".to_string(), "x".to_string()),
+        ]);
         let t = Template::parse(Path::new("t.yaml"), TEMPLATE, &overrides).unwrap();
         let sm = &t.state_machines()[0];
-        assert_eq!(t.resolve_text(&sm.substitutions["Threshold"], "x").unwrap(), "12");
-        assert_eq!(t.resolve_text(&sm.substitutions["Chosen"], "x").unwrap(), "x");
+        assert_eq!(
+            t.resolve_text(&sm.substitutions["Threshold"], "x").unwrap(),
+            "12"
+        );
+        assert_eq!(
+            t.resolve_text(&sm.substitutions["Chosen"], "x").unwrap(),
+            "x"
+        );
     }
 
     #[test]
@@ -712,13 +821,21 @@ Resources:
         assert_eq!(f.binary.as_deref(), Some("evaluate-model-metrics"));
         let s = &t.schedules().unwrap()[0];
         assert_eq!(s.expression, "cron(0 2 ? * SUN *)");
-        assert_eq!(t.resolve_text(&s.target["Arn"], "t").unwrap(), "arn:aws:states:us-east-1:123456789012:stateMachine:ml-pipelines-Machine");
+        assert_eq!(
+            t.resolve_text(&s.target["Arn"], "t").unwrap(),
+            "arn:aws:states:us-east-1:123456789012:stateMachine:ml-pipelines-Machine"
+        );
     }
 
     #[test]
     fn an_unknown_ref_names_where_it_is() {
         let t = template();
-        let err = t.resolve(&json!({"Ref": "Nope"}), "Resources.X.Properties.Y").unwrap_err();
-        assert_eq!(err.to_string(), "Resources.X.Properties.Y: !Ref Nope: no parameter or resource of that name");
+        let err = t
+            .resolve(&json!({"Ref": "Nope"}), "Resources.X.Properties.Y")
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Resources.X.Properties.Y: !Ref Nope: no parameter or resource of that name"
+        );
     }
 }

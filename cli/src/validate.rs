@@ -5,7 +5,6 @@
 //! a state reads from a Lambda step's result exists in that function's output type with a
 //! fitting JSON type.
 
-
 use crate::project::{parse_overrides, Project};
 use crate::schedule;
 use crate::template::Template;
@@ -76,7 +75,9 @@ impl std::fmt::Display for Finding {
 
 /// Runs the subcommand; returns the exit code.
 pub fn run(args: Args) -> u8 {
-    let project = match parse_overrides(&args.parameters).and_then(|o| Project::discover(args.project.as_deref(), &o)) {
+    let project = match parse_overrides(&args.parameters)
+        .and_then(|o| Project::discover(args.project.as_deref(), &o))
+    {
         Ok(p) => p,
         Err(e) => {
             eprintln!("pipelines validate: {e:#}");
@@ -84,9 +85,15 @@ pub fn run(args: Args) -> u8 {
         }
     };
     let findings = validate(&project);
-    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
     if args.json {
-        println!("{}", serde_json::json!({"errors": errors, "findings": findings}));
+        println!(
+            "{}",
+            serde_json::json!({"errors": errors, "findings": findings})
+        );
     } else {
         for finding in &findings {
             println!("{finding}");
@@ -118,16 +125,33 @@ pub fn validate(project: &Project) -> Vec<Finding> {
 }
 
 fn relative(project: &Project, path: &std::path::Path) -> String {
-    path.strip_prefix(&project.root).unwrap_or(path).display().to_string()
+    path.strip_prefix(&project.root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
-fn error(file: &str, state: Option<&str>, field: impl Into<String>, message: impl Into<String>) -> Finding {
-    Finding { severity: Severity::Error, file: file.into(), state: state.map(str::to_string), field: field.into(), message: message.into() }
+fn error(
+    file: &str,
+    state: Option<&str>,
+    field: impl Into<String>,
+    message: impl Into<String>,
+) -> Finding {
+    Finding {
+        severity: Severity::Error,
+        file: file.into(),
+        state: state.map(str::to_string),
+        field: field.into(),
+        message: message.into(),
+    }
 }
 
 fn check_functions(project: &Project, file: &str, findings: &mut Vec<Finding>) {
     for function in project.template.functions() {
-        let field = format!("Resources.{}.Metadata.BuildProperties.Binary", function.logical_id);
+        let field = format!(
+            "Resources.{}.Metadata.BuildProperties.Binary",
+            function.logical_id
+        );
         match function.binary.as_deref() {
             None => findings.push(error(file, None, field, "no binary named: set Metadata.BuildProperties.Binary to the function crate's binary")),
             Some(binary) if !project.root.join("functions").join(binary).join("Cargo.toml").is_file() => findings.push(error(
@@ -141,17 +165,29 @@ fn check_functions(project: &Project, file: &str, findings: &mut Vec<Finding>) {
     }
 }
 
-fn check_target(template: &Template, target: &Value, file: &str, field: &str, findings: &mut Vec<Finding>) {
+fn check_target(
+    template: &Template,
+    target: &Value,
+    file: &str,
+    field: &str,
+    findings: &mut Vec<Finding>,
+) {
     let referenced = match target {
-        Value::Object(m) => m
-            .get("Ref")
-            .and_then(Value::as_str)
-            .or_else(|| m.get("Fn::GetAtt").and_then(|a| a.get(0)).and_then(Value::as_str)),
+        Value::Object(m) => m.get("Ref").and_then(Value::as_str).or_else(|| {
+            m.get("Fn::GetAtt")
+                .and_then(|a| a.get(0))
+                .and_then(Value::as_str)
+        }),
         _ => None,
     };
     match referenced {
         Some(name) if template.resource_type(name).is_none() => {
-            findings.push(error(file, None, field, format!("the target {name} is not a resource of the template")));
+            findings.push(error(
+                file,
+                None,
+                field,
+                format!("the target {name} is not a resource of the template"),
+            ));
         }
         Some(_) => {}
         None => {
@@ -185,10 +221,22 @@ fn check_schedules(template: &Template, file: &str, findings: &mut Vec<Finding>)
     }
     // SAM function events of the schedule kinds carry expressions too.
     for (id, resource) in template.resources() {
-        for (event, spec) in resource.pointer("/Properties/Events").and_then(Value::as_object).into_iter().flatten() {
-            if matches!(spec.get("Type").and_then(Value::as_str), Some("Schedule" | "ScheduleV2")) {
-                if let Some(expression) = spec.pointer("/Properties/Schedule").or_else(|| spec.pointer("/Properties/ScheduleExpression")) {
-                    let field = format!("Resources.{id}.Properties.Events.{event}.Properties.Schedule");
+        for (event, spec) in resource
+            .pointer("/Properties/Events")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if matches!(
+                spec.get("Type").and_then(Value::as_str),
+                Some("Schedule" | "ScheduleV2")
+            ) {
+                if let Some(expression) = spec
+                    .pointer("/Properties/Schedule")
+                    .or_else(|| spec.pointer("/Properties/ScheduleExpression"))
+                {
+                    let field =
+                        format!("Resources.{id}.Properties.Events.{event}.Properties.Schedule");
                     match template.resolve_text(expression, &field) {
                         Ok(text) => {
                             if let Err(message) = schedule::parse(&text) {
@@ -206,16 +254,32 @@ fn check_schedules(template: &Template, file: &str, findings: &mut Vec<Finding>)
 fn check_rules(template: &Template, file: &str, findings: &mut Vec<Finding>) {
     for rule in template.rules() {
         for (i, target) in rule.targets.iter().enumerate() {
-            check_target(template, target, file, &format!("Resources.{}.Properties.Targets[{i}].Arn", rule.logical_id), findings);
+            check_target(
+                template,
+                target,
+                file,
+                &format!("Resources.{}.Properties.Targets[{i}].Arn", rule.logical_id),
+                findings,
+            );
         }
     }
 }
 
-fn check_state_machine(project: &Project, resource: &crate::template::StateMachineResource, template_file: &str, findings: &mut Vec<Finding>) {
+fn check_state_machine(
+    project: &Project,
+    resource: &crate::template::StateMachineResource,
+    template_file: &str,
+    findings: &mut Vec<Finding>,
+) {
     let machine = match project.load_machine(resource) {
         Ok(m) => m,
         Err(e) => {
-            findings.push(error(template_file, None, format!("Resources.{}", resource.logical_id), format!("{e:#}")));
+            findings.push(error(
+                template_file,
+                None,
+                format!("Resources.{}", resource.logical_id),
+                format!("{e:#}"),
+            ));
             return;
         }
     };
@@ -226,15 +290,27 @@ fn check_state_machine(project: &Project, resource: &crate::template::StateMachi
     if let Err(errors) = StateMachine::from_value(&machine.definition) {
         for e in errors.0 {
             let state = state_from_path(&e.path);
-            findings.push(error(&file, state.as_deref(), e.path.clone(), e.message.clone()));
+            findings.push(error(
+                &file,
+                state.as_deref(),
+                e.path.clone(),
+                e.message.clone(),
+            ));
         }
     }
     let functions = project.local_functions();
     let template_functions: BTreeSet<String> = project.local_functions().keys().cloned().collect();
     walk_graph(&machine.definition, &mut |state_name, state, states| {
-        let Some(resource_arn) = state.get("Resource").and_then(Value::as_str) else { return };
-        let function_name = if resource_arn == "arn:aws:states:::lambda:invoke" || resource_arn == "arn:aws:states:::lambda:invoke.waitForTaskToken" {
-            match state.pointer("/Parameters/FunctionName").and_then(Value::as_str) {
+        let Some(resource_arn) = state.get("Resource").and_then(Value::as_str) else {
+            return;
+        };
+        let function_name = if resource_arn == "arn:aws:states:::lambda:invoke"
+            || resource_arn == "arn:aws:states:::lambda:invoke.waitForTaskToken"
+        {
+            match state
+                .pointer("/Parameters/FunctionName")
+                .and_then(Value::as_str)
+            {
                 Some(name) => name.to_string(),
                 None => return, // dynamic (FunctionName.$): only known at run time
             }
@@ -243,36 +319,94 @@ fn check_state_machine(project: &Project, resource: &crate::template::StateMachi
         } else {
             return;
         };
-        let known = template_functions.iter().any(|k| k == &function_name || function_name.starts_with(&format!("{k}:")));
-        let any_template_function = project.template.functions().iter().any(|f| {
-            function_name.contains(&f.function_name)
-        });
+        let known = template_functions
+            .iter()
+            .any(|k| k == &function_name || function_name.starts_with(&format!("{k}:")));
+        let any_template_function = project
+            .template
+            .functions()
+            .iter()
+            .any(|f| function_name.contains(&f.function_name));
         let Some(function) = functions.get(&function_name).copied().filter(|_| known) else {
             let message = if any_template_function {
                 format!("{function_name} is a function of the template with no handler in this workspace's `pipelines` registry")
             } else {
                 format!("{function_name} is not a function of the template")
             };
-            findings.push(error(&file, Some(state_name), "Parameters.FunctionName", message));
+            findings.push(error(
+                &file,
+                Some(state_name),
+                "Parameters.FunctionName",
+                message,
+            ));
             return;
         };
-        if resource_arn != "arn:aws:states:::lambda:invoke" || state.get("ResultSelector").is_some() {
+        if resource_arn != "arn:aws:states:::lambda:invoke" {
             return;
         }
-        let Some(result_path) = state.get("ResultPath").and_then(Value::as_str).filter(|p| *p != "$") else { return };
-        let prefix = format!("{result_path}.Payload");
+        let Some(result_path) = state
+            .get("ResultPath")
+            .and_then(Value::as_str)
+            .filter(|p| *p != "$")
+        else {
+            return;
+        };
         let schema = (function.output_schema)();
+        let mut report = |other_name: &str,
+                          field: String,
+                          path: &str,
+                          schema_rest: &str,
+                          expected: Option<&'static str>| {
+            match check_schema_path(&schema, schema_rest, expected) {
+                SchemaCheck::Ok => {}
+                SchemaCheck::Missing(detail) => findings.push(error(&file, Some(other_name), field, format!("{path}: {detail} in the output of {} (read from the result of state {state_name})", function.binary))),
+                SchemaCheck::WrongType(found) => findings.push(error(&file, Some(other_name), field, format!("{path} is {found} in the output of {}, but this field needs {}", function.binary, expected.unwrap_or("a value")))),
+                SchemaCheck::Nullable => findings.push(Finding { severity: Severity::Warning, file: file.clone(), state: Some(other_name.to_string()), field, message: format!("{path} can be null in the output of {}; {} fails on null", function.binary, expected.unwrap_or("this field")) }),
+            }
+        };
+        // Where the function's output lands for later states: (path prefix, path inside the output).
+        let mut mappings: Vec<(String, String)> = Vec::new();
+        match state.get("ResultSelector").and_then(Value::as_object) {
+            None => mappings.push((format!("{result_path}.Payload"), String::new())),
+            Some(selector) => {
+                for (key, source) in selector {
+                    let (Some(name), Some(source)) = (key.strip_suffix(".$"), source.as_str())
+                    else {
+                        continue;
+                    };
+                    let Some(inner) = source.strip_prefix("$.Payload") else {
+                        continue;
+                    };
+                    if !(inner.is_empty() || inner.starts_with('.') || inner.starts_with('[')) {
+                        continue;
+                    }
+                    report(
+                        state_name,
+                        format!("ResultSelector.{key}"),
+                        source,
+                        inner,
+                        None,
+                    );
+                    mappings.push((format!("{result_path}.{name}"), inner.to_string()));
+                }
+            }
+        }
         for (other_name, other) in states {
             for (field, path, expected) in json_paths(other) {
-                let Some(rest) = path.strip_prefix(&prefix) else { continue };
-                if !(rest.starts_with('.') || rest.starts_with('[')) {
-                    continue;
-                }
-                match check_schema_path(&schema, rest, expected) {
-                    SchemaCheck::Ok => {}
-                    SchemaCheck::Missing(detail) => findings.push(error(&file, Some(other_name), field, format!("{path}: {detail} in the output of {} (read from the result of state {state_name})", function.binary))),
-                    SchemaCheck::WrongType(found) => findings.push(error(&file, Some(other_name), field, format!("{path} is {found} in the output of {}, but this field needs {}", function.binary, expected.unwrap_or("a value")))),
-                    SchemaCheck::Nullable => findings.push(Finding { severity: Severity::Warning, file: file.clone(), state: Some(other_name.clone()), field, message: format!("{path} can be null in the output of {}; {} fails on null", function.binary, expected.unwrap_or("this field")) }),
+                for (prefix, base) in &mappings {
+                    let Some(rest) = path.strip_prefix(prefix.as_str()) else {
+                        continue;
+                    };
+                    if !(rest.starts_with('.') || rest.starts_with('[')) {
+                        continue;
+                    }
+                    report(
+                        other_name,
+                        field.clone(),
+                        &path,
+                        &format!("{base}{rest}"),
+                        expected,
+                    );
                 }
             }
         }
@@ -280,7 +414,11 @@ fn check_state_machine(project: &Project, resource: &crate::template::StateMachi
 }
 
 fn state_from_path(path: &str) -> Option<String> {
-    let rest = path.strip_prefix("$.States.").or_else(|| path.split(".States.").last().filter(|_| path.contains(".States.")))?;
+    let rest = path.strip_prefix("$.States.").or_else(|| {
+        path.split(".States.")
+            .last()
+            .filter(|_| path.contains(".States."))
+    })?;
     Some(rest.split(['.', '[']).next()?.to_string())
 }
 
@@ -288,10 +426,17 @@ type StateMap = serde_json::Map<String, Value>;
 
 /// Calls `visit(name, state, sibling_states)` for every state, nested branches included.
 fn walk_graph(graph: &Value, visit: &mut dyn FnMut(&String, &Value, &StateMap)) {
-    let Some(states) = graph.get("States").and_then(Value::as_object) else { return };
+    let Some(states) = graph.get("States").and_then(Value::as_object) else {
+        return;
+    };
     for (name, state) in states {
         visit(name, state, states);
-        for branch in state.get("Branches").and_then(Value::as_array).into_iter().flatten() {
+        for branch in state
+            .get("Branches")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             walk_graph(branch, visit);
         }
         if let Some(processor) = state.get("ItemProcessor").or_else(|| state.get("Iterator")) {
@@ -303,7 +448,15 @@ fn walk_graph(graph: &Value, visit: &mut dyn FnMut(&String, &Value, &StateMap)) 
 /// Every JSONPath a state reads, as (field, path, JSON type the use needs).
 fn json_paths(state: &Value) -> Vec<(String, String, Option<&'static str>)> {
     let mut out = Vec::new();
-    for field in ["InputPath", "OutputPath", "ItemsPath", "ErrorPath", "CausePath", "SecondsPath", "TimestampPath"] {
+    for field in [
+        "InputPath",
+        "OutputPath",
+        "ItemsPath",
+        "ErrorPath",
+        "CausePath",
+        "SecondsPath",
+        "TimestampPath",
+    ] {
         if let Some(path) = state.get(field).and_then(Value::as_str) {
             out.push((field.to_string(), path.to_string(), None));
         }
@@ -360,7 +513,10 @@ fn paths_in_expression(expr: &str) -> Vec<String> {
         match bytes[i] {
             b'\\' if in_string => i += 1,
             b'\'' => in_string = !in_string,
-            b'$' if !in_string && bytes.get(i + 1) != Some(&b'$') && (i == 0 || matches!(bytes[i - 1], b'(' | b',' | b' ')) => {
+            b'$' if !in_string
+                && bytes.get(i + 1) != Some(&b'$')
+                && (i == 0 || matches!(bytes[i - 1], b'(' | b',' | b' ')) =>
+            {
                 let end = expr[i..].find([',', ')']).map_or(expr.len(), |e| i + e);
                 out.push(expr[i..end].trim().to_string());
                 i = end;
@@ -375,15 +531,28 @@ fn paths_in_expression(expr: &str) -> Vec<String> {
 
 fn rule_paths(rule: &Value, at: &str, out: &mut Vec<(String, String, Option<&'static str>)>) {
     for key in ["And", "Or"] {
-        for (i, inner) in rule.get(key).and_then(Value::as_array).into_iter().flatten().enumerate() {
+        for (i, inner) in rule
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             rule_paths(inner, &format!("{at}.{key}[{i}]"), out);
         }
     }
     if let Some(inner) = rule.get("Not") {
         rule_paths(inner, &format!("{at}.Not"), out);
     }
-    let Some(object) = rule.as_object() else { return };
-    let operator = object.keys().find(|k| !matches!(k.as_str(), "Variable" | "Next" | "Comment" | "And" | "Or" | "Not"));
+    let Some(object) = rule.as_object() else {
+        return;
+    };
+    let operator = object.keys().find(|k| {
+        !matches!(
+            k.as_str(),
+            "Variable" | "Next" | "Comment" | "And" | "Or" | "Not"
+        )
+    });
     let expected = operator.and_then(|op| {
         let op = op.trim_end_matches("Path");
         if op.starts_with("Numeric") {
@@ -427,24 +596,45 @@ pub fn check_schema_path(schema: &Value, rest: &str, expected: Option<&str>) -> 
         node = deref(schema, node);
         match segment {
             Segment::Field(name) => {
-                let object = variants(schema, node).into_iter().find_map(|v| v.get("properties").and_then(|p| p.get(&name)));
+                let object = variants(schema, node)
+                    .into_iter()
+                    .find_map(|v| v.get("properties").and_then(|p| p.get(&name)));
                 match object {
                     Some(child) => node = child,
                     None => {
-                        let open = variants(schema, node).iter().any(|v| v.get("additionalProperties").is_some_and(|a| a != &Value::Bool(false)) || v.get("type").and_then(Value::as_str) == Some("object") && v.get("properties").is_none());
+                        let open = variants(schema, node).iter().any(|v| {
+                            v.get("additionalProperties")
+                                .is_some_and(|a| a != &Value::Bool(false))
+                                || v.get("type").and_then(Value::as_str) == Some("object")
+                                    && v.get("properties").is_none()
+                        });
                         if open {
                             return SchemaCheck::Ok;
                         }
-                        let known: Vec<String> = variants(schema, node).iter().filter_map(|v| v.get("properties").and_then(Value::as_object)).flat_map(|p| p.keys().cloned()).collect();
-                        let at = if walked.is_empty() { "the result".to_string() } else { walked.clone() };
-                        return SchemaCheck::Missing(format!("{at} has no field {name:?} (it has: {})", known.join(", ")));
+                        let known: Vec<String> = variants(schema, node)
+                            .iter()
+                            .filter_map(|v| v.get("properties").and_then(Value::as_object))
+                            .flat_map(|p| p.keys().cloned())
+                            .collect();
+                        let at = if walked.is_empty() {
+                            "the result".to_string()
+                        } else {
+                            walked.clone()
+                        };
+                        return SchemaCheck::Missing(format!(
+                            "{at} has no field {name:?} (it has: {})",
+                            known.join(", ")
+                        ));
                     }
                 }
                 walked.push('.');
                 walked.push_str(&name);
             }
             Segment::Index => {
-                match variants(schema, node).into_iter().find_map(|v| v.get("items")) {
+                match variants(schema, node)
+                    .into_iter()
+                    .find_map(|v| v.get("items"))
+                {
                     Some(items) => node = items,
                     None => return SchemaCheck::Missing(format!("{walked} is not an array")),
                 }
@@ -452,12 +642,16 @@ pub fn check_schema_path(schema: &Value, rest: &str, expected: Option<&str>) -> 
             }
         }
     }
-    let Some(expected) = expected else { return SchemaCheck::Ok };
+    let Some(expected) = expected else {
+        return SchemaCheck::Ok;
+    };
     let types = types_of(schema, node);
     if types.is_empty() {
         return SchemaCheck::Ok;
     }
-    let fits = types.iter().any(|t| t == expected || (expected == "number" && t == "integer"));
+    let fits = types
+        .iter()
+        .any(|t| t == expected || (expected == "number" && t == "integer"));
     if !fits {
         return SchemaCheck::WrongType(types.join(" or "));
     }
@@ -493,7 +687,11 @@ fn segments(rest: &str) -> Vec<Segment> {
 fn deref<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
     let mut node = node;
     for _ in 0..16 {
-        match node.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
+        match node
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+        {
             Some(pointer) => match root.pointer(pointer) {
                 Some(target) => node = target,
                 None => break,
@@ -508,7 +706,12 @@ fn variants<'a>(root: &'a Value, node: &'a Value) -> Vec<&'a Value> {
     let node = deref(root, node);
     let mut out = vec![node];
     for key in ["anyOf", "oneOf", "allOf"] {
-        for v in node.get(key).and_then(Value::as_array).into_iter().flatten() {
+        for v in node
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             out.extend(variants(root, v));
         }
     }
@@ -520,7 +723,9 @@ fn types_of(root: &Value, node: &Value) -> Vec<String> {
     for v in variants(root, node) {
         match v.get("type") {
             Some(Value::String(t)) => out.push(t.clone()),
-            Some(Value::Array(ts)) => out.extend(ts.iter().filter_map(Value::as_str).map(str::to_string)),
+            Some(Value::Array(ts)) => {
+                out.extend(ts.iter().filter_map(Value::as_str).map(str::to_string))
+            }
             _ => {}
         }
     }
@@ -535,31 +740,72 @@ mod tests {
     use crate::functions;
 
     fn schema() -> Value {
-        (functions::find("evaluate-model-metrics").unwrap().output_schema)()
+        (functions::find("evaluate-model-metrics")
+            .unwrap()
+            .output_schema)()
     }
 
     #[test]
     fn schema_paths_are_checked_for_presence_and_type() {
         let s = schema();
-        assert_eq!(check_schema_path(&s, ".mape", Some("number")), SchemaCheck::Ok);
-        assert_eq!(check_schema_path(&s, ".rows.total", Some("number")), SchemaCheck::Ok);
-        assert_eq!(check_schema_path(&s, ".beats_production", Some("boolean")), SchemaCheck::Ok);
-        assert_eq!(check_schema_path(&s, ".segments.worst[0].rows", None), SchemaCheck::Ok);
-        assert_eq!(check_schema_path(&s, ".r2", Some("number")), SchemaCheck::Nullable);
-        assert!(matches!(check_schema_path(&s, ".mape_percent", None), SchemaCheck::Missing(m) if m.contains("\"mape_percent\"") && m.contains("mape")));
-        assert!(matches!(check_schema_path(&s, ".model_uri", Some("number")), SchemaCheck::WrongType(t) if t == "string"));
+        assert_eq!(
+            check_schema_path(&s, ".mape", Some("number")),
+            SchemaCheck::Ok
+        );
+        assert_eq!(
+            check_schema_path(&s, ".rows.total", Some("number")),
+            SchemaCheck::Ok
+        );
+        assert_eq!(
+            check_schema_path(&s, ".beats_production", Some("boolean")),
+            SchemaCheck::Ok
+        );
+        assert_eq!(
+            check_schema_path(&s, ".segments.worst[0].rows", None),
+            SchemaCheck::Ok
+        );
+        assert_eq!(
+            check_schema_path(&s, ".r2", Some("number")),
+            SchemaCheck::Nullable
+        );
+        assert!(
+            matches!(check_schema_path(&s, ".mape_percent", None), SchemaCheck::Missing(m) if m.contains("\"mape_percent\"") && m.contains("mape"))
+        );
+        assert!(
+            matches!(check_schema_path(&s, ".model_uri", Some("number")), SchemaCheck::WrongType(t) if t == "string")
+        );
     }
 
     #[test]
     fn paths_are_found_in_intrinsics_and_choice_rules() {
-        assert_eq!(paths_in_expression("States.Format('{} {}', $.a.b, $.c)"), ["$.a.b", "$.c"]);
-        assert_eq!(paths_in_expression("States.Format('$.not {}', $$.Execution.Id)"), Vec::<String>::new());
+        assert_eq!(
+            paths_in_expression("States.Format('{} {}', $.a.b, $.c)"),
+            ["$.a.b", "$.c"]
+        );
+        assert_eq!(
+            paths_in_expression("States.Format('$.not {}', $$.Execution.Id)"),
+            Vec::<String>::new()
+        );
         assert_eq!(paths_in_expression("$.x[0].y"), ["$.x[0].y"]);
         let rule = serde_json::json!({"And": [{"Variable": "$.e.Payload.mape", "NumericLessThanPath": "$.t"}, {"Not": {"Variable": "$.b", "BooleanEquals": true}}], "Next": "X"});
         let mut out = Vec::new();
         rule_paths(&rule, "Choices[0]", &mut out);
-        assert_eq!(out[0], ("Choices[0].And[0].Variable".to_string(), "$.e.Payload.mape".to_string(), Some("number")));
+        assert_eq!(
+            out[0],
+            (
+                "Choices[0].And[0].Variable".to_string(),
+                "$.e.Payload.mape".to_string(),
+                Some("number")
+            )
+        );
         assert_eq!(out[1].1, "$.t");
-        assert_eq!(out[2], ("Choices[0].And[1].Not.Variable".to_string(), "$.b".to_string(), Some("boolean")));
+        assert_eq!(
+            out[2],
+            (
+                "Choices[0].And[1].Not.Variable".to_string(),
+                "$.b".to_string(),
+                Some("boolean")
+            )
+        );
     }
 }

@@ -42,7 +42,10 @@ pub struct Event {
 /// or aborted execution was).
 pub fn failed_state_in(newest_first: &[Event]) -> Option<String> {
     let entered = |e: &Event| e.kind.ends_with("StateEntered") && e.state.is_some();
-    if let Some(failure) = newest_first.iter().position(|e| FAILURES.contains(&e.kind.as_str())) {
+    if let Some(failure) = newest_first
+        .iter()
+        .position(|e| FAILURES.contains(&e.kind.as_str()))
+    {
         if let Some(state) = newest_first[failure..].iter().find(|e| entered(e)) {
             return state.state.clone();
         }
@@ -83,7 +86,9 @@ pub async fn failed_state(client: &aws_sdk_sfn::Client, execution_arn: &str) -> 
         .iter()
         .map(|e| Event {
             kind: e.r#type().as_str().to_string(),
-            state: e.state_entered_event_details().map(|d| d.name().to_string()),
+            state: e
+                .state_entered_event_details()
+                .map(|d| d.name().to_string()),
         })
         .collect();
     failed_state_in(&events)
@@ -115,7 +120,10 @@ mod tests {
             ev("TaskStateExited", None),
             ev("TaskStateEntered", Some("PrepareTrainingData")),
         ];
-        assert_eq!(failed_state_in(&history).as_deref(), Some("TrainCandidateModel"));
+        assert_eq!(
+            failed_state_in(&history).as_deref(),
+            Some("TrainCandidateModel")
+        );
     }
 
     #[test]
@@ -125,7 +133,10 @@ mod tests {
             ev("FailStateEntered", Some("InvalidExecutionInput")),
             ev("ChoiceStateEntered", Some("ValidateExecutionInput")),
         ];
-        assert_eq!(failed_state_in(&history).as_deref(), Some("InvalidExecutionInput"));
+        assert_eq!(
+            failed_state_in(&history).as_deref(),
+            Some("InvalidExecutionInput")
+        );
     }
 
     #[test]
@@ -136,7 +147,10 @@ mod tests {
             ev("TaskStateEntered", Some("RunEvaluationBatchTransform")),
             ev("TaskStateExited", None),
         ];
-        assert_eq!(failed_state_in(&history).as_deref(), Some("RunEvaluationBatchTransform"));
+        assert_eq!(
+            failed_state_in(&history).as_deref(),
+            Some("RunEvaluationBatchTransform")
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! start and never logged. When Slack stays down the invocation fails with a typed error, so SNS
 //! retries it and the function's dead-letter queue keeps what could not be delivered.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod error;
 pub mod history;

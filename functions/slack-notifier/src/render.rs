@@ -405,7 +405,11 @@ fn execution_status(blocks: &mut Blocks, e: &ExecutionStatus) -> Title {
         ("Status", Some(e.status.clone())),
         ("Execution", Some(e.execution_name.clone())),
         (
-            if e.status == "FAILED" { "Failed state" } else { "State" },
+            if e.status == "FAILED" {
+                "Failed state"
+            } else {
+                "State"
+            },
             e.failed_state.clone(),
         ),
         ("Error", e.error.clone()),

@@ -4,7 +4,9 @@
 mod common;
 
 use aws_sdk_sfn::error::ErrorMetadata;
-use aws_sdk_sfn::operation::get_execution_history::{GetExecutionHistoryError, GetExecutionHistoryOutput};
+use aws_sdk_sfn::operation::get_execution_history::{
+    GetExecutionHistoryError, GetExecutionHistoryOutput,
+};
 use aws_sdk_sfn::primitives::DateTime;
 use aws_sdk_sfn::types::{HistoryEvent, HistoryEventType, StateEnteredEventDetails};
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
@@ -37,7 +39,10 @@ fn history_event(id: i64, kind: HistoryEventType, state: Option<&str>) -> Histor
         .r#type(kind);
     if let Some(name) = state {
         builder = builder.state_entered_event_details(
-            StateEnteredEventDetails::builder().name(name).build().expect("state details"),
+            StateEnteredEventDetails::builder()
+                .name(name)
+                .build()
+                .expect("state details"),
         );
     }
     builder.build().expect("history event")
@@ -48,12 +53,24 @@ fn caught_training_failure() -> GetExecutionHistoryOutput {
     GetExecutionHistoryOutput::builder()
         .set_events(Some(vec![
             history_event(12, HistoryEventType::ExecutionFailed, None),
-            history_event(11, HistoryEventType::FailStateEntered, Some("PipelineFailed")),
-            history_event(10, HistoryEventType::TaskStateEntered, Some("NotifyPipelineFailure")),
+            history_event(
+                11,
+                HistoryEventType::FailStateEntered,
+                Some("PipelineFailed"),
+            ),
+            history_event(
+                10,
+                HistoryEventType::TaskStateEntered,
+                Some("NotifyPipelineFailure"),
+            ),
             history_event(9, HistoryEventType::TaskStateExited, None),
             history_event(8, HistoryEventType::TaskFailed, None),
             history_event(7, HistoryEventType::TaskSubmitted, None),
-            history_event(6, HistoryEventType::TaskStateEntered, Some("TrainCandidateModel")),
+            history_event(
+                6,
+                HistoryEventType::TaskStateEntered,
+                Some("TrainCandidateModel"),
+            ),
         ]))
         .build()
         .expect("history output")
@@ -82,27 +99,42 @@ async fn a_failed_execution_names_the_state_that_failed() {
     let history = mock!(aws_sdk_sfn::Client::get_execution_history)
         .match_requests(|input| {
             input.reverse_order() == Some(true)
-                && input.execution_arn().is_some_and(|arn| arn.ends_with(":weekly-demand-forecast-2026-11-22"))
+                && input
+                    .execution_arn()
+                    .is_some_and(|arn| arn.ends_with(":weekly-demand-forecast-2026-11-22"))
         })
         .then_output(caught_training_failure);
     let slack = FakeSlack::ok();
-    handle(&deps(&slack, sfn(&[&history])), event("execution-failed.json"))
-        .await
-        .expect("delivered");
+    handle(
+        &deps(&slack, sfn(&[&history])),
+        event("execution-failed.json"),
+    )
+    .await
+    .expect("delivered");
     let payload = &slack.received()[0].json;
-    assert_eq!(field(payload, "Failed state").as_deref(), Some("TrainCandidateModel"));
+    assert_eq!(
+        field(payload, "Failed state").as_deref(),
+        Some("TrainCandidateModel")
+    );
     assert_eq!(history.num_calls(), 1);
 }
 
 #[tokio::test]
 async fn the_pipeline_failure_notice_names_the_state_too() {
-    let history = mock!(aws_sdk_sfn::Client::get_execution_history).then_output(caught_training_failure);
+    let history =
+        mock!(aws_sdk_sfn::Client::get_execution_history).then_output(caught_training_failure);
     let slack = FakeSlack::ok();
-    handle(&deps(&slack, sfn(&[&history])), event("pipeline-failed.json"))
-        .await
-        .expect("delivered");
+    handle(
+        &deps(&slack, sfn(&[&history])),
+        event("pipeline-failed.json"),
+    )
+    .await
+    .expect("delivered");
     let payload = &slack.received()[0].json;
-    assert_eq!(field(payload, "Failed state").as_deref(), Some("TrainCandidateModel"));
+    assert_eq!(
+        field(payload, "Failed state").as_deref(),
+        Some("TrainCandidateModel")
+    );
 }
 
 #[tokio::test]
@@ -116,9 +148,12 @@ async fn an_unreadable_history_still_delivers_the_alert() {
         )
     });
     let slack = FakeSlack::ok();
-    handle(&deps(&slack, sfn(&[&denied])), event("execution-failed.json"))
-        .await
-        .expect("delivered without the state");
+    handle(
+        &deps(&slack, sfn(&[&denied])),
+        event("execution-failed.json"),
+    )
+    .await
+    .expect("delivered without the state");
     let payload = &slack.received()[0].json;
     assert_eq!(field(payload, "Failed state"), None);
     assert!(field(payload, "Error").is_some_and(|e| e.contains("States.TaskFailed")));
@@ -126,10 +161,16 @@ async fn an_unreadable_history_still_delivers_the_alert() {
 
 #[tokio::test]
 async fn routine_messages_never_read_a_history() {
-    let history = mock!(aws_sdk_sfn::Client::get_execution_history).then_output(caught_training_failure);
+    let history =
+        mock!(aws_sdk_sfn::Client::get_execution_history).then_output(caught_training_failure);
     let slack = FakeSlack::ok();
     let deps = deps(&slack, sfn(&[&history]));
-    for file in ["model-deployed.json", "model-rejected.json", "cloudwatch-alarm.json", "data-quality-failed.json"] {
+    for file in [
+        "model-deployed.json",
+        "model-rejected.json",
+        "cloudwatch-alarm.json",
+        "data-quality-failed.json",
+    ] {
         handle(&deps, event(file)).await.expect(file);
     }
     assert_eq!(history.num_calls(), 0);

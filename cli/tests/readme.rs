@@ -1,0 +1,65 @@
+//! The README's first command works from a clean checkout: it is `make run`, `make run` runs
+//! `pipelines run ml-retraining`, and that command succeeds in a fresh clone of the committed
+//! tree (so every file it needs is committed, none only on this machine).
+
+mod support;
+
+use std::process::Command;
+use support::{pipelines, root, text};
+
+fn first_command() -> String {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let block = readme
+        .split("```sh")
+        .nth(1)
+        .expect("the README starts with a ```sh block");
+    block
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap()
+        .split('#')
+        .next()
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn the_readme_first_command_is_make_run_and_make_run_runs_the_pipeline() {
+    assert_eq!(first_command(), "make run");
+    let dry = Command::new("make")
+        .args(["-n", "run"])
+        .current_dir(root())
+        .output()
+        .expect("make is installed");
+    let recipe = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        recipe.contains("--bin pipelines") && recipe.contains("run ml-retraining"),
+        "make run does: {recipe}"
+    );
+}
+
+#[test]
+fn the_main_job_succeeds_in_a_fresh_clone() {
+    let clone = tempfile::tempdir().unwrap();
+    let status = Command::new("git")
+        .args([
+            "clone",
+            "--quiet",
+            "--depth",
+            "1",
+            &format!("file://{}", root().display()),
+        ])
+        .arg(clone.path().join("checkout"))
+        .status()
+        .expect("git is installed");
+    assert!(status.success(), "git clone of the workspace failed");
+    let output = pipelines(&clone.path().join("checkout"), &["run", "ml-retraining"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        text(&output).contains("status: SUCCEEDED"),
+        "{}",
+        text(&output)
+    );
+}

@@ -1,0 +1,261 @@
+//! Every state machine in state-machines/ runs locally through each test case of its mock
+//! configuration, with the real Lambda handlers; `events/<name>/expected-outcomes.json` says
+//! what each case must do (status, final state, error, states that must or must not run, task
+//! invocation counts, output values). The checks are on the path and the output, not just the
+//! status.
+
+mod support;
+
+use serde_json::Value;
+use std::collections::HashMap;
+use support::{pipelines, root, text};
+
+fn history_invocations(history: &Value) -> HashMap<String, u64> {
+    let mut counts = HashMap::new();
+    let mut current = String::new();
+    for event in history["events"].as_array().into_iter().flatten() {
+        if let Some(name) = event
+            .pointer("/stateEnteredEventDetails/name")
+            .and_then(Value::as_str)
+        {
+            current = name.to_string();
+        }
+        if matches!(
+            event["type"].as_str(),
+            Some("TaskScheduled" | "LambdaFunctionScheduled")
+        ) {
+            *counts.entry(current.clone()).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+fn check_case(machine: &str, case_name: &str, expected: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let test_case = expected
+        .get("test_case")
+        .and_then(Value::as_str)
+        .unwrap_or(case_name);
+    let input = root()
+        .join("events")
+        .join(machine)
+        .join(expected["input"].as_str().unwrap_or("input.json"));
+    let history = tempfile::NamedTempFile::new().unwrap();
+    let output = pipelines(
+        &root(),
+        &[
+            "run",
+            machine,
+            "--test-case",
+            test_case,
+            "--input",
+            input.to_str().unwrap(),
+            "--json",
+            "--history",
+            history.path().to_str().unwrap(),
+        ],
+    );
+    let Ok(result) = serde_json::from_slice::<Value>(&output.stdout) else {
+        return vec![format!("{case_name}: no JSON result: {}", text(&output))];
+    };
+    let status = result["status"].as_str().unwrap_or_default();
+    let expected_code = if status == "SUCCEEDED" {
+        Some(0)
+    } else {
+        Some(1)
+    };
+    if output.status.code() != expected_code {
+        problems.push(format!(
+            "{case_name}: exit {:?} for status {status}",
+            output.status.code()
+        ));
+    }
+    if status != expected["status"] {
+        problems.push(format!(
+            "{case_name}: status {status}, expected {} ({:?}: {:?})",
+            expected["status"], result["error"], result["cause"]
+        ));
+    }
+    let path: Vec<&str> = result["path"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    if path.last().copied() != expected["final_state"].as_str() {
+        problems.push(format!(
+            "{case_name}: ended in {:?}, expected {}",
+            path.last(),
+            expected["final_state"]
+        ));
+    }
+    if let Some(error) = expected.get("error") {
+        if &result["error"] != error {
+            problems.push(format!(
+                "{case_name}: error {}, expected {error}",
+                result["error"]
+            ));
+        }
+    }
+    for state in expected["path_includes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
+        if !path.contains(&state) {
+            problems.push(format!("{case_name}: {state} did not run; path {path:?}"));
+        }
+    }
+    for state in expected["path_excludes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
+        if path.contains(&state) {
+            problems.push(format!("{case_name}: {state} ran but must not"));
+        }
+    }
+    if let Some(expected_counts) = expected.get("task_invocations").and_then(Value::as_object) {
+        let history: Value =
+            serde_json::from_str(&std::fs::read_to_string(history.path()).unwrap()).unwrap();
+        let counts = history_invocations(&history);
+        let total: u64 = counts.values().sum();
+        if expected_counts.is_empty() && total != 0 {
+            problems.push(format!("{case_name}: {total} task(s) ran, expected none"));
+        }
+        for (state, count) in expected_counts {
+            let got = counts.get(state).copied().unwrap_or(0);
+            if Some(got) != count.as_u64() {
+                problems.push(format!(
+                    "{case_name}: {state} invoked {got} time(s), expected {count}"
+                ));
+            }
+        }
+    }
+    for check in expected["output_checks"].as_array().into_iter().flatten() {
+        let pointer = check["pointer"].as_str().unwrap_or_default();
+        let value = result["output"].pointer(pointer);
+        if let Some(want) = check.get("equals") {
+            if value.unwrap_or(&Value::Null) != want {
+                problems.push(format!(
+                    "{case_name}: output{pointer} is {value:?}, expected {want}"
+                ));
+            }
+        }
+        if let (Some(min), Some(max)) = (check["min"].as_f64(), check["max"].as_f64()) {
+            match value.and_then(Value::as_f64) {
+                Some(v) if v >= min && v <= max => {}
+                other => problems.push(format!(
+                    "{case_name}: output{pointer} is {other:?}, expected {min}..{max}"
+                )),
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn every_state_machine_runs_each_test_case_as_expected() {
+    let mut problems = Vec::new();
+    let mut cases = 0;
+    for entry in std::fs::read_dir(root().join("state-machines")).unwrap() {
+        let file = entry.unwrap().file_name().to_string_lossy().to_string();
+        let Some(machine) = file.strip_suffix(".asl.json") else {
+            continue;
+        };
+        let expectations = root()
+            .join("events")
+            .join(machine)
+            .join("expected-outcomes.json");
+        assert!(
+            expectations.is_file(),
+            "state-machines/{file} has no events/{machine}/expected-outcomes.json: every state machine needs its test cases"
+        );
+        let expected: Value =
+            serde_json::from_str(&std::fs::read_to_string(&expectations).unwrap()).unwrap();
+        for (case_name, case) in expected.as_object().unwrap() {
+            cases += 1;
+            problems.extend(check_case(machine, case_name, case));
+        }
+    }
+    assert!(cases >= 5, "only {cases} test cases ran");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_happy_path_shows_progress_and_writes_history_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("h.json");
+    let report = dir.path().join("r.html");
+    let output = pipelines(
+        &root(),
+        &[
+            "run",
+            "ml-retraining",
+            "--history",
+            history.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
+    let all = text(&output);
+    assert!(output.status.success(), "{all}");
+    assert!(all.contains("▶ EvaluateCandidateModel (Task)"), "{all}");
+    assert!(all.contains("status: SUCCEEDED"), "{all}");
+    assert!(all.contains("path:   ValidateExecutionInput →"), "{all}");
+    // The endpoint poll waits a minute twice: virtual time moved, the run did not sleep.
+    assert!(all.contains("+00:02:00.000"), "{all}");
+    let history: Value = serde_json::from_str(&std::fs::read_to_string(&history).unwrap()).unwrap();
+    assert_eq!(history["events"][0]["type"], "ExecutionStarted");
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        html.contains("<svg")
+            && html.contains("EvaluateCandidateModel")
+            && html.contains("SUCCEEDED")
+    );
+}
+
+#[test]
+fn a_retried_task_shows_its_attempts() {
+    let output = pipelines(&root(), &["run", "ml-retraining#TransientGlueFailure"]);
+    let all = text(&output);
+    assert!(output.status.success(), "{all}");
+    assert!(all.contains("↻ PrepareTrainingData: attempt 3"), "{all}");
+    assert!(
+        all.contains("✖ Glue.ConcurrentRunsExceededException"),
+        "{all}"
+    );
+}
+
+#[test]
+fn an_unmocked_service_step_names_the_state_and_resource() {
+    let output = pipelines(&root(), &["run", "ml-retraining", "--no-mocks", "--json"]);
+    let result: Value =
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|_| panic!("{}", text(&output)));
+    assert_eq!(output.status.code(), Some(1));
+    let cause = result["cause"].as_str().unwrap_or_default();
+    assert!(
+        cause.contains("No local handler for state 'PrepareTrainingData'"),
+        "{result}"
+    );
+}
+
+#[test]
+fn an_unknown_test_case_or_machine_is_a_usage_error() {
+    let output = pipelines(&root(), &["run", "ml-retraining", "--test-case", "Nope"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output).contains("no test case 'Nope'"),
+        "{}",
+        text(&output)
+    );
+    let output = pipelines(&root(), &["run", "no-such-machine"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output).contains("no state machine \"no-such-machine\""),
+        "{}",
+        text(&output)
+    );
+}

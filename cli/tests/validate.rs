@@ -1,0 +1,182 @@
+//! `pipelines validate` passes on the project and fails, naming file, state and field, on copies
+//! with one defect each.
+
+mod support;
+
+use support::{pipelines, root, scratch_project, text};
+
+fn validate_copy(edit: impl Fn(&str, String) -> String) -> (Option<i32>, String) {
+    let dir = scratch_project(edit);
+    let output = pipelines(dir.path(), &["validate"]);
+    (output.status.code(), text(&output))
+}
+
+fn in_asl(edit: impl Fn(String) -> String) -> impl Fn(&str, String) -> String {
+    move |file, text| {
+        if file == "state-machines/ml-retraining.asl.json" {
+            edit(text)
+        } else {
+            text
+        }
+    }
+}
+
+fn in_template(edit: impl Fn(String) -> String) -> impl Fn(&str, String) -> String {
+    move |file, text| {
+        if file == "sam-template.yaml" {
+            edit(text)
+        } else {
+            text
+        }
+    }
+}
+
+fn replace_once(text: String, from: &str, to: &str) -> String {
+    assert!(
+        text.contains(from),
+        "the fixture no longer contains {from:?}"
+    );
+    text.replacen(from, to, 1)
+}
+
+#[test]
+fn the_project_validates_cleanly() {
+    let output = pipelines(&root(), &["validate"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("0 error(s)"));
+}
+
+#[test]
+fn a_next_to_a_missing_state_is_reported_with_its_state() {
+    let (code, out) = validate_copy(in_asl(|t| {
+        replace_once(
+            t,
+            "\"Next\": \"TrainCandidateModel\"",
+            "\"Next\": \"TrainModel\"",
+        )
+    }));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("state-machines/ml-retraining.asl.json") && out.contains("TrainModel"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_unsupplied_substitution_is_reported() {
+    let (code, out) = validate_copy(in_asl(|t| {
+        replace_once(t, "${CriticalTopicArn}", "${PagerTopicArn}")
+    }));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("${PagerTopicArn}: used by the definition but not supplied"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_field_missing_from_the_lambda_output_type_is_reported() {
+    let (code, out) = validate_copy(in_asl(|t| {
+        replace_once(
+            t,
+            "$.evaluation.Payload.mape",
+            "$.evaluation.Payload.mape_pct",
+        )
+    }));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("$.evaluation.Payload.mape_pct: the result has no field \"mape_pct\""),
+        "{out}"
+    );
+    assert!(out.contains("evaluate-model-metrics"), "{out}");
+}
+
+#[test]
+fn a_lambda_output_field_of_the_wrong_type_is_reported() {
+    // Both rules on beats_production now read a string; BooleanEquals must object.
+    let (code, out) = validate_copy(in_asl(|t| {
+        assert!(t.contains("$.evaluation.Payload.beats_production"));
+        t.replace("$.evaluation.Payload.beats_production", "$.evaluation.Payload.model_uri")
+    }));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("$.evaluation.Payload.model_uri is string"),
+        "{out}"
+    );
+    assert!(out.contains("state CheckQualityGate"), "{out}");
+}
+
+#[test]
+fn a_function_that_is_not_in_the_template_is_reported() {
+    let (code, out) = validate_copy(in_asl(|t| {
+        replace_once(
+            t,
+            "${EvaluateModelMetricsFunctionArn}",
+            "arn:aws:lambda:us-east-1:123456789012:function:ghost",
+        )
+    }));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("state EvaluateCandidateModel: Parameters.FunctionName: arn:aws:lambda:us-east-1:123456789012:function:ghost is not a function of the template"), "{out}");
+}
+
+#[test]
+fn a_function_binary_that_is_not_a_workspace_crate_is_reported() {
+    let (code, out) = validate_copy(in_template(|t| {
+        replace_once(
+            t,
+            "Binary: evaluate-model-metrics",
+            "Binary: evaluate-model-metricz",
+        )
+    }));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("evaluate-model-metricz is not a crate of this workspace"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_malformed_schedule_expression_is_reported() {
+    let (code, out) = validate_copy(in_template(|t| {
+        replace_once(t, "cron(0 2 ? * SUN *)", "cron(0 2 * *)")
+    }));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains(
+            "WeeklyRetrainingSchedule.Properties.ScheduleExpression: cron(0 2 * *) has 4 fields"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_unknown_time_zone_is_reported() {
+    let (code, out) = validate_copy(in_template(|t| {
+        replace_once(
+            t,
+            "ScheduleExpressionTimezone: !Ref ScheduleTimezone",
+            "ScheduleExpressionTimezone: Mars/Olympus_Mons",
+        )
+    }));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("unknown time zone \"Mars/Olympus_Mons\""),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_schedule_target_that_does_not_exist_is_reported() {
+    let (code, out) = validate_copy(in_template(|t| {
+        replace_once(
+            t,
+            "Arn: !Ref MlRetrainingStateMachine",
+            "Arn: !Ref RetrainingMachine",
+        )
+    }));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("Target.Arn: the target RetrainingMachine is not a resource of the template"),
+        "{out}"
+    );
+}

@@ -1,0 +1,2 @@
+//! Boots the `cache-warmup` Lambda.
+fn main() {}

@@ -1,0 +1,2 @@
+//! Boots the `data-quality` Lambda.
+fn main() {}
