@@ -63,3 +63,15 @@ fn the_main_job_succeeds_in_a_fresh_clone() {
         text(&output)
     );
 }
+
+#[test]
+fn the_readme_shows_the_current_retraining_diagram() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let output = pipelines(&root(), &["graph", "ml-retraining"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let diagram = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        readme.contains(diagram.as_ref()),
+        "README.md's diagram is stale: paste the output of `pipelines graph ml-retraining`"
+    );
+}

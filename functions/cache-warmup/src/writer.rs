@@ -56,7 +56,7 @@ impl CallFailure {
     /// Classifies an SDK error.
     pub fn from_sdk<E>(error: &SdkError<E>) -> Self
     where
-        E: ProvideErrorMetadata + std::fmt::Debug,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
     {
         match error {
             SdkError::ServiceError(context) => {

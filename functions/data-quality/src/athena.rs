@@ -137,16 +137,24 @@ async fn wait(clock: &dyn Clock, delay: Duration, deadline: DateTime<Utc>) -> bo
     true
 }
 
-/// Runs `sql` with `database` as its default schema. `token` makes the start idempotent across
-/// the SDK's own retries (32–128 characters).
+/// One query to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    /// The SQL.
+    pub sql: String,
+    /// Its default schema.
+    pub database: String,
+    /// Makes the start idempotent across the SDK's own retries (32–128 characters).
+    pub token: String,
+}
+
+/// Runs `query` on `target`, giving up at `deadline`.
 pub async fn run(
     client: &aws_sdk_athena::Client,
     target: &AthenaTarget,
     clock: &dyn Clock,
     backoff: Backoff,
-    sql: &str,
-    database: &str,
-    token: &str,
+    query: &Query,
     deadline: DateTime<Utc>,
 ) -> QueryRun {
     let mut delay = backoff.initial;
@@ -159,13 +167,13 @@ pub async fn run(
         }
         let mut request = client
             .start_query_execution()
-            .query_string(sql)
+            .query_string(&query.sql)
             .work_group(&target.workgroup)
-            .client_request_token(token)
+            .client_request_token(&query.token)
             .query_execution_context(
                 QueryExecutionContext::builder()
                     .catalog(&target.catalog)
-                    .database(database)
+                    .database(&query.database)
                     .build(),
             );
         if let Some(location) = &target.output_location {
