@@ -319,6 +319,14 @@ fn read_input<'a>(
     }
 }
 
+/// The effective input, owned: moves `raw` when `InputPath` is absent.
+fn take_input(spec: &PathSpec, raw: Value, ctx: &dyn Fn() -> Value) -> Result<Value, StatesError> {
+    match spec {
+        PathSpec::Default => Ok(raw),
+        _ => read_input(spec, &raw, ctx).map(Cow::into_owned),
+    }
+}
+
 fn select_required<'a>(
     p: &Path,
     doc: &'a Value,
@@ -639,7 +647,7 @@ impl Run<'_> {
             Kind::Choice(c) => {
                 let info = self.info(&st.name, entered_ms);
                 let ctx = self.ctx_fn(info);
-                let eff = read_input(&st.input_path, &raw, &ctx)?;
+                let eff = take_input(&st.input_path, raw, &ctx)?;
                 let mut next = None;
                 {
                     let scope = Scope::new(&eff, &ctx, &*self.opts.rng);
@@ -660,14 +668,14 @@ impl Run<'_> {
                         .into())
                     }
                 };
-                let eff = eff.into_owned();
+
                 let out = write_output(&st.output_path, eff, &ctx)?;
                 Ok((out, Some(next)))
             }
             Kind::Succeed(_) => {
                 let info = self.info(&st.name, entered_ms);
                 let ctx = self.ctx_fn(info);
-                let eff = read_input(&st.input_path, &raw, &ctx)?.into_owned();
+                let eff = take_input(&st.input_path, raw, &ctx)?;
                 Ok((write_output(&st.output_path, eff, &ctx)?, None))
             }
             Kind::Fail(f) => {
@@ -696,7 +704,7 @@ impl Run<'_> {
             Kind::Wait(w) => {
                 let info = self.info(&st.name, entered_ms);
                 let ctx = self.ctx_fn(info);
-                let eff = read_input(&st.input_path, &raw, &ctx)?;
+                let eff = take_input(&st.input_path, raw, &ctx)?;
                 let now = self.opts.clock.now_ms();
                 let until = match &w.wait {
                     WaitFor::Seconds(s) => now.saturating_add(*s as i64 * 1000),
@@ -762,7 +770,7 @@ impl Run<'_> {
                         }
                     }
                 };
-                let eff = eff.into_owned();
+
                 let out = write_output(&st.output_path, eff, &ctx)?;
                 self.opts.clock.set_ms(until);
                 Ok((out, next_of(&w.transition)))

@@ -388,9 +388,11 @@ impl Template {
             "AWS::StackName" => return Ok(LOCAL_STACK.into()),
             "AWS::Partition" => return Ok("aws".into()),
             "AWS::URLSuffix" => return Ok("amazonaws.com".into()),
-            "AWS::StackId" => return Ok(format!(
+            "AWS::StackId" => {
+                return Ok(format!(
                 "arn:aws:cloudformation:{LOCAL_REGION}:{LOCAL_ACCOUNT}:stack/{LOCAL_STACK}/local"
-            )),
+            ))
+            }
             _ => {}
         }
         if let Some(value) = self.parameters.get(name) {

@@ -96,7 +96,10 @@ fn a_lambda_output_field_of_the_wrong_type_is_reported() {
     // Both rules on beats_production now read a string; BooleanEquals must object.
     let (code, out) = validate_copy(in_asl(|t| {
         assert!(t.contains("$.evaluation.Payload.beats_production"));
-        t.replace("$.evaluation.Payload.beats_production", "$.evaluation.Payload.model_uri")
+        t.replace(
+            "$.evaluation.Payload.beats_production",
+            "$.evaluation.Payload.model_uri",
+        )
     }));
     assert_eq!(code, Some(1), "{out}");
     assert!(

@@ -126,7 +126,11 @@ mod tests {
             let error = WarmupInput::from_event(event.clone())
                 .and_then(|i| i.resolve_date(Tz::UTC).map(|_| ()))
                 .unwrap_err();
-            assert_eq!(shared::ErrorType::error_type(&error), "InvalidInput", "{event}");
+            assert_eq!(
+                shared::ErrorType::error_type(&error),
+                "InvalidInput",
+                "{event}"
+            );
         }
     }
 }

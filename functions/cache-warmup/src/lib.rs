@@ -229,7 +229,15 @@ pub async fn warm(deps: &Deps, input: WarmupInput) -> Result<WarmupOutput, Cache
         + i64::from(settings.ttl_days) * 86_400;
     tracing::info!(date = %date_text, source = %location, table = %settings.table_name, trigger = ?input.trigger, "cache warm-up started");
 
-    let loaded = load(deps, &date_text, &location, version, expires_at, on_malformed).await;
+    let loaded = load(
+        deps,
+        &date_text,
+        &location,
+        version,
+        expires_at,
+        on_malformed,
+    )
+    .await;
     let warmup = match (&settings.endpoint, &deps.sagemaker) {
         (Some(request), Some(client)) if request.requests > 0 => {
             Some(endpoint::warm_up(client, request).await)
@@ -328,10 +336,7 @@ async fn load(
         return Err(CacheWarmupError::ForecastsNotFound {
             date: date.to_string(),
             location: location.to_string(),
-            detail: format!(
-                "no forecast files ({} other files)",
-                listing.skipped.len()
-            ),
+            detail: format!("no forecast files ({} other files)", listing.skipped.len()),
         });
     }
     let context = ItemContext {
@@ -341,7 +346,8 @@ async fn load(
         expires_at,
     };
 
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Vec<Item>>(settings.write_concurrency * 2);
+    let (sender, receiver) =
+        tokio::sync::mpsc::channel::<Vec<Item>>(settings.write_concurrency * 2);
     let writer = Writer {
         client: deps.dynamodb.clone(),
         table: Arc::from(settings.table_name.as_str()),
@@ -373,7 +379,8 @@ async fn load(
     let mut state = ReadState::default();
     let mut read_error = None;
     for file in &listing.files {
-        if let Err(error) = read_file(deps, file, &context, on_malformed, &mut state, &sender).await {
+        if let Err(error) = read_file(deps, file, &context, on_malformed, &mut state, &sender).await
+        {
             read_error = Some(error);
             break;
         }
@@ -402,11 +409,17 @@ async fn load(
     }
     let mut problems = state.problems;
     let room = MAX_REPORTED_PROBLEMS.saturating_sub(problems.len());
-    problems.extend(written.problems.into_iter().take(room).map(|reason| Problem {
-        uri: String::new(),
-        line: 0,
-        reason,
-    }));
+    problems.extend(
+        written
+            .problems
+            .into_iter()
+            .take(room)
+            .map(|reason| Problem {
+                uri: String::new(),
+                line: 0,
+                reason,
+            }),
+    );
     Ok(WarmupOutput {
         date: date.to_string(),
         items_read: state.items_read,
@@ -448,10 +461,9 @@ async fn read_file(
     let mut header: Option<CsvHeader> = None;
     loop {
         line.clear();
-        let read = stream
-            .read_until(b'\n', &mut line)
-            .await
-            .map_err(|e| CacheWarmupError::from_storage(&context.date, StorageError::from_read(&file.uri, &e)))?;
+        let read = stream.read_until(b'\n', &mut line).await.map_err(|e| {
+            CacheWarmupError::from_storage(&context.date, StorageError::from_read(&file.uri, &e))
+        })?;
         if read == 0 {
             return Ok(());
         }
@@ -491,7 +503,10 @@ async fn read_file(
         state.items_read += 1;
         match parsed {
             Ok(item) => {
-                if !state.seen.insert(Fnv::hash(record::partition_key(&item).as_bytes())) {
+                if !state
+                    .seen
+                    .insert(Fnv::hash(record::partition_key(&item).as_bytes()))
+                {
                     state.duplicates += 1;
                     if state.duplicates <= 5 {
                         tracing::warn!(uri = %uri, line = line_number, key = record::partition_key(&item), "duplicate key: the first occurrence is kept");
@@ -539,7 +554,11 @@ fn emit_metrics(output: &WarmupOutput, elapsed: Duration) {
     metrics.put("MalformedLines", output.malformed_lines as f64, Unit::Count);
     metrics.put("DuplicateKeys", output.duplicate_keys as f64, Unit::Count);
     metrics.put("ForecastFiles", output.files as f64, Unit::Count);
-    metrics.put("ThrottledRequests", output.throttled_requests as f64, Unit::Count);
+    metrics.put(
+        "ThrottledRequests",
+        output.throttled_requests as f64,
+        Unit::Count,
+    );
     let seconds = elapsed.as_secs_f64();
     metrics.put("LoadDuration", seconds * 1000.0, Unit::Milliseconds);
     if seconds > 0.0 {

@@ -80,8 +80,7 @@ pub type Malformed = String;
 
 /// Builds the item of a JSON Lines `line` (without its line break).
 pub fn jsonl_item(line: &[u8], context: &ItemContext) -> Result<Item, Malformed> {
-    let value: Value =
-        serde_json::from_slice(line).map_err(|e| format!("not valid JSON: {e}"))?;
+    let value: Value = serde_json::from_slice(line).map_err(|e| format!("not valid JSON: {e}"))?;
     let Value::Object(fields) = value else {
         return Err(format!(
             "expected a JSON object, got {}",
@@ -160,10 +159,7 @@ pub fn csv_item(line: &[u8], header: &CsvHeader, context: &ItemContext) -> Resul
     for &index in &header.key_indexes {
         let value = fields[index].trim();
         if value.is_empty() {
-            return Err(format!(
-                "key field {:?} is empty",
-                header.columns[index]
-            ));
+            return Err(format!("key field {:?} is empty", header.columns[index]));
         }
         key_parts.push(value.to_string());
     }

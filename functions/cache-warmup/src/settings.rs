@@ -79,19 +79,24 @@ impl Settings {
 
     /// Reads the settings through `lookup` (a variable name to its value).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, CacheWarmupError> {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let bad = |name: &str, what: &str, text: &str| {
             CacheWarmupError::Configuration(format!("{name} must be {what}, got {text:?}"))
         };
-        let integer = |name: &str, default: u64, min: u64, max: u64| -> Result<u64, CacheWarmupError> {
-            match get(name) {
-                None => Ok(default),
-                Some(text) => match text.parse::<u64>() {
-                    Ok(v) if (min..=max).contains(&v) => Ok(v),
-                    _ => Err(bad(name, &format!("an integer from {min} to {max}"), &text)),
-                },
-            }
-        };
+        let integer =
+            |name: &str, default: u64, min: u64, max: u64| -> Result<u64, CacheWarmupError> {
+                match get(name) {
+                    None => Ok(default),
+                    Some(text) => match text.parse::<u64>() {
+                        Ok(v) if (min..=max).contains(&v) => Ok(v),
+                        _ => Err(bad(name, &format!("an integer from {min} to {max}"), &text)),
+                    },
+                }
+            };
         let mut settings = Settings::new(get("CACHE_TABLE_NAME").ok_or_else(|| {
             CacheWarmupError::Configuration("CACHE_TABLE_NAME is not set".to_string())
         })?);
@@ -106,7 +111,11 @@ impl Settings {
                 .filter(|f| !f.is_empty())
                 .collect();
             if fields.is_empty() {
-                return Err(bad("KEY_FIELDS", "a comma-separated list of field names", ""));
+                return Err(bad(
+                    "KEY_FIELDS",
+                    "a comma-separated list of field names",
+                    "",
+                ));
             }
             settings.key_fields = fields;
         }
@@ -177,7 +186,9 @@ impl Settings {
 /// A location must name the date, or every day would load the same files.
 pub fn check_location(location: &str) -> Result<(), CacheWarmupError> {
     let has_date = location.contains("{date}")
-        || ["{yyyy}", "{mm}", "{dd}"].iter().all(|p| location.contains(p));
+        || ["{yyyy}", "{mm}", "{dd}"]
+            .iter()
+            .all(|p| location.contains(p));
     if !(location.starts_with("s3://") || location.starts_with("file://")) || !has_date {
         return Err(CacheWarmupError::Configuration(format!(
             "FORECAST_LOCATION must be an s3:// or file:// location containing {{date}} \
@@ -215,7 +226,10 @@ mod tests {
         assert_eq!(settings, Settings::new("cache"));
         let tuned = Settings::from_lookup(lookup(&[
             ("CACHE_TABLE_NAME", "cache"),
-            ("FORECAST_LOCATION", "s3://b/forecasts/year={yyyy}/month={mm}/day={dd}/"),
+            (
+                "FORECAST_LOCATION",
+                "s3://b/forecasts/year={yyyy}/month={mm}/day={dd}/",
+            ),
             ("KEY_FIELDS", "store_id, item_id"),
             ("MAX_FAILURE_SHARE", "0.01"),
             ("ON_MALFORMED", "FAIL"),
@@ -239,13 +253,22 @@ mod tests {
     fn invalid_settings_are_configuration_errors() {
         for pairs in [
             vec![],
-            vec![("CACHE_TABLE_NAME", "c"), ("FORECAST_LOCATION", "s3://b/forecasts/")],
-            vec![("CACHE_TABLE_NAME", "c"), ("FORECAST_LOCATION", "http://x/{date}/")],
+            vec![
+                ("CACHE_TABLE_NAME", "c"),
+                ("FORECAST_LOCATION", "s3://b/forecasts/"),
+            ],
+            vec![
+                ("CACHE_TABLE_NAME", "c"),
+                ("FORECAST_LOCATION", "http://x/{date}/"),
+            ],
             vec![("CACHE_TABLE_NAME", "c"), ("MAX_FAILURE_SHARE", "1.5")],
             vec![("CACHE_TABLE_NAME", "c"), ("TTL_DAYS", "0")],
             vec![("CACHE_TABLE_NAME", "c"), ("ON_MALFORMED", "ignore")],
             vec![("CACHE_TABLE_NAME", "c"), ("WRITE_CONCURRENCY", "0")],
-            vec![("CACHE_TABLE_NAME", "c"), ("FORECAST_TIME_ZONE", "Mars/Olympus")],
+            vec![
+                ("CACHE_TABLE_NAME", "c"),
+                ("FORECAST_TIME_ZONE", "Mars/Olympus"),
+            ],
             vec![("CACHE_TABLE_NAME", "c"), ("KEY_FIELDS", " , ")],
         ] {
             let error = Settings::from_lookup(lookup(&pairs)).unwrap_err();

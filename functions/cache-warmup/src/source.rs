@@ -296,7 +296,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_missing_folder_is_not_found() {
-        let error = list("file:///definitely/not/here/", None).await.unwrap_err();
+        let error = list("file:///definitely/not/here/", None)
+            .await
+            .unwrap_err();
         assert!(matches!(error, StorageError::NotFound { .. }), "{error}");
     }
 

@@ -62,32 +62,30 @@ impl CallFailure {
             SdkError::ServiceError(context) => {
                 let code = context.err().code().unwrap_or("Unknown").to_string();
                 let status = context.raw().status().as_u16();
-                let kind = if status >= 500
-                    || status == 429
-                    || TRANSIENT_CODES.contains(&code.as_str())
-                {
-                    FailureKind::Transient
-                } else if code == "ValidationException" || code == "SerializationException" {
-                    FailureKind::Invalid
-                } else {
-                    FailureKind::Fatal
-                };
+                let kind =
+                    if status >= 500 || status == 429 || TRANSIENT_CODES.contains(&code.as_str()) {
+                        FailureKind::Transient
+                    } else if code == "ValidationException" || code == "SerializationException" {
+                        FailureKind::Invalid
+                    } else {
+                        FailureKind::Fatal
+                    };
                 Self {
                     kind,
                     code,
                     message: context.err().message().unwrap_or("").to_string(),
                 }
             }
-            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-                Self {
-                    kind: FailureKind::Transient,
-                    code: "network".to_string(),
-                    message: format!(
-                        "{}",
-                        aws_smithy_types::error::display::DisplayErrorContext(error)
-                    ),
-                }
-            }
+            SdkError::TimeoutError(_)
+            | SdkError::DispatchFailure(_)
+            | SdkError::ResponseError(_) => Self {
+                kind: FailureKind::Transient,
+                code: "network".to_string(),
+                message: format!(
+                    "{}",
+                    aws_smithy_types::error::display::DisplayErrorContext(error)
+                ),
+            },
             _ => Self {
                 kind: FailureKind::Fatal,
                 code: "construction".to_string(),
@@ -178,7 +176,8 @@ impl Writer {
                         .unprocessed_items
                         .and_then(|mut tables| tables.remove(self.table.as_ref()))
                         .unwrap_or_default();
-                    outcome.written += (pending.len() - unprocessed.len().min(pending.len())) as u64;
+                    outcome.written +=
+                        (pending.len() - unprocessed.len().min(pending.len())) as u64;
                     if unprocessed.is_empty() {
                         return Ok(outcome);
                     }
@@ -253,7 +252,9 @@ impl Writer {
                     FailureKind::Fatal => return Err(failure),
                     FailureKind::Invalid => {
                         outcome.failed += 1;
-                        outcome.problems.push(format!("key {key:?} refused: {failure}"));
+                        outcome
+                            .problems
+                            .push(format!("key {key:?} refused: {failure}"));
                         break;
                     }
                     FailureKind::Transient => {

@@ -13,7 +13,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for record in &event.records {
         let notification = Notification::from_sns(&record.sns);
         eprintln!("kind: {}", notification.kind.name());
-        println!("{}", serde_json::to_string_pretty(&render(&notification).payload())?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&render(&notification).payload())?
+        );
     }
     Ok(())
 }

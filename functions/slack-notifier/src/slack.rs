@@ -247,6 +247,13 @@ mod tests {
     }
 
     #[test]
+    fn the_template_placeholder_is_refused() {
+        assert!(
+            WebhookUrl::parse(r#"{"webhook_url": "REPLACE_WITH_THE_SLACK_WEBHOOK_URL"}"#).is_err()
+        );
+    }
+
+    #[test]
     fn plain_http_to_a_remote_host_is_refused_without_echoing_the_value() {
         let error = WebhookUrl::parse("http://hooks.example.com/SECRET").unwrap_err();
         assert!(!error.contains("SECRET"), "{error}");

@@ -27,10 +27,17 @@ fn yaml(path: &std::path::Path) -> Yaml {
 
 /// promtool from `$PROMTOOL`, else from PATH; a loud failure with the install command otherwise.
 fn promtool() -> PathBuf {
-    if let Some(path) = std::env::var_os("PROMTOOL") {
-        return PathBuf::from(path);
+    find_promtool(std::env::var_os("PROMTOOL"), std::env::var_os("PATH"))
+}
+
+fn find_promtool(
+    explicit: Option<std::ffi::OsString>,
+    path: Option<std::ffi::OsString>,
+) -> PathBuf {
+    if let Some(explicit) = explicit {
+        return PathBuf::from(explicit);
     }
-    let found = std::env::var_os("PATH").and_then(|paths| {
+    let found = path.and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|dir| dir.join("promtool"))
             .find(|candidate| candidate.is_file())
@@ -41,6 +48,13 @@ fn promtool() -> PathBuf {
              Install it with `{PROMTOOL_INSTALL}` (Debian's prometheus package), or set PROMTOOL to its path."
         )
     })
+}
+
+#[test]
+#[should_panic(expected = "Install it with `apt-get update && apt-get install -y prometheus`")]
+fn a_missing_promtool_fails_with_the_install_command() {
+    let empty = std::env::temp_dir().join(format!("no-promtool-here-{}", std::process::id()));
+    find_promtool(None, Some(empty.into_os_string()));
 }
 
 fn run_promtool(args: &[&str]) {
