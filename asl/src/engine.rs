@@ -488,7 +488,7 @@ impl Run<'_> {
         let role = self.opts.role_arn.clone();
         self.emit(&mut lane, EventType::ExecutionStarted, || {
             Details::ExecutionStarted {
-                input: input.clone(),
+                input: json_text(&input),
                 role_arn: role,
             }
         });
@@ -497,7 +497,7 @@ impl Run<'_> {
             Ok(out) => {
                 self.emit(&mut lane, EventType::ExecutionSucceeded, || {
                     Details::ExecutionSucceeded {
-                        output: out.clone(),
+                        output: json_text(&out),
                     }
                 });
                 (Status::Succeeded, Some(out), None, None)
@@ -584,7 +584,7 @@ impl Run<'_> {
                 let entered_ms = self.now();
                 let eid = self.emit(lane, entered, || Details::StateEntered {
                     name: st.name.clone(),
-                    input: data.clone(),
+                    input: json_text(&data),
                 });
                 self.transitions += 1;
                 match self.run_state(st, data, eid, entered_ms, lane).await {
@@ -592,7 +592,7 @@ impl Run<'_> {
                         if let Some(ex) = exited {
                             self.emit(lane, ex, || Details::StateExited {
                                 name: st.name.clone(),
-                                output: out.clone(),
+                                output: json_text(&out),
                             });
                         }
                         match next {
@@ -834,7 +834,7 @@ impl Run<'_> {
                 if is_lambda_arn {
                     self.emit(lane, EventType::LambdaFunctionScheduled, || Details::LambdaScheduled {
                         resource: t.resource.clone(),
-                        input: params.clone(),
+                        input: json_text(&params),
                         timeout_seconds: timeout,
                     });
                     self.emit(lane, EventType::LambdaFunctionStarted, || Details::None);
@@ -843,7 +843,7 @@ impl Run<'_> {
                         resource_type: resource_type.clone(),
                         resource: resource_name.clone(),
                         region,
-                        parameters: params.clone(),
+                        parameters: json_text(&params),
                         timeout_seconds: timeout,
                         heartbeat_seconds: heartbeat,
                     });
@@ -892,13 +892,13 @@ impl Run<'_> {
                     Ok(v) => {
                         if is_lambda_arn {
                             self.emit(lane, EventType::LambdaFunctionSucceeded, || Details::LambdaSucceeded {
-                                output: v.clone(),
+                                output: json_text(&v),
                             });
                         } else {
                             self.emit(lane, EventType::TaskSucceeded, || Details::TaskSucceeded {
                                 resource_type: resource_type.clone(),
                                 resource: resource_name.clone(),
-                                output: v.clone(),
+                                output: json_text(&v),
                             });
                         }
                         let info = self.info(&st.name, entered_ms);

@@ -71,17 +71,18 @@ event_types!(
     LambdaFunctionTimedOut,
 );
 
-/// The details of a history event.
+/// The details of a history event. Inputs, outputs and parameters are kept as JSON text, as
+/// `GetExecutionHistory` returns them.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
 pub enum Details {
     None,
     ExecutionStarted {
-        input: Value,
+        input: String,
         role_arn: String,
     },
     ExecutionSucceeded {
-        output: Value,
+        output: String,
     },
     ExecutionFailed {
         error: Option<String>,
@@ -89,17 +90,17 @@ pub enum Details {
     },
     StateEntered {
         name: Arc<str>,
-        input: Value,
+        input: String,
     },
     StateExited {
         name: Arc<str>,
-        output: Value,
+        output: String,
     },
     TaskScheduled {
         resource_type: String,
         resource: String,
         region: String,
-        parameters: Value,
+        parameters: String,
         timeout_seconds: Option<u64>,
         heartbeat_seconds: Option<u64>,
     },
@@ -110,7 +111,7 @@ pub enum Details {
     TaskSucceeded {
         resource_type: String,
         resource: String,
-        output: Value,
+        output: String,
     },
     TaskFailed {
         resource_type: String,
@@ -120,11 +121,11 @@ pub enum Details {
     },
     LambdaScheduled {
         resource: String,
-        input: Value,
+        input: String,
         timeout_seconds: Option<u64>,
     },
     LambdaSucceeded {
-        output: Value,
+        output: String,
     },
     LambdaFailed {
         error: Option<String>,
@@ -161,10 +162,6 @@ pub struct HistoryEvent {
     pub details: Details,
 }
 
-fn text(v: &Value) -> String {
-    serde_json::to_string(v).unwrap_or_default()
-}
-
 fn put_opt(m: &mut Map<String, Value>, k: &str, v: &Option<String>) {
     if let Some(s) = v {
         m.insert(k.into(), Value::String(s.clone()));
@@ -190,11 +187,11 @@ impl HistoryEvent {
             Details::None => return Value::Object(m),
             Details::ExecutionStarted { input, role_arn } => (
                 "executionStartedEventDetails",
-                json!({"input": text(input), "inputDetails": truncated, "roleArn": role_arn}),
+                json!({"input": input, "inputDetails": truncated, "roleArn": role_arn}),
             ),
             Details::ExecutionSucceeded { output } => (
                 "executionSucceededEventDetails",
-                json!({"output": text(output), "outputDetails": truncated}),
+                json!({"output": output, "outputDetails": truncated}),
             ),
             Details::ExecutionFailed { error, cause } => {
                 let mut d = Map::new();
@@ -209,11 +206,11 @@ impl HistoryEvent {
             }
             Details::StateEntered { name, input } => (
                 "stateEnteredEventDetails",
-                json!({"name": &**name, "input": text(input), "inputDetails": truncated}),
+                json!({"name": &**name, "input": input, "inputDetails": truncated}),
             ),
             Details::StateExited { name, output } => (
                 "stateExitedEventDetails",
-                json!({"name": &**name, "output": text(output), "outputDetails": truncated}),
+                json!({"name": &**name, "output": output, "outputDetails": truncated}),
             ),
             Details::TaskScheduled {
                 resource_type,
@@ -224,7 +221,7 @@ impl HistoryEvent {
                 heartbeat_seconds,
             } => {
                 let mut d = json!({"resourceType": resource_type, "resource": resource,
-                                   "region": region, "parameters": text(parameters)});
+                                   "region": region, "parameters": parameters});
                 if let Some(t) = timeout_seconds {
                     d["timeoutInSeconds"] = json!(t);
                 }
@@ -247,7 +244,7 @@ impl HistoryEvent {
             } => (
                 "taskSucceededEventDetails",
                 json!({"resourceType": resource_type, "resource": resource,
-                       "output": text(output), "outputDetails": truncated}),
+                       "output": output, "outputDetails": truncated}),
             ),
             Details::TaskFailed {
                 resource_type,
@@ -273,7 +270,7 @@ impl HistoryEvent {
                 timeout_seconds,
             } => {
                 let mut d =
-                    json!({"resource": resource, "input": text(input), "inputDetails": truncated});
+                    json!({"resource": resource, "input": input, "inputDetails": truncated});
                 if let Some(t) = timeout_seconds {
                     d["timeoutInSeconds"] = json!(t);
                 }
@@ -281,7 +278,7 @@ impl HistoryEvent {
             }
             Details::LambdaSucceeded { output } => (
                 "lambdaFunctionSucceededEventDetails",
-                json!({"output": text(output), "outputDetails": truncated}),
+                json!({"output": output, "outputDetails": truncated}),
             ),
             Details::LambdaFailed { error, cause } => {
                 let mut d = Map::new();
@@ -367,7 +364,7 @@ mod tests {
             event_type: EventType::PassStateEntered,
             details: Details::StateEntered {
                 name: Arc::from("A"),
-                input: json!({"x": 1}),
+                input: "{\"x\":1}".into(),
             },
         };
         assert_eq!(

@@ -100,8 +100,6 @@ pub struct Edge {
 /// A Map iteration or Parallel branch.
 #[derive(Debug, Clone)]
 pub struct Group {
-    /// The owning state's node id.
-    pub owner: String,
     /// Title.
     pub title: String,
     /// Enclosing group.
@@ -235,7 +233,6 @@ impl Diagram {
             };
             for (branch, title) in branches {
                 self.groups.push(Group {
-                    owner: from.clone(),
                     title,
                     parent: group,
                 });

@@ -21,12 +21,8 @@ pub struct Project {
 
 /// A state machine's definition, ready to run.
 pub struct LoadedMachine {
-    /// The template resource.
-    pub resource: StateMachineResource,
     /// The definition file.
     pub path: PathBuf,
-    /// `${Name}` → local value.
-    pub substitutions: BTreeMap<String, String>,
     /// `${Name}`s the definition uses that no substitution supplies.
     pub unsupplied: Vec<String>,
     /// The definition with substitutions applied.
@@ -98,9 +94,7 @@ impl Project {
             )
         })?;
         Ok(LoadedMachine {
-            resource: resource.clone(),
             path,
-            substitutions,
             unsupplied,
             definition,
         })

@@ -38,7 +38,7 @@ fn visits(history: &[HistoryEvent]) -> Vec<Visit> {
                 out.push(Visit {
                     name: name.to_string(),
                     entered_ms: event.timestamp_ms,
-                    input: Some(input.clone()),
+                    input: Some(parse_text(input)),
                     output: None,
                     errors: Vec::new(),
                 });
@@ -47,7 +47,7 @@ fn visits(history: &[HistoryEvent]) -> Vec<Visit> {
             Details::StateExited { name, output } => {
                 if let Some(pos) = open.iter().rposition(|&i| out[i].name == **name) {
                     let index = open.remove(pos);
-                    out[index].output = Some(output.clone());
+                    out[index].output = Some(parse_text(output));
                 }
             }
             Details::TaskFailed { error, cause, .. } | Details::LambdaFailed { error, cause } => {
@@ -63,6 +63,11 @@ fn visits(history: &[HistoryEvent]) -> Vec<Visit> {
         }
     }
     out
+}
+
+/// History events carry inputs and outputs as JSON text; show them as JSON when they parse.
+fn parse_text(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
 }
 
 /// The HTML report of one execution.

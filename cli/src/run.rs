@@ -76,16 +76,6 @@ pub struct Args {
     project: Option<PathBuf>,
 }
 
-/// What one run produced, for callers and tests.
-pub struct RunOutcome {
-    /// The engine's result (with history).
-    pub result: asl::ExecutionResult,
-    /// The states entered, in order (top level and nested).
-    pub path: Vec<String>,
-    /// Where the history was written.
-    pub history_file: PathBuf,
-}
-
 /// Runs the subcommand; returns the exit code.
 pub fn run(args: Args) -> u8 {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -99,7 +89,7 @@ pub fn run(args: Args) -> u8 {
         }
     };
     match runtime.block_on(execute(&args)) {
-        Ok(outcome) => match outcome.result.status {
+        Ok(result) => match result.status {
             Status::Succeeded => EXIT_SUCCEEDED,
             _ => EXIT_FAILED,
         },
@@ -118,7 +108,7 @@ fn read_json(path: &Path, what: &str) -> Result<Value> {
 }
 
 /// Runs the state machine as `args` say.
-pub async fn execute(args: &Args) -> Result<RunOutcome> {
+pub async fn execute(args: &Args) -> Result<asl::ExecutionResult> {
     shared::metrics::set_sink(shared::metrics::Sink::Discard);
     let overrides = parse_overrides(&args.parameters)?;
     let project = Project::discover(args.project.as_deref(), &overrides)?;
@@ -126,6 +116,29 @@ pub async fn execute(args: &Args) -> Result<RunOutcome> {
         Some((n, c)) => (n.to_string(), Some(c.to_string())),
         None => (args.name.clone(), None),
     };
+    // Mock configurations and sample events name files relative to the project (file://events/...),
+    // so the run happens there; paths given on the command line stay relative to where it was typed.
+    let cwd = std::env::current_dir().context("cannot read the working directory")?;
+    let from_cwd = |p: &Path| {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            cwd.join(p)
+        }
+    };
+    let input_arg = args.input.as_ref().map(|arg| {
+        let path = from_cwd(Path::new(arg));
+        if path.is_file() {
+            path.display().to_string()
+        } else {
+            arg.clone()
+        }
+    });
+    let mock_config = args.mock_config.as_deref().map(from_cwd);
+    let history_arg = args.history.as_deref().map(from_cwd);
+    let report_arg = args.report.as_deref().map(from_cwd);
+    std::env::set_current_dir(&project.root)
+        .with_context(|| format!("cannot enter the project folder {}", project.root.display()))?;
     let resource = project.machine(&name)?;
     let machine = project.load_machine(&resource)?;
     if !machine.unsupplied.is_empty() {
@@ -152,7 +165,7 @@ pub async fn execute(args: &Args) -> Result<RunOutcome> {
         )
     })?;
 
-    let input = match &args.input {
+    let input = match &input_arg {
         Some(arg) if Path::new(arg).is_file() => read_json(Path::new(arg), "input")?,
         Some(arg) => serde_json::from_str(arg)
             .with_context(|| format!("--input is neither a file nor JSON: {arg}"))?,
@@ -168,7 +181,7 @@ pub async fn execute(args: &Args) -> Result<RunOutcome> {
     };
     let local: Arc<dyn TaskHandler> =
         Arc::new(LocalDispatcher::new(project.local_functions(), target));
-    let mock_path = match (&args.mock_config, args.no_mocks) {
+    let mock_path = match (&mock_config, args.no_mocks) {
         (_, true) => None,
         (Some(p), _) => Some(p.clone()),
         (None, _) => project.event_file(&resource.name, "mock-config.json"),
@@ -205,9 +218,15 @@ pub async fn execute(args: &Args) -> Result<RunOutcome> {
         ..ExecutionOptions::default()
     };
     progress.header(&resource.name, &test_case);
+    if !project.template.placeholder_parameters.is_empty() && !args.json {
+        eprintln!(
+            "note: template parameters without a default run with placeholders: {} (set them with --parameter KEY=VALUE)",
+            project.template.placeholder_parameters.join(", ")
+        );
+    }
     let result = state_machine.run(input, &options).await;
 
-    let history_file = args.history.clone().unwrap_or_else(|| {
+    let history_file = history_arg.unwrap_or_else(|| {
         project
             .root
             .join("target/pipelines")
@@ -215,7 +234,7 @@ pub async fn execute(args: &Args) -> Result<RunOutcome> {
     });
     write_history(&history_file, &result)?;
     let path = report::path_taken(&result.history);
-    if let Some(report_file) = &args.report {
+    if let Some(report_file) = &report_arg {
         let html = report::html(&resource.name, &test_case, &machine.definition, &result);
         write_file(report_file, html.as_bytes())?;
     }
@@ -225,13 +244,9 @@ pub async fn execute(args: &Args) -> Result<RunOutcome> {
         json["history_file"] = Value::from(history_file.display().to_string());
         println!("{json}");
     } else {
-        progress.summary(&result, &path, &history_file, args.report.as_deref());
+        progress.summary(&result, &path, &history_file, report_arg.as_deref());
     }
-    Ok(RunOutcome {
-        result,
-        path,
-        history_file,
-    })
+    Ok(result)
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {

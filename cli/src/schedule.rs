@@ -98,7 +98,7 @@ fn parse_rate(body: &str) -> Result<i64, String> {
             ))
         }
     };
-    if (value == 1) != !unit.ends_with('s') {
+    if (value == 1) == unit.ends_with('s') {
         return Err(format!(
             "rate({body}): the unit is singular for 1 and plural otherwise"
         ));

@@ -120,7 +120,7 @@ pub fn validate(project: &Project) -> Vec<Finding> {
     for resource in project.template.state_machines() {
         check_state_machine(project, &resource, &template_file, &mut findings);
     }
-    findings.sort_by(|a, b| a.severity.cmp(&b.severity));
+    findings.sort_by_key(|f| f.severity);
     findings
 }
 
@@ -500,10 +500,8 @@ fn template_paths(value: &Value, at: &str, out: &mut Vec<(String, String, Option
 
 /// The `$.…` paths in a path or an intrinsic function call.
 fn paths_in_expression(expr: &str) -> Vec<String> {
-    if expr.starts_with('$') && !expr.starts_with("$$") {
-        if !expr.contains('(') {
-            return vec![expr.to_string()];
-        }
+    if expr.starts_with('$') && !expr.starts_with("$$") && !expr.contains('(') {
+        return vec![expr.to_string()];
     }
     let mut out = Vec::new();
     let bytes = expr.as_bytes();

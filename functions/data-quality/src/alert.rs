@@ -63,7 +63,11 @@ pub fn build(summary: &Summary, settings: &Settings) -> Option<Alert> {
     let attributes = vec![
         ("event_type".into(), "String".into(), EVENT_TYPE.into()),
         ("severity".into(), "String".into(), severity.as_str().into()),
-        ("environment".into(), "String".into(), settings.environment.clone()),
+        (
+            "environment".into(),
+            "String".into(),
+            settings.environment.clone(),
+        ),
         ("source".into(), "String".into(), crate::SERVICE.into()),
         ("failed".into(), "Number".into(), summary.failed.to_string()),
         ("errors".into(), "Number".into(), summary.errors.to_string()),
@@ -131,7 +135,10 @@ pub async fn publish(sns: &aws_sdk_sns::Client, alert: &Alert) -> Result<String,
                 "sns:Publish to {} failed ({}): {}",
                 alert.topic_arn,
                 error.code().unwrap_or("unknown"),
-                error.message().map(str::to_string).unwrap_or_else(|| format!("{error:?}"))
+                error
+                    .message()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("{error:?}"))
             ))
         }
     }
@@ -165,7 +172,10 @@ mod tests {
         let count = |s: Status| checks.iter().filter(|c| c.status == s).count();
         Summary {
             checked_at: "2026-11-27T07:05:12Z".into(),
-            window: Window { start: at("2026-11-27T06:00:00Z"), end: at("2026-11-27T07:00:00Z") },
+            window: Window {
+                start: at("2026-11-27T06:00:00Z"),
+                end: at("2026-11-27T07:00:00Z"),
+            },
             time_zone: "UTC".into(),
             passed: count(Status::Pass),
             failed: count(Status::Fail),
@@ -176,7 +186,11 @@ mod tests {
     }
 
     fn settings() -> Settings {
-        Settings::new("dq", "arn:aws:sns:us-east-1:1:notifications", "arn:aws:sns:us-east-1:1:critical")
+        Settings::new(
+            "dq",
+            "arn:aws:sns:us-east-1:1:notifications",
+            "arn:aws:sns:us-east-1:1:critical",
+        )
     }
 
     #[test]
@@ -195,8 +209,16 @@ mod tests {
         let alert = build(&s, &settings()).unwrap();
         assert_eq!(alert.topic_arn, "arn:aws:sns:us-east-1:1:critical");
         assert_eq!(alert.subject, "[data-quality] 1 check failed, 1 error");
-        assert!(alert.attributes.contains(&("severity".into(), "String".into(), "critical".into())));
-        assert!(alert.attributes.contains(&("event_type".into(), "String".into(), "data_quality_failed".into())));
+        assert!(alert.attributes.contains(&(
+            "severity".into(),
+            "String".into(),
+            "critical".into()
+        )));
+        assert!(alert.attributes.contains(&(
+            "event_type".into(),
+            "String".into(),
+            "data_quality_failed".into()
+        )));
     }
 
     #[test]
@@ -216,11 +238,24 @@ mod tests {
         let s = summary(vec![check("a", Status::Fail, Severity::Warning)]);
         let alert = build(&s, &settings()).unwrap();
         let json: Value = serde_json::from_str(&alert.message).unwrap();
-        assert_eq!(json["window"], serde_json::json!({"start": "2026-11-27T06:00:00Z", "end": "2026-11-27T07:00:00Z"}));
+        assert_eq!(
+            json["window"],
+            serde_json::json!({"start": "2026-11-27T06:00:00Z", "end": "2026-11-27T07:00:00Z"})
+        );
         assert_eq!(json["failed"], 1);
         assert_eq!(json["errors"], 0);
         let c = &json["checks"][0];
-        for key in ["name", "table", "kind", "status", "severity", "observed", "threshold", "owner", "message"] {
+        for key in [
+            "name",
+            "table",
+            "kind",
+            "status",
+            "severity",
+            "observed",
+            "threshold",
+            "owner",
+            "message",
+        ] {
             assert!(!c[key].is_null(), "{key} missing in {c}");
         }
         assert_eq!(c["status"], "fail");
@@ -229,7 +264,9 @@ mod tests {
 
     #[test]
     fn an_oversized_message_drops_passing_checks_then_halves_the_rest() {
-        let mut checks: Vec<CheckResult> = (0..50).map(|i| check(&format!("p{i}"), Status::Pass, Severity::Warning)).collect();
+        let mut checks: Vec<CheckResult> = (0..50)
+            .map(|i| check(&format!("p{i}"), Status::Pass, Severity::Warning))
+            .collect();
         checks.extend((0..50).map(|i| check(&format!("f{i}"), Status::Fail, Severity::Warning)));
         let s = summary(checks);
         let full = message(&s, usize::MAX);
@@ -237,7 +274,11 @@ mod tests {
         let json: Value = serde_json::from_str(&text).unwrap();
         assert!(text.len() <= full.len() / 2);
         assert_eq!(json["passed"], 50);
-        assert!(json["checks"].as_array().unwrap().iter().all(|c| c["status"] == "fail"));
+        assert!(json["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["status"] == "fail"));
         assert!(json["omitted_checks"].as_u64().unwrap() >= 50);
     }
 

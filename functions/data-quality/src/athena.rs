@@ -110,12 +110,15 @@ pub struct QueryRun {
     pub result: Result<ResultTable, QueryError>,
 }
 
-fn describe<E: ProvideErrorMetadata + std::fmt::Debug>(error: &SdkError<E>) -> (String, String, bool) {
+fn describe<E: ProvideErrorMetadata + std::fmt::Debug>(
+    error: &SdkError<E>,
+) -> (String, String, bool) {
     match error {
         SdkError::ServiceError(context) => {
             let code = context.err().code().unwrap_or("Unknown").to_string();
             let status = context.raw().status().as_u16();
-            let transient = status >= 500 || status == 429 || TRANSIENT_CODES.contains(&code.as_str());
+            let transient =
+                status >= 500 || status == 429 || TRANSIENT_CODES.contains(&code.as_str());
             let message = context.err().message().unwrap_or_default().to_string();
             (code, message, transient)
         }
@@ -218,7 +221,12 @@ pub async fn run(
     let result = match result {
         Ok(()) => read(client, &id).await,
         Err(QueryError::DeadlineExceeded) => {
-            if let Err(error) = client.stop_query_execution().query_execution_id(&id).send().await {
+            if let Err(error) = client
+                .stop_query_execution()
+                .query_execution_id(&id)
+                .send()
+                .await
+            {
                 let (code, message, _) = describe(&error);
                 tracing::warn!(query_execution_id = %id, %code, %message, "could not stop the query");
             }
@@ -241,13 +249,20 @@ async fn poll(
 ) -> Result<(), QueryError> {
     let mut delay = backoff.initial;
     loop {
-        match client.get_query_execution().query_execution_id(id).send().await {
+        match client
+            .get_query_execution()
+            .query_execution_id(id)
+            .send()
+            .await
+        {
             Ok(output) => {
                 let status = output.query_execution.and_then(|q| q.status);
                 let state = status.as_ref().and_then(|s| s.state.clone());
                 match state {
                     Some(QueryExecutionState::Succeeded) => return Ok(()),
-                    Some(state @ (QueryExecutionState::Failed | QueryExecutionState::Cancelled)) => {
+                    Some(
+                        state @ (QueryExecutionState::Failed | QueryExecutionState::Cancelled),
+                    ) => {
                         let reason = status
                             .as_ref()
                             .and_then(|s| {
@@ -268,7 +283,9 @@ async fn poll(
             Err(error) => {
                 let (code, message, transient) = describe(&error);
                 if !transient {
-                    return Err(QueryError::Read(format!("GetQueryExecution ({code}): {message}")));
+                    return Err(QueryError::Read(format!(
+                        "GetQueryExecution ({code}): {message}"
+                    )));
                 }
                 tracing::warn!(query_execution_id = %id, %code, "GetQueryExecution failed transiently; polling on");
             }
@@ -310,17 +327,19 @@ async fn read(client: &aws_sdk_athena::Client, id: &str) -> Result<ResultTable, 
                 .unwrap_or_default();
         }
         for (i, row) in set.rows().iter().enumerate() {
-            let values: Vec<Option<String>> =
-                row.data().iter().map(|d| d.var_char_value.clone()).collect();
+            let values: Vec<Option<String>> = row
+                .data()
+                .iter()
+                .map(|d| d.var_char_value.clone())
+                .collect();
             // A SELECT's first row repeats the column names.
             let is_header = page == 0
                 && i == 0
                 && !table.columns.is_empty()
                 && values.len() == table.columns.len()
-                && values
-                    .iter()
-                    .zip(&table.columns)
-                    .all(|(v, c)| v.as_deref().map(str::to_lowercase).as_deref() == Some(c.as_str()));
+                && values.iter().zip(&table.columns).all(|(v, c)| {
+                    v.as_deref().map(str::to_lowercase).as_deref() == Some(c.as_str())
+                });
             if !is_header {
                 table.rows.push(values);
             }

@@ -256,9 +256,7 @@ fn decide(rule: &Rule, result: &ResultTable, window: &Window) -> Result<Outcome,
             *max_violations,
             &format!("rows with a value of {column} that is not accepted"),
         ),
-        Rule::CustomSql { max_violations, .. } => {
-            violations(result, *max_violations, "violations")
-        }
+        Rule::CustomSql { max_violations, .. } => violations(result, *max_violations, "violations"),
         Rule::Schema {
             columns,
             allow_extra_columns,
@@ -301,7 +299,11 @@ fn decide(rule: &Rule, result: &ResultTable, window: &Window) -> Result<Outcome,
                 format!(
                     "schema drift: {}{}",
                     shown.join("; "),
-                    if more > 0 { format!("; and {more} more") } else { String::new() }
+                    if more > 0 {
+                        format!("; and {more} more")
+                    } else {
+                        String::new()
+                    }
                 ),
             ))
         }
@@ -311,7 +313,9 @@ fn decide(rule: &Rule, result: &ResultTable, window: &Window) -> Result<Outcome,
 /// `timestamp` matches `timestamp(3)`; otherwise the normalised names must be equal.
 fn same_type(expected: &str, actual: &str) -> bool {
     actual == expected
-        || (!expected.contains('(') && actual.starts_with(expected) && actual[expected.len()..].starts_with('('))
+        || (!expected.contains('(')
+            && actual.starts_with(expected)
+            && actual[expected.len()..].starts_with('('))
 }
 
 #[cfg(test)]
@@ -332,34 +336,52 @@ mod tests {
     }
 
     fn totals(total: &str, violations: &str) -> ResultTable {
-        ResultTable::new(&["total", "violations"], vec![vec![Some(total), Some(violations)]])
+        ResultTable::new(
+            &["total", "violations"],
+            vec![vec![Some(total), Some(violations)]],
+        )
     }
 
     #[test]
     fn row_count_below_the_minimum_fails_with_observed_and_threshold() {
-        let rule = Rule::RowCount { min: 50000, max: None };
+        let rule = Rule::RowCount {
+            min: 50000,
+            max: None,
+        };
         let o = evaluate(&rule, &one("observed", Some("1204")), &hour());
         assert_eq!(o.status, Status::Fail);
         assert_eq!((o.observed, o.threshold), (Some(1204.0), Some(50000.0)));
-        assert_eq!(o.message.as_deref(), Some("row count 1204 is below the minimum 50000"));
+        assert_eq!(
+            o.message.as_deref(),
+            Some("row count 1204 is below the minimum 50000")
+        );
         let o = evaluate(&rule, &one("observed", Some("50000")), &hour());
         assert_eq!((o.status, o.message), (Status::Pass, None));
     }
 
     #[test]
     fn row_count_above_a_maximum_fails_against_the_maximum() {
-        let rule = Rule::RowCount { min: 1, max: Some(10) };
+        let rule = Rule::RowCount {
+            min: 1,
+            max: Some(10),
+        };
         let o = evaluate(&rule, &one("observed", Some("11")), &hour());
         assert_eq!((o.status, o.threshold), (Status::Fail, Some(10.0)));
     }
 
     #[test]
     fn freshness_measures_age_at_the_window_end() {
-        let rule = Rule::Freshness { max_age_minutes: 90, lookback_hours: 24 };
+        let rule = Rule::Freshness {
+            max_age_minutes: 90,
+            lookback_hours: 24,
+        };
         // 06:48 UTC → 12 minutes before 07:00; Athena prints doubles in E notation.
         let newest = (hour().end.timestamp() - 12 * 60) as f64;
         let o = evaluate(&rule, &one("newest", Some(&format!("{newest:E}"))), &hour());
-        assert_eq!((o.status, o.observed, o.threshold), (Status::Pass, Some(12.0), Some(90.0)));
+        assert_eq!(
+            (o.status, o.observed, o.threshold),
+            (Status::Pass, Some(12.0), Some(90.0))
+        );
         let stale = (hour().end.timestamp() - 200 * 60) as f64;
         let o = evaluate(&rule, &one("newest", Some(&stale.to_string())), &hour());
         assert_eq!((o.status, o.observed), (Status::Fail, Some(200.0)));
@@ -370,29 +392,64 @@ mod tests {
 
     #[test]
     fn null_rate_compares_the_share_of_nulls() {
-        let rule = Rule::NullRate { column: "store_id".into(), max_rate: 0.01 };
+        let rule = Rule::NullRate {
+            column: "store_id".into(),
+            max_rate: 0.01,
+        };
         let o = evaluate(&rule, &totals("1000", "42"), &hour());
-        assert_eq!((o.status, o.observed, o.threshold), (Status::Fail, Some(0.042), Some(0.01)));
+        assert_eq!(
+            (o.status, o.observed, o.threshold),
+            (Status::Fail, Some(0.042), Some(0.01))
+        );
         assert_eq!(
             o.message.as_deref(),
             Some("null rate of store_id 4.2% (42 of 1000 rows) exceeds 1%")
         );
-        assert_eq!(evaluate(&rule, &totals("1000", "10"), &hour()).status, Status::Pass);
+        assert_eq!(
+            evaluate(&rule, &totals("1000", "10"), &hour()).status,
+            Status::Pass
+        );
         let empty = evaluate(&rule, &totals("0", "0"), &hour());
         assert_eq!((empty.status, empty.observed), (Status::Pass, None));
     }
 
     #[test]
     fn violation_counts_compare_with_max_violations() {
-        let rule = Rule::Range { column: "amount".into(), min: Some(0.0), max: None, max_violations: 2 };
-        assert_eq!(evaluate(&rule, &totals("10", "2"), &hour()).status, Status::Pass);
+        let rule = Rule::Range {
+            column: "amount".into(),
+            min: Some(0.0),
+            max: None,
+            max_violations: 2,
+        };
+        assert_eq!(
+            evaluate(&rule, &totals("10", "2"), &hour()).status,
+            Status::Pass
+        );
         let o = evaluate(&rule, &totals("10", "3"), &hour());
-        assert_eq!((o.status, o.observed, o.threshold), (Status::Fail, Some(3.0), Some(2.0)));
-        assert_eq!(o.message.as_deref(), Some("3 rows with amount outside >= 0 (at most 2 allowed)"));
-        let unique = Rule::Unique { columns: vec!["event_id".into()], max_violations: 0 };
-        assert_eq!(evaluate(&unique, &one("violations", Some("0")), &hour()).status, Status::Pass);
-        let custom = Rule::CustomSql { sql: String::new(), max_violations: 0 };
-        assert_eq!(evaluate(&custom, &one("violations", Some("5")), &hour()).status, Status::Fail);
+        assert_eq!(
+            (o.status, o.observed, o.threshold),
+            (Status::Fail, Some(3.0), Some(2.0))
+        );
+        assert_eq!(
+            o.message.as_deref(),
+            Some("3 rows with amount outside >= 0 (at most 2 allowed)")
+        );
+        let unique = Rule::Unique {
+            columns: vec!["event_id".into()],
+            max_violations: 0,
+        };
+        assert_eq!(
+            evaluate(&unique, &one("violations", Some("0")), &hour()).status,
+            Status::Pass
+        );
+        let custom = Rule::CustomSql {
+            sql: String::new(),
+            max_violations: 0,
+        };
+        assert_eq!(
+            evaluate(&custom, &one("violations", Some("5")), &hour()).status,
+            Status::Fail
+        );
     }
 
     #[test]

@@ -386,7 +386,10 @@ pub async fn handle_until(
         catalog: deps.settings.catalog.clone(),
         output_location: deps.settings.output_location.clone(),
     };
-    let nonce = started.timestamp_nanos_opt().unwrap_or_default().to_string();
+    let nonce = started
+        .timestamp_nanos_opt()
+        .unwrap_or_default()
+        .to_string();
     let jobs: Vec<(&Table, &Check)> = tables
         .iter()
         .flat_map(|t| t.checks.iter().map(move |c| (*t, c)))
@@ -530,16 +533,30 @@ async fn run_check(
         database: table.database.clone(),
         token: request_token(&check.name, window, nonce),
     };
-    let run = athena::run(&deps.athena, target, deps.clock.as_ref(), deps.backoff, &query, deadline).await;
+    let run = athena::run(
+        &deps.athena,
+        target,
+        deps.clock.as_ref(),
+        deps.backoff,
+        &query,
+        deadline,
+    )
+    .await;
     let outcome = match &run.result {
         Ok(result) => evaluate::evaluate(&check.rule, result, window),
         Err(error) => Outcome::error(error.to_string()),
     };
     let duration_ms = (deps.clock.now() - started).num_milliseconds();
     match outcome.status {
-        Status::Pass => tracing::info!(check = %check.name, table = %table.qualified(), observed = ?outcome.observed, duration_ms, "check passed"),
-        Status::Fail => tracing::warn!(check = %check.name, table = %table.qualified(), observed = ?outcome.observed, threshold = ?outcome.threshold, message = ?outcome.message, duration_ms, "check failed"),
-        Status::Error => tracing::error!(check = %check.name, table = %table.qualified(), sql = %query.sql, query_execution_id = ?run.query_execution_id, message = ?outcome.message, "check could not run"),
+        Status::Pass => {
+            tracing::info!(check = %check.name, table = %table.qualified(), observed = ?outcome.observed, duration_ms, "check passed")
+        }
+        Status::Fail => {
+            tracing::warn!(check = %check.name, table = %table.qualified(), observed = ?outcome.observed, threshold = ?outcome.threshold, message = ?outcome.message, duration_ms, "check failed")
+        }
+        Status::Error => {
+            tracing::error!(check = %check.name, table = %table.qualified(), sql = %query.sql, query_execution_id = ?run.query_execution_id, message = ?outcome.message, "check could not run")
+        }
     }
     CheckResult {
         name: check.name.clone(),
@@ -572,7 +589,11 @@ pub fn check_metrics(check: &CheckResult) -> MetricsLogger {
     if let Some(observed) = check.observed {
         metrics.put("ObservedValue", observed, Unit::None);
     }
-    metrics.put("CheckDuration", check.duration_ms as f64, Unit::Milliseconds);
+    metrics.put(
+        "CheckDuration",
+        check.duration_ms as f64,
+        Unit::Milliseconds,
+    );
     metrics.property("Kind", check.kind);
     metrics.property("Severity", check.severity.as_str());
     metrics
@@ -607,7 +628,9 @@ mod tests {
     const C: &str = "arn:aws:sns:us-east-1:123456789012:critical";
 
     fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -621,12 +644,30 @@ mod tests {
         assert_eq!(s, Settings::new("dq", N, C));
         for pairs in [
             vec![("NOTIFICATIONS_TOPIC_ARN", N), ("CRITICAL_TOPIC_ARN", C)],
-            vec![("ATHENA_WORKGROUP", "dq"), ("NOTIFICATIONS_TOPIC_ARN", "topic"), ("CRITICAL_TOPIC_ARN", C)],
-            vec![("ATHENA_WORKGROUP", "dq"), ("NOTIFICATIONS_TOPIC_ARN", N), ("CRITICAL_TOPIC_ARN", C), ("MAX_CONCURRENCY", "0")],
-            vec![("ATHENA_WORKGROUP", "dq"), ("NOTIFICATIONS_TOPIC_ARN", N), ("CRITICAL_TOPIC_ARN", C), ("ATHENA_OUTPUT_LOCATION", "bucket/x")],
+            vec![
+                ("ATHENA_WORKGROUP", "dq"),
+                ("NOTIFICATIONS_TOPIC_ARN", "topic"),
+                ("CRITICAL_TOPIC_ARN", C),
+            ],
+            vec![
+                ("ATHENA_WORKGROUP", "dq"),
+                ("NOTIFICATIONS_TOPIC_ARN", N),
+                ("CRITICAL_TOPIC_ARN", C),
+                ("MAX_CONCURRENCY", "0"),
+            ],
+            vec![
+                ("ATHENA_WORKGROUP", "dq"),
+                ("NOTIFICATIONS_TOPIC_ARN", N),
+                ("CRITICAL_TOPIC_ARN", C),
+                ("ATHENA_OUTPUT_LOCATION", "bucket/x"),
+            ],
         ] {
             let error = Settings::from_lookup(lookup(&pairs)).unwrap_err();
-            assert_eq!(shared::ErrorType::error_type(&error), "Configuration", "{pairs:?}");
+            assert_eq!(
+                shared::ErrorType::error_type(&error),
+                "Configuration",
+                "{pairs:?}"
+            );
         }
     }
 
@@ -655,7 +696,11 @@ mod tests {
                 .map_err(|e| DataQualityError::InvalidEvent(e.to_string()))
                 .and_then(|r| window_of(&r, now, chrono_tz::Tz::UTC));
             let error = result.unwrap_err();
-            assert_eq!(shared::ErrorType::error_type(&error), "InvalidEvent", "{payload}");
+            assert_eq!(
+                shared::ErrorType::error_type(&error),
+                "InvalidEvent",
+                "{payload}"
+            );
         }
     }
 
@@ -665,7 +710,7 @@ mod tests {
         let first = &rules.tables[0];
         let picked = select_tables(&rules, Some(&[first.qualified()])).unwrap();
         assert_eq!(picked.len(), 1);
-        let picked = select_tables(&rules, Some(&[first.name.clone()])).unwrap();
+        let picked = select_tables(&rules, Some(std::slice::from_ref(&first.name))).unwrap();
         assert_eq!(picked[0].name, first.name);
         let error = select_tables(&rules, Some(&["lake.nope".to_string()])).unwrap_err();
         assert!(error.to_string().contains("lake.nope"));
@@ -673,7 +718,10 @@ mod tests {
 
     #[test]
     fn request_tokens_are_stable_per_run_and_differ_between_checks_and_runs() {
-        let w = Window { start: at("2026-11-27T06:00:00Z"), end: at("2026-11-27T07:00:00Z") };
+        let w = Window {
+            start: at("2026-11-27T06:00:00Z"),
+            end: at("2026-11-27T07:00:00Z"),
+        };
         let a = request_token("rows", &w, "1");
         assert_eq!(a.len(), 64);
         assert_eq!(a, request_token("rows", &w, "1"));
@@ -690,7 +738,10 @@ mod tests {
         let clock = Arc::new(clock::ManualClock::new(at("2026-11-27T07:05:00Z")));
         let deps = Deps::new(&config, Settings::new("dq", N, C), rules).with_clock(clock);
         let lambda_deadline = at("2026-11-27T07:10:00Z").timestamp_millis() as u64;
-        assert_eq!(run_deadline(&deps, lambda_deadline), at("2026-11-27T07:09:40Z"));
+        assert_eq!(
+            run_deadline(&deps, lambda_deadline),
+            at("2026-11-27T07:09:40Z")
+        );
         // A far deadline is capped by MAX_RUN_SECONDS.
         let far = at("2026-11-27T09:00:00Z").timestamp_millis() as u64;
         assert_eq!(run_deadline(&deps, far), at("2026-11-27T07:15:00Z"));

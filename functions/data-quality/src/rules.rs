@@ -513,7 +513,9 @@ fn column(
         fields.error(
             errors,
             key,
-            format!("{name:?} is not a valid column name (1-255 characters, no control characters)"),
+            format!(
+                "{name:?} is not a valid column name (1-255 characters, no control characters)"
+            ),
         );
         None
     }
@@ -584,7 +586,9 @@ fn parse_table(
             fields.error(
                 errors,
                 "partition_format",
-                format!("{format:?} may only use %Y, %m, %d, %H and the separators - _ / = : space"),
+                format!(
+                    "{format:?} may only use %Y, %m, %d, %H and the separators - _ / = : space"
+                ),
             );
             None
         }
@@ -690,7 +694,10 @@ fn parse_check(
                     f.error(
                         errors,
                         "max_age_minutes",
-                        format!("must be between 1 and lookback_hours × 60 ({})", lookback * 60),
+                        format!(
+                            "must be between 1 and lookback_hours × 60 ({})",
+                            lookback * 60
+                        ),
                     );
                 }
             }
@@ -704,9 +711,11 @@ fn parse_check(
             let max_rate = f.opt_f64("max_rate", errors);
             match max_rate {
                 None if f.get("max_rate").is_none() => f.error(errors, "max_rate", "is required"),
-                Some(r) if !(0.0..=1.0).contains(&r) => {
-                    f.error(errors, "max_rate", "must be between 0 and 1 (a share, not a percentage)")
-                }
+                Some(r) if !(0.0..=1.0).contains(&r) => f.error(
+                    errors,
+                    "max_rate",
+                    "must be between 0 and 1 (a share, not a percentage)",
+                ),
                 _ => {}
             }
             match (column, max_rate) {
@@ -749,7 +758,11 @@ fn parse_check(
                         }
                     }
                 }
-                _ => f.error(errors, "columns", "must be a non-empty list of column names"),
+                _ => f.error(
+                    errors,
+                    "columns",
+                    "must be a non-empty list of column names",
+                ),
             }
             let max_violations = max_violations(&mut f, errors);
             (!columns.is_empty()).then_some(Rule::Unique {
@@ -777,7 +790,10 @@ fn parse_check(
                             ),
                         }
                     }
-                    let texts = values.iter().filter(|v| matches!(v, Literal::Text(_))).count();
+                    let texts = values
+                        .iter()
+                        .filter(|v| matches!(v, Literal::Text(_)))
+                        .count();
                     if texts != 0 && texts != values.len() {
                         f.error(errors, "values", "must be all strings or all numbers");
                     }
@@ -962,11 +978,26 @@ tables:
             .map(|e| (e.location.as_str(), e.field.as_str()))
             .collect();
         assert!(fields.contains(&("file", "time_zone")), "{fields:?}");
-        assert!(fields.contains(&("table lake; drop.sales", "database")), "{fields:?}");
-        assert!(fields.contains(&("table lake; drop.sales", "time_column")), "{fields:?}");
-        assert!(fields.contains(&("table lake; drop.sales, check nulls", "max_rate")), "{fields:?}");
-        assert!(fields.contains(&("table lake; drop.sales, check nulls", "values")), "{fields:?}");
-        assert!(fields.contains(&("table lake; drop.sales, check x", "kind")), "{fields:?}");
+        assert!(
+            fields.contains(&("table lake; drop.sales", "database")),
+            "{fields:?}"
+        );
+        assert!(
+            fields.contains(&("table lake; drop.sales", "time_column")),
+            "{fields:?}"
+        );
+        assert!(
+            fields.contains(&("table lake; drop.sales, check nulls", "max_rate")),
+            "{fields:?}"
+        );
+        assert!(
+            fields.contains(&("table lake; drop.sales, check nulls", "values")),
+            "{fields:?}"
+        );
+        assert!(
+            fields.contains(&("table lake; drop.sales, check x", "kind")),
+            "{fields:?}"
+        );
     }
 
     #[test]
@@ -992,7 +1023,10 @@ tables:
     #[test]
     fn an_unsupported_version_and_bad_yaml_are_errors() {
         let errors = errors_of(&MINIMAL.replace("version: 1", "version: 2"));
-        assert_eq!((errors[0].location.as_str(), errors[0].field.as_str()), ("file", "version"));
+        assert_eq!(
+            (errors[0].location.as_str(), errors[0].field.as_str()),
+            ("file", "version")
+        );
         let errors = errors_of("tables: [");
         assert_eq!(errors[0].field, "(yaml)");
     }

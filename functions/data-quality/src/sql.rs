@@ -102,7 +102,12 @@ fn newest_epoch_seconds(time: &TimeColumn) -> String {
 /// The SQL of one check of `table` over `window`.
 pub fn compile(table: &Table, rule: &Rule, window: &Window) -> String {
     let from = table_ref(table);
-    let in_window = time_predicate(&table.time, table.partition.as_ref(), window.start, window.end);
+    let in_window = time_predicate(
+        &table.time,
+        table.partition.as_ref(),
+        window.start,
+        window.end,
+    );
     match rule {
         Rule::RowCount { .. } => {
             format!("SELECT count(*) AS \"observed\" FROM {from} WHERE {in_window}")
@@ -260,7 +265,11 @@ mod tests {
 
     #[test]
     fn row_count_sql() {
-        let sql = compile(&table(TimeKind::Timestamp, false), &Rule::RowCount { min: 1, max: None }, &hour());
+        let sql = compile(
+            &table(TimeKind::Timestamp, false),
+            &Rule::RowCount { min: 1, max: None },
+            &hour(),
+        );
         assert_eq!(
             sql,
             format!("SELECT count(*) AS \"observed\" FROM \"demand_forecast\".\"sales_events\" WHERE {WINDOW}")
@@ -269,17 +278,30 @@ mod tests {
 
     #[test]
     fn the_partition_range_covers_a_window_across_midnight() {
-        let sql = compile(&table(TimeKind::Timestamp, true), &Rule::RowCount { min: 1, max: None }, &hour());
+        let sql = compile(
+            &table(TimeKind::Timestamp, true),
+            &Rule::RowCount { min: 1, max: None },
+            &hour(),
+        );
         assert!(
-            sql.ends_with(&format!("WHERE \"dt\" >= '2026-11-27' AND \"dt\" <= '2026-11-27' AND {WINDOW}")),
+            sql.ends_with(&format!(
+                "WHERE \"dt\" >= '2026-11-27' AND \"dt\" <= '2026-11-27' AND {WINDOW}"
+            )),
             "{sql}"
         );
         let next = Window {
             start: at("2026-11-27T23:30:00Z"),
             end: at("2026-11-28T00:30:00Z"),
         };
-        let sql = compile(&table(TimeKind::Timestamp, true), &Rule::RowCount { min: 1, max: None }, &next);
-        assert!(sql.contains("\"dt\" >= '2026-11-27' AND \"dt\" <= '2026-11-28'"), "{sql}");
+        let sql = compile(
+            &table(TimeKind::Timestamp, true),
+            &Rule::RowCount { min: 1, max: None },
+            &next,
+        );
+        assert!(
+            sql.contains("\"dt\" >= '2026-11-27' AND \"dt\" <= '2026-11-28'"),
+            "{sql}"
+        );
     }
 
     #[test]
@@ -353,11 +375,17 @@ mod tests {
     fn accepted_values_sql_escapes_the_values() {
         let rule = Rule::AcceptedValues {
             column: "channel".into(),
-            values: vec![Literal::Text("online".into()), Literal::Text("o'neil".into())],
+            values: vec![
+                Literal::Text("online".into()),
+                Literal::Text("o'neil".into()),
+            ],
             max_violations: 0,
         };
         let sql = compile(&table(TimeKind::Timestamp, false), &rule, &hour());
-        assert!(sql.contains("count_if(\"channel\" NOT IN ('online', 'o''neil'))"), "{sql}");
+        assert!(
+            sql.contains("count_if(\"channel\" NOT IN ('online', 'o''neil'))"),
+            "{sql}"
+        );
         let numbers = Rule::AcceptedValues {
             column: "status".into(),
             values: vec![Literal::Number(1.0), Literal::Number(2.0)],
@@ -395,18 +423,32 @@ mod tests {
 
     #[test]
     fn iso8601_time_columns_compare_parsed_timestamps() {
-        let sql = compile(&table(TimeKind::Iso8601, false), &Rule::RowCount { min: 1, max: None }, &hour());
+        let sql = compile(
+            &table(TimeKind::Iso8601, false),
+            &Rule::RowCount { min: 1, max: None },
+            &hour(),
+        );
         assert!(sql.contains("from_iso8601_timestamp(\"event_time\") >= from_iso8601_timestamp('2026-11-27T23:00:00Z')"), "{sql}");
     }
 
     #[test]
     fn custom_sql_validation() {
-        assert!(validate_custom("SELECT count(*) AS violations FROM {table} WHERE {window}").is_ok());
+        assert!(
+            validate_custom("SELECT count(*) AS violations FROM {table} WHERE {window}").is_ok()
+        );
         assert!(validate_custom("WITH x AS (SELECT 1) SELECT 0 AS violations FROM x").is_ok());
-        assert!(validate_custom("DELETE FROM t").unwrap_err().contains("SELECT"));
-        assert!(validate_custom("SELECT 1 AS violations; DROP TABLE t").unwrap_err().contains(";"));
-        assert!(validate_custom("SELECT 1 AS n").unwrap_err().contains("violations"));
-        assert!(validate_custom("SELECT 1 AS violations FROM {tabel}").unwrap_err().contains("placeholder"));
+        assert!(validate_custom("DELETE FROM t")
+            .unwrap_err()
+            .contains("SELECT"));
+        assert!(validate_custom("SELECT 1 AS violations; DROP TABLE t")
+            .unwrap_err()
+            .contains(";"));
+        assert!(validate_custom("SELECT 1 AS n")
+            .unwrap_err()
+            .contains("violations"));
+        assert!(validate_custom("SELECT 1 AS violations FROM {tabel}")
+            .unwrap_err()
+            .contains("placeholder"));
         let _ = Severity::Warning;
     }
 }

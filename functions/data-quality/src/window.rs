@@ -35,7 +35,11 @@ impl Window {
     /// whole hours the boundaries are the UTC hour boundaries; in others (e.g. Asia/Kolkata,
     /// +05:30) they are the local ones.
     pub fn previous_full_hour(at: DateTime<Utc>, tz: Tz) -> Window {
-        let offset = i64::from(tz.offset_from_utc_datetime(&at.naive_utc()).fix().local_minus_utc());
+        let offset = i64::from(
+            tz.offset_from_utc_datetime(&at.naive_utc())
+                .fix()
+                .local_minus_utc(),
+        );
         let local_seconds = at.timestamp() + offset;
         let floored = local_seconds - local_seconds.rem_euclid(3600) - offset;
         let end = DateTime::from_timestamp(floored, 0).unwrap_or(at);
@@ -157,8 +161,14 @@ mod tests {
         let berlin: Tz = "Europe/Berlin".parse().unwrap();
         let first = Window::previous_full_hour(at("2026-10-25T01:05:00Z"), berlin);
         let second = Window::previous_full_hour(at("2026-10-25T02:05:00Z"), berlin);
-        assert_eq!(first, window("2026-10-25T00:00:00Z", "2026-10-25T01:00:00Z"));
-        assert_eq!(second, window("2026-10-25T01:00:00Z", "2026-10-25T02:00:00Z"));
+        assert_eq!(
+            first,
+            window("2026-10-25T00:00:00Z", "2026-10-25T01:00:00Z")
+        );
+        assert_eq!(
+            second,
+            window("2026-10-25T01:00:00Z", "2026-10-25T02:00:00Z")
+        );
         assert_eq!(first.local(berlin).0, "2026-10-25T02:00:00+02:00");
         assert_eq!(second.local(berlin).0, "2026-10-25T02:00:00+01:00");
     }
@@ -188,15 +198,27 @@ mod tests {
             window("2026-11-26T00:00:00Z", "2026-11-27T00:00:00Z")
         );
         assert_eq!(
-            Window::explicit("2026-11-27T01:00:00+01:00", "2026-11-27T02:00:00+01:00", now)
-                .unwrap(),
+            Window::explicit(
+                "2026-11-27T01:00:00+01:00",
+                "2026-11-27T02:00:00+01:00",
+                now
+            )
+            .unwrap(),
             window("2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z")
         );
         for (start, end, needle) in [
-            ("2026-11-27T06:00:00Z", "2026-11-27T05:00:00Z", "must be after"),
+            (
+                "2026-11-27T06:00:00Z",
+                "2026-11-27T05:00:00Z",
+                "must be after",
+            ),
             ("2026-11-27", "2026-11-27T05:00:00Z", "window_start"),
             ("2026-11-27T06:00:00Z", "2026-11-27T09:00:00Z", "future"),
-            ("2026-09-01T00:00:00Z", "2026-11-01T00:00:00Z", "longer than"),
+            (
+                "2026-09-01T00:00:00Z",
+                "2026-11-01T00:00:00Z",
+                "longer than",
+            ),
         ] {
             let message = Window::explicit(start, end, now).unwrap_err();
             assert!(message.contains(needle), "{message}");

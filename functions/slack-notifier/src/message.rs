@@ -196,6 +196,8 @@ pub struct DataQuality {
     pub failed: usize,
     /// Checks that could not run.
     pub errors: usize,
+    /// Checks the publisher left out of the message to keep it under SNS's size limit.
+    pub omitted: usize,
 }
 
 /// One data-quality check's result.
@@ -217,6 +219,10 @@ pub struct CheckResult {
     pub owner: Option<String>,
     /// An error or detail text.
     pub detail: Option<String>,
+    /// The rule kind (`row_count`, `freshness`, ...).
+    pub rule: Option<String>,
+    /// The Athena query execution id, to find the query.
+    pub query_id: Option<String>,
 }
 
 /// A `model.drift_detected` event (and what the bridge did with it, when it says).
@@ -609,6 +615,8 @@ fn data_quality(json: &Value) -> Option<DataQuality> {
             threshold: first_of(check, &["threshold", "expected", "limit"]),
             owner: first_of(check, &["owner"]),
             detail: first_of(check, &["message", "detail", "error", "reason"]),
+            rule: first_of(check, &["kind", "rule_kind"]),
+            query_id: first_of(check, &["query_execution_id"]),
         });
     }
     // Failures before errors, critical before warning.
@@ -661,9 +669,10 @@ fn data_quality(json: &Value) -> Option<DataQuality> {
     Some(DataQuality {
         checked_at: first_of(json, &["checked_at", "time"]),
         window,
-        passed,
+        passed: count("passed", passed),
         failed: count("failed", failed_here),
         errors: count("errors", errors_here),
+        omitted: count("omitted_checks", 0),
         problems,
     })
 }

@@ -565,12 +565,16 @@ fn data_quality(blocks: &mut Blocks, dq: &DataQuality) -> Title {
     for p in &dq.problems {
         blocks.divider();
         let mut lines = vec![format!(
-            "{} · {}{}",
+            "{} · {}{}{}",
             p.status,
             p.severity.as_deref().unwrap_or("unrated"),
             p.table
                 .as_deref()
                 .map(|t| format!(" · {t}"))
+                .unwrap_or_default(),
+            p.rule
+                .as_deref()
+                .map(|r| format!(" · {r}"))
                 .unwrap_or_default()
         )];
         if let Some(observed) = &p.observed {
@@ -588,7 +592,16 @@ fn data_quality(blocks: &mut Blocks, dq: &DataQuality) -> Title {
         if let Some(detail) = &p.detail {
             lines.push(detail.clone());
         }
+        if let Some(query) = &p.query_id {
+            lines.push(format!("Athena query {query}"));
+        }
         blocks.text(Some(&p.name), &lines.join("\n"));
+    }
+    if dq.omitted > 0 {
+        blocks.context(&[format!(
+            "{} more checks were left out of the message (SNS size limit): see the run's logs.",
+            dq.omitted
+        )]);
     }
     title
 }

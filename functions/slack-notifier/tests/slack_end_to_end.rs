@@ -145,7 +145,16 @@ const SAMPLES: &[Expect] = &[
         file: "data-quality-failed.json",
         kind: "data_quality",
         header: &[":red_circle:", "Data quality: 2 failed, 1 could not run"],
-        body: &["orders_min_rows", "lake.orders", "observed 1204, threshold 50000", "owner data-eng", "TABLE_NOT_FOUND", "2026-11-27T06:00:00Z → 2026-11-27T07:00:00Z"],
+        body: &[
+            "orders_min_rows",
+            "fail · critical · lake.orders · row_count",
+            "observed 1204, threshold 50000",
+            "owner data-eng",
+            "TABLE_NOT_FOUND",
+            "Athena query 7c2e1a4b-0d3f-4a5e-9b6c-1d2e3f4a5b6c",
+            "2026-11-27T06:00:00Z → 2026-11-27T07:00:00Z",
+            "*Passed*\n2",
+        ],
         link: None,
     },
     Expect {
@@ -302,6 +311,10 @@ async fn eighty_failed_checks_are_cut_to_fifty_blocks_with_a_note() {
     let last = blocks[49]["elements"][0]["text"].as_str().unwrap();
     assert!(last.contains("more blocks not shown"), "{last}");
     assert!(all_text(payload).contains("column_000_not_null"));
+    assert!(
+        all_text(payload).contains("*Failed*\n100"),
+        "the publisher's counts, not the listed checks"
+    );
 }
 
 #[tokio::test]
