@@ -6,19 +6,23 @@ ASL_CONFORMANCE ?= $(abspath $(CURDIR)/../shared/conformance/asl-dev.jsonl)
 export ASL_CONFORMANCE
 STACK ?= ml-pipelines
 
-.PHONY: run test venv lint fmt check-template build build-arm64 deploy bench clean-venv
+.PHONY: run test venv tools lint fmt check-template build build-arm64 deploy bench clean-venv
 
 ## run: the weekly retraining pipeline locally: real Lambda handlers, mocked services, virtual time
 run:
 	cargo run --quiet --bin pipelines -- run ml-retraining
 
-## test: set up the Python tools, then run the whole test suite
-test: venv
+## test: set up the Python tools and promtool, then run the whole test suite
+test: venv tools
 	cargo test --workspace
 
 ## venv: the Python tools (moto, cfn-lint, aws-sam-cli, cargo-lambda) in .venv
 venv:
 	./scripts/setup-venv.sh
+
+## tools: system tools the tests need (promtool)
+tools:
+	./scripts/setup-tools.sh
 
 ## lint: formatting and clippy, as CI runs them
 lint:

@@ -37,8 +37,13 @@ fn sns(rules: &[&Rule]) -> aws_sdk_sns::Client {
 fn deps(athena: aws_sdk_athena::Client, sns: aws_sdk_sns::Client) -> (Deps, Arc<ManualClock>) {
     shared::metrics::set_sink(shared::metrics::Sink::Discard);
     let clock = Arc::new(ManualClock::new(at("2026-11-27T07:05:00Z")));
-    let deps = Deps::with_clients(athena, sns, Settings::new("data-quality", NOTIFICATIONS, CRITICAL), rules())
-        .with_clock(clock.clone());
+    let deps = Deps::with_clients(
+        athena,
+        sns,
+        Settings::new("data-quality", NOTIFICATIONS, CRITICAL),
+        rules(),
+    )
+    .with_clock(clock.clone());
     (deps, clock)
 }
 
@@ -63,43 +68,79 @@ fn started() -> Rule {
     })
 }
 
-fn execution(id: &str, state: QueryExecutionState, reason: Option<&str>) -> GetQueryExecutionOutput {
+fn execution(
+    id: &str,
+    state: QueryExecutionState,
+    reason: Option<&str>,
+) -> GetQueryExecutionOutput {
     let mut status = QueryExecutionStatus::builder().state(state);
     if let Some(reason) = reason {
-        status = status
-            .state_change_reason(reason)
-            .athena_error(AthenaError::builder().error_category(2).error_message(reason).build());
+        status = status.state_change_reason(reason).athena_error(
+            AthenaError::builder()
+                .error_category(2)
+                .error_message(reason)
+                .build(),
+        );
     }
     GetQueryExecutionOutput::builder()
-        .query_execution(QueryExecution::builder().query_execution_id(id).status(status.build()).build())
+        .query_execution(
+            QueryExecution::builder()
+                .query_execution_id(id)
+                .status(status.build())
+                .build(),
+        )
         .build()
 }
 
 fn succeeded() -> Rule {
     mock!(aws_sdk_athena::Client::get_query_execution).then_compute_output(|input| {
-        execution(input.query_execution_id().unwrap_or_default(), QueryExecutionState::Succeeded, None)
+        execution(
+            input.query_execution_id().unwrap_or_default(),
+            QueryExecutionState::Succeeded,
+            None,
+        )
     })
 }
 
 fn result_output(result: &common::Result) -> GetQueryResultsOutput {
     let header = Row::builder()
-        .set_data(Some(result.columns.iter().map(|c| Datum::builder().var_char_value(*c).build()).collect()))
+        .set_data(Some(
+            result
+                .columns
+                .iter()
+                .map(|c| Datum::builder().var_char_value(*c).build())
+                .collect(),
+        ))
         .build();
     let mut rows = vec![header];
     rows.extend(result.rows.iter().map(|r| {
         Row::builder()
-            .set_data(Some(r.iter().map(|v| Datum::builder().set_var_char_value(v.clone()).build()).collect()))
+            .set_data(Some(
+                r.iter()
+                    .map(|v| Datum::builder().set_var_char_value(v.clone()).build())
+                    .collect(),
+            ))
             .build()
     }));
     let columns = result
         .columns
         .iter()
-        .map(|c| ColumnInfo::builder().name(*c).r#type("varchar").build().unwrap())
+        .map(|c| {
+            ColumnInfo::builder()
+                .name(*c)
+                .r#type("varchar")
+                .build()
+                .unwrap()
+        })
         .collect();
     GetQueryResultsOutput::builder()
         .result_set(
             ResultSet::builder()
-                .result_set_metadata(ResultSetMetadata::builder().set_column_info(Some(columns)).build())
+                .result_set_metadata(
+                    ResultSetMetadata::builder()
+                        .set_column_info(Some(columns))
+                        .build(),
+                )
                 .set_rows(Some(rows))
                 .build(),
         )
@@ -131,7 +172,11 @@ fn recording_publish(seen: Arc<Mutex<Vec<aws_sdk_sns::operation::publish::Publis
 #[tokio::test]
 async fn a_throttled_start_is_retried_with_back_off_and_the_check_passes() {
     let throttled = mock!(aws_sdk_athena::Client::start_query_execution)
-        .match_requests(|input| input.query_string().is_some_and(|q| q.contains("\"observed\"")))
+        .match_requests(|input| {
+            input
+                .query_string()
+                .is_some_and(|q| q.contains("\"observed\""))
+        })
         .sequence()
         .error(|| {
             StartQueryExecutionError::generic(
@@ -142,7 +187,11 @@ async fn a_throttled_start_is_retried_with_back_off_and_the_check_passes() {
             )
         })
         .times(2)
-        .output(|| StartQueryExecutionOutput::builder().query_execution_id("q-rows").build())
+        .output(|| {
+            StartQueryExecutionOutput::builder()
+                .query_execution_id("q-rows")
+                .build()
+        })
         .build();
     let others = started();
     let (get, results) = (succeeded(), passing_results());
@@ -151,10 +200,21 @@ async fn a_throttled_start_is_retried_with_back_off_and_the_check_passes() {
     let summary = handle_until(&deps, scheduled_event(), before + Duration::minutes(10))
         .await
         .unwrap();
-    assert_eq!((summary.passed, summary.failed, summary.errors), (4, 0, 0), "{summary:#?}");
-    assert_eq!(throttled.num_calls(), 3, "two throttles, then the start that went through");
+    assert_eq!(
+        (summary.passed, summary.failed, summary.errors),
+        (4, 0, 0),
+        "{summary:#?}"
+    );
+    assert_eq!(
+        throttled.num_calls(),
+        3,
+        "two throttles, then the start that went through"
+    );
     let rows = &summary.checks[0];
-    assert_eq!((rows.name.as_str(), rows.status), ("sales_events_min_rows", Status::Pass));
+    assert_eq!(
+        (rows.name.as_str(), rows.status),
+        ("sales_events_min_rows", Status::Pass)
+    );
     assert_eq!(rows.query_execution_id.as_deref(), Some("q-rows"));
     assert!(clock.now() > before, "the retries waited (in virtual time)");
     assert!(summary.alert.is_none());
@@ -163,14 +223,22 @@ async fn a_throttled_start_is_retried_with_back_off_and_the_check_passes() {
 #[tokio::test]
 async fn a_query_stuck_running_is_stopped_at_the_deadline_and_reported_as_an_error() {
     let running = mock!(aws_sdk_athena::Client::get_query_execution).then_compute_output(|input| {
-        execution(input.query_execution_id().unwrap_or_default(), QueryExecutionState::Running, None)
+        execution(
+            input.query_execution_id().unwrap_or_default(),
+            QueryExecutionState::Running,
+            None,
+        )
     });
     let stopped: Arc<Mutex<Vec<String>>> = Arc::default();
     let stopped_ids = stopped.clone();
-    let stop = mock!(aws_sdk_athena::Client::stop_query_execution).then_compute_output(move |input| {
-        stopped_ids.lock().unwrap().push(input.query_execution_id().unwrap_or_default().to_string());
-        StopQueryExecutionOutput::builder().build()
-    });
+    let stop =
+        mock!(aws_sdk_athena::Client::stop_query_execution).then_compute_output(move |input| {
+            stopped_ids
+                .lock()
+                .unwrap()
+                .push(input.query_execution_id().unwrap_or_default().to_string());
+            StopQueryExecutionOutput::builder().build()
+        });
     let never = passing_results();
     let seen = Arc::default();
     let publish = recording_publish(Arc::clone(&seen));
@@ -178,20 +246,39 @@ async fn a_query_stuck_running_is_stopped_at_the_deadline_and_reported_as_an_err
     let (deps, clock) = deps(athena(&[&start, &running, &stop, &never]), sns(&[&publish]));
     let deadline = clock.now() + Duration::minutes(2);
     let wall = std::time::Instant::now();
-    let summary = handle_until(&deps, scheduled_event(), deadline).await.unwrap();
-    assert!(wall.elapsed() < std::time::Duration::from_secs(5), "virtual time: no real waiting");
+    let summary = handle_until(&deps, scheduled_event(), deadline)
+        .await
+        .unwrap();
+    assert!(
+        wall.elapsed() < std::time::Duration::from_secs(5),
+        "virtual time: no real waiting"
+    );
     assert_eq!((summary.passed, summary.failed, summary.errors), (0, 0, 4));
     for check in &summary.checks {
         assert_eq!(check.status, Status::Error);
-        assert!(check.message.as_deref().unwrap_or_default().contains("deadline passed"), "{check:?}");
+        assert!(
+            check
+                .message
+                .as_deref()
+                .unwrap_or_default()
+                .contains("deadline passed"),
+            "{check:?}"
+        );
         assert!(check.query_execution_id.is_some());
     }
     let mut stopped = stopped.lock().unwrap().clone();
     stopped.sort();
     assert_eq!(stopped, ["q-fresh", "q-nulls", "q-rows", "q-schema"]);
-    assert_eq!(never.num_calls(), 0, "no result is read from a stopped query");
+    assert_eq!(
+        never.num_calls(),
+        0,
+        "no result is read from a stopped query"
+    );
     assert!(clock.now() >= deadline);
-    assert!(clock.now() < deadline + Duration::seconds(30), "polling stopped at the deadline");
+    assert!(
+        clock.now() < deadline + Duration::seconds(30),
+        "polling stopped at the deadline"
+    );
     // One alert, to the critical topic: a critical check could not run.
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 1);
@@ -219,9 +306,13 @@ async fn a_failed_query_is_an_error_result_with_athenas_reason_and_the_run_goes_
     let seen = Arc::default();
     let publish = recording_publish(Arc::clone(&seen));
     let (deps, clock) = deps(athena(&[&start, &states, &results]), sns(&[&publish]));
-    let summary = handle_until(&deps, scheduled_event(), clock.now() + Duration::minutes(10))
-        .await
-        .unwrap();
+    let summary = handle_until(
+        &deps,
+        scheduled_event(),
+        clock.now() + Duration::minutes(10),
+    )
+    .await
+    .unwrap();
     assert_eq!((summary.passed, summary.failed, summary.errors), (3, 0, 1));
     let schema = &summary.checks[3];
     assert_eq!(schema.status, Status::Error);
@@ -248,18 +339,30 @@ async fn a_refused_start_is_not_retried() {
     let seen = Arc::default();
     let publish = recording_publish(Arc::clone(&seen));
     let (deps, clock) = deps(athena(&[&refused]), sns(&[&publish]));
-    let summary = handle_until(&deps, scheduled_event(), clock.now() + Duration::minutes(10))
-        .await
-        .unwrap();
+    let summary = handle_until(
+        &deps,
+        scheduled_event(),
+        clock.now() + Duration::minutes(10),
+    )
+    .await
+    .unwrap();
     assert_eq!(summary.errors, 4);
     assert_eq!(refused.num_calls(), 4, "one call per check, no retry");
-    assert!(summary.checks[2].message.as_deref().unwrap().contains("InvalidRequestException"));
+    assert!(summary.checks[2]
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("InvalidRequestException"));
 }
 
 #[tokio::test]
 async fn an_alert_sns_refuses_fails_the_invocation_so_that_it_is_retried() {
     let refused = mock!(aws_sdk_athena::Client::start_query_execution).then_error(|| {
-        StartQueryExecutionError::generic(ErrorMetadata::builder().code("InvalidRequestException").build())
+        StartQueryExecutionError::generic(
+            ErrorMetadata::builder()
+                .code("InvalidRequestException")
+                .build(),
+        )
     });
     let publish = mock!(aws_sdk_sns::Client::publish).then_error(|| {
         PublishError::generic(
@@ -270,9 +373,13 @@ async fn an_alert_sns_refuses_fails_the_invocation_so_that_it_is_retried() {
         )
     });
     let (deps, clock) = deps(athena(&[&refused]), sns(&[&publish]));
-    let error = handle_until(&deps, scheduled_event(), clock.now() + Duration::minutes(10))
-        .await
-        .unwrap_err();
+    let error = handle_until(
+        &deps,
+        scheduled_event(),
+        clock.now() + Duration::minutes(10),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(shared::ErrorType::error_type(&error), "AlertNotPublished");
     assert!(error.to_string().contains("AuthorizationError"));
 }
@@ -281,37 +388,48 @@ async fn an_alert_sns_refuses_fails_the_invocation_so_that_it_is_retried() {
 async fn concurrency_is_bounded() {
     let in_flight = Arc::new(Mutex::new((0usize, 0usize)));
     let (a, b) = (in_flight.clone(), in_flight.clone());
-    let start = mock!(aws_sdk_athena::Client::start_query_execution).then_compute_output(move |input| {
-        let mut s = a.lock().unwrap();
-        s.0 += 1;
-        s.1 = s.1.max(s.0);
-        StartQueryExecutionOutput::builder()
-            .query_execution_id(id_for(input.query_string().unwrap_or_default()))
-            .build()
-    });
+    let start =
+        mock!(aws_sdk_athena::Client::start_query_execution).then_compute_output(move |input| {
+            let mut s = a.lock().unwrap();
+            s.0 += 1;
+            s.1 = s.1.max(s.0);
+            StartQueryExecutionOutput::builder()
+                .query_execution_id(id_for(input.query_string().unwrap_or_default()))
+                .build()
+        });
     // Each query is RUNNING on its first poll, SUCCEEDED on the next.
     let polls: Arc<Mutex<std::collections::HashMap<String, u32>>> = Arc::default();
-    let get = mock!(aws_sdk_athena::Client::get_query_execution).then_compute_output(move |input| {
-        let id = input.query_execution_id().unwrap_or_default().to_string();
-        let mut polls = polls.lock().unwrap();
-        let n = polls.entry(id.clone()).or_insert(0);
-        *n += 1;
-        if *n == 1 {
-            execution(&id, QueryExecutionState::Running, None)
-        } else {
-            b.lock().unwrap().0 -= 1;
-            execution(&id, QueryExecutionState::Succeeded, None)
-        }
-    });
+    let get =
+        mock!(aws_sdk_athena::Client::get_query_execution).then_compute_output(move |input| {
+            let id = input.query_execution_id().unwrap_or_default().to_string();
+            let mut polls = polls.lock().unwrap();
+            let n = polls.entry(id.clone()).or_insert(0);
+            *n += 1;
+            if *n == 1 {
+                execution(&id, QueryExecutionState::Running, None)
+            } else {
+                b.lock().unwrap().0 -= 1;
+                execution(&id, QueryExecutionState::Succeeded, None)
+            }
+        });
     let results = passing_results();
     let clock = Arc::new(ManualClock::new(at("2026-11-27T07:05:00Z")));
     let mut settings = Settings::new("data-quality", NOTIFICATIONS, CRITICAL);
     settings.max_concurrency = 2;
-    let deps = Deps::with_clients(athena(&[&start, &get, &results]), sns(&[]), settings, rules())
-        .with_clock(clock.clone());
-    let summary = handle_until(&deps, scheduled_event(), clock.now() + Duration::minutes(10))
-        .await
-        .unwrap();
+    let deps = Deps::with_clients(
+        athena(&[&start, &get, &results]),
+        sns(&[]),
+        settings,
+        rules(),
+    )
+    .with_clock(clock.clone());
+    let summary = handle_until(
+        &deps,
+        scheduled_event(),
+        clock.now() + Duration::minutes(10),
+    )
+    .await
+    .unwrap();
     assert_eq!(summary.passed, 4);
     let (now, max) = *in_flight.lock().unwrap();
     assert_eq!(now, 0);

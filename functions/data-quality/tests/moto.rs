@@ -150,7 +150,11 @@ async fn all_checks_pass_and_nothing_is_published() {
     let env = env("us-west-1").await;
     preset(env.region, &results(0)).await;
     let summary = handle(&env.deps, scheduled_event()).await.unwrap();
-    assert_eq!((summary.passed, summary.failed, summary.errors), (4, 0, 0), "{summary:#?}");
+    assert_eq!(
+        (summary.passed, summary.failed, summary.errors),
+        (4, 0, 0),
+        "{summary:#?}"
+    );
     assert_eq!(summary.checked_at.len(), 20);
     let json = serde_json::to_value(&summary).unwrap();
     assert_eq!(
@@ -163,10 +167,19 @@ async fn all_checks_pass_and_nothing_is_published() {
         .iter()
         .map(|c| c["observed"].clone())
         .collect();
-    assert_eq!(observed, [json!(1204.0), json!(12.0), json!(0.0), json!(0.0)]);
-    assert!(summary.checks.iter().all(|c| c.query_execution_id.is_some()));
+    assert_eq!(
+        observed,
+        [json!(1204.0), json!(12.0), json!(0.0), json!(0.0)]
+    );
+    assert!(summary
+        .checks
+        .iter()
+        .all(|c| c.query_execution_id.is_some()));
     assert!(summary.alert.is_none());
-    assert!(received(&env).await.is_empty(), "no alert when every check passes");
+    assert!(
+        received(&env).await.is_empty(),
+        "no alert when every check passes"
+    );
 }
 
 #[tokio::test]
@@ -178,7 +191,11 @@ async fn one_failed_check_publishes_one_grouped_alert_to_the_notifications_topic
     let nulls = &summary.checks[2];
     assert_eq!(
         (nulls.name.as_str(), nulls.status, nulls.severity),
-        ("sales_events_store_id_nulls", Status::Fail, Severity::Warning)
+        (
+            "sales_events_store_id_nulls",
+            Status::Fail,
+            Severity::Warning
+        )
     );
     assert_eq!((nulls.observed, nulls.threshold), (Some(0.042), Some(0.01)));
     let alert = summary.alert.as_ref().unwrap();
@@ -196,7 +213,10 @@ async fn one_failed_check_publishes_one_grouped_alert_to_the_notifications_topic
     );
     assert_eq!(attributes["severity"]["Value"], "warning");
     assert_eq!(attributes["environment"]["Value"], "test");
-    assert_eq!(attributes["failed"], json!({"Type": "Number", "Value": "1"}));
+    assert_eq!(
+        attributes["failed"],
+        json!({"Type": "Number", "Value": "1"})
+    );
     let body: Value = serde_json::from_str(envelope["Message"].as_str().unwrap()).unwrap();
     assert_eq!(body["failed"], 1);
     assert_eq!(body["errors"], 0);
@@ -240,8 +260,14 @@ async fn a_critical_failure_and_an_unexpected_result_go_to_the_critical_topic() 
     let messages = received(&env).await;
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0]["TopicArn"], env.critical.as_str());
-    assert_eq!(messages[0]["Subject"], "[data-quality] 1 check failed, 1 error");
-    assert_eq!(messages[0]["MessageAttributes"]["severity"]["Value"], "critical");
+    assert_eq!(
+        messages[0]["Subject"],
+        "[data-quality] 1 check failed, 1 error"
+    );
+    assert_eq!(
+        messages[0]["MessageAttributes"]["severity"]["Value"],
+        "critical"
+    );
 }
 
 #[tokio::test]

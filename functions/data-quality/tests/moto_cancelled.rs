@@ -19,7 +19,11 @@ async fn post(path: &str, body: Value) {
         .send()
         .await
         .unwrap();
-    assert!(response.status().is_success(), "{path}: {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
 }
 
 #[tokio::test]
@@ -35,10 +39,23 @@ async fn a_query_cancelled_in_athena_is_an_error_result_and_the_other_checks_sti
     let athena = aws_sdk_athena::Client::new(&config);
     let sns = aws_sdk_sns::Client::new(&config);
     let workgroup = LocalAws::unique_name("data-quality");
-    athena.create_work_group().name(&workgroup).send().await.unwrap();
+    athena
+        .create_work_group()
+        .name(&workgroup)
+        .send()
+        .await
+        .unwrap();
     let topic = |name: String| {
         let sns = sns.clone();
-        async move { sns.create_topic().name(name).send().await.unwrap().topic_arn.unwrap() }
+        async move {
+            sns.create_topic()
+                .name(name)
+                .send()
+                .await
+                .unwrap()
+                .topic_arn
+                .unwrap()
+        }
     };
     let notifications = topic(LocalAws::unique_name("notifications")).await;
     let critical = topic(LocalAws::unique_name("critical")).await;
@@ -94,12 +111,26 @@ async fn a_query_cancelled_in_athena_is_an_error_result_and_the_other_checks_sti
         json!({"model_name": "athena::execution", "transition": {"progression": "immediate"}}),
     )
     .await;
-    assert_eq!((summary.passed, summary.failed, summary.errors), (3, 0, 1), "{summary:#?}");
+    assert_eq!(
+        (summary.passed, summary.failed, summary.errors),
+        (3, 0, 1),
+        "{summary:#?}"
+    );
     let fresh = &summary.checks[1];
-    assert_eq!((fresh.name.as_str(), fresh.status), ("sales_events_fresh", Status::Error));
-    assert_eq!(fresh.query_execution_id.as_deref(), Some(cancelled.as_str()));
+    assert_eq!(
+        (fresh.name.as_str(), fresh.status),
+        ("sales_events_fresh", Status::Error)
+    );
+    assert_eq!(
+        fresh.query_execution_id.as_deref(),
+        Some(cancelled.as_str())
+    );
     assert!(
-        fresh.message.as_deref().unwrap().starts_with("Athena query was cancelled"),
+        fresh
+            .message
+            .as_deref()
+            .unwrap()
+            .starts_with("Athena query was cancelled"),
         "{fresh:?}"
     );
     // The checks after the cancelled one ran and passed (their results follow in moto's queue).

@@ -60,13 +60,21 @@ pub fn results(store_id_nulls: u32) -> Vec<Result> {
     vec![
         row(&["observed"], &[Some("1204")]),
         row(&["newest"], &[Some(&newest)]),
-        row(&["total", "violations"], &[Some("1000"), Some(&store_id_nulls.to_string())]),
+        row(
+            &["total", "violations"],
+            &[Some("1000"), Some(&store_id_nulls.to_string())],
+        ),
         Result {
             columns: vec!["column_name", "data_type"],
-            rows: [("order_id", "varchar"), ("event_time", "timestamp(3)"), ("store_id", "varchar"), ("dt", "varchar")]
-                .iter()
-                .map(|(c, t)| vec![Some(c.to_string()), Some(t.to_string())])
-                .collect(),
+            rows: [
+                ("order_id", "varchar"),
+                ("event_time", "timestamp(3)"),
+                ("store_id", "varchar"),
+                ("dt", "varchar"),
+            ]
+            .iter()
+            .map(|(c, t)| vec![Some(c.to_string()), Some(t.to_string())])
+            .collect(),
         },
     ]
 }
@@ -77,8 +85,15 @@ pub fn moto_preset(result: &Result) -> Value {
         Some(text) => json!({"VarCharValue": text}),
         None => json!({}),
     };
-    let mut rows = vec![json!({"Data": result.columns.iter().map(|c| json!({"VarCharValue": c})).collect::<Vec<_>>()})];
-    rows.extend(result.rows.iter().map(|r| json!({"Data": r.iter().map(datum).collect::<Vec<_>>()})));
+    let mut rows = vec![
+        json!({"Data": result.columns.iter().map(|c| json!({"VarCharValue": c})).collect::<Vec<_>>()}),
+    ];
+    rows.extend(
+        result
+            .rows
+            .iter()
+            .map(|r| json!({"Data": r.iter().map(datum).collect::<Vec<_>>()})),
+    );
     json!({
         "rows": rows,
         "column_info": result.columns.iter().map(|c| json!({"Name": c, "Label": c, "Type": "varchar", "Nullable": "UNKNOWN", "CaseSensitive": false})).collect::<Vec<_>>(),
