@@ -77,6 +77,16 @@ pub struct ExecutionResult {
 }
 
 impl ExecutionResult {
+    /// Like [`ExecutionResult::to_json`], consuming the result (no copy of the output).
+    pub fn into_json(mut self, with_history: bool) -> Value {
+        let output = self.output.take();
+        let mut v = self.to_json(with_history);
+        if let (Some(o), Status::Succeeded) = (output, self.status) {
+            v["output"] = o;
+        }
+        v
+    }
+
     /// The result as `{"status":..,"output":..}` or `{"status":..,"error":..,"cause":..}`.
     pub fn to_json(&self, with_history: bool) -> Value {
         let mut m = Map::new();
@@ -169,7 +179,11 @@ impl StateMachine {
             exec: Arc::new(ExecInfo {
                 arn_prefix,
                 name: options.execution_name.clone(),
-                input: input.clone(),
+                input: if graph_reads_context(&self.graph) {
+                    input.clone()
+                } else {
+                    Value::Null
+                },
                 start_ms: options.clock.now_ms(),
                 sm_arn: Arc::from(sm_arn),
             }),
@@ -1055,25 +1069,34 @@ impl Run<'_> {
         entered_ms: i64,
         lane: &mut Lane,
     ) -> Result<Value, Stop> {
-        // Resolve everything that can fail before starting.
-        let (eff, items, max_conc, tol_count, tol_pct) = {
+        // Resolve everything that can fail before starting. The items are borrowed from the
+        // input: nothing large is copied.
+        let eff = {
             let info = self.info(&st.name, entered_ms);
             let ctx = self.ctx_fn(info);
-            let eff = read_input(&st.input_path, raw, &ctx)?;
-            let items = match &m.items_path {
-                None => eff.clone().into_owned(),
-                Some(p) => select_required(p, &eff, &ctx)?.into_owned(),
-            };
-            let items = match items {
-                Value::Array(a) => a,
-                other => {
-                    return Err(StatesError::runtime(format!(
-                        "Map state input must be an array but was: {}",
-                        json_text(&other)
-                    ))
-                    .into())
-                }
-            };
+            read_input(&st.input_path, raw, &ctx)?
+        };
+        let items_doc: Cow<'_, Value> = match &m.items_path {
+            None => Cow::Borrowed(&*eff),
+            Some(p) => {
+                let info = self.info(&st.name, entered_ms);
+                let ctx = self.ctx_fn(info);
+                select_required(p, &eff, &ctx)?
+            }
+        };
+        let items: &[Value] = match items_doc.as_ref() {
+            Value::Array(a) => a,
+            other => {
+                return Err(StatesError::runtime(format!(
+                    "Map state input must be an array but was: {}",
+                    json_text(other)
+                ))
+                .into())
+            }
+        };
+        let (max_conc, tol_count, tol_pct) = {
+            let info = self.info(&st.name, entered_ms);
+            let ctx = self.ctx_fn(info);
             let max_conc =
                 resolve_uint(&m.max_concurrency, "MaxConcurrency", &eff, &ctx)?.unwrap_or(0);
             let tol_count = resolve_uint(
@@ -1109,7 +1132,7 @@ impl Run<'_> {
                     }
                 }
             };
-            (eff, items, max_conc, tol_count, tol_pct)
+            (max_conc, tol_count, tol_pct)
         };
         let len = items.len();
         let uses_context = m.distributed && graph_reads_context(&m.processor);

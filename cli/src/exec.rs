@@ -55,9 +55,9 @@ pub struct Args {
 pub fn run(args: Args) -> u8 {
     match execute(&args) {
         Ok(v) => {
-            let mut out = std::io::stdout().lock();
-            let _ = serde_json::to_writer(&mut out, &v);
-            let _ = writeln!(out);
+            let mut text = serde_json::to_string(&v).unwrap_or_default();
+            text.push('\n');
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
             0
         }
         Err(e) => {
@@ -131,5 +131,5 @@ fn execute(args: &Args) -> Result<Value> {
         opts.state_machine_name = name;
     }
     let result = sm.run_blocking(input, &opts);
-    Ok(result.to_json(args.history))
+    Ok(result.into_json(args.history))
 }

@@ -283,9 +283,11 @@ pub struct CheckResult {
     pub status: Status,
     /// `critical` or `warning`.
     pub severity: Severity,
-    /// What was measured (null when nothing could be).
+    /// What was measured (null when nothing could be); whole numbers serialise as integers.
+    #[serde(serialize_with = "compact_number")]
     pub observed: Option<f64>,
     /// The limit.
+    #[serde(serialize_with = "compact_number")]
     pub threshold: Option<f64>,
     /// Who owns it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -298,6 +300,16 @@ pub struct CheckResult {
     pub query_execution_id: Option<String>,
     /// Time from start to decision, in milliseconds.
     pub duration_ms: i64,
+}
+
+/// `1204` rather than `1204.0` for whole numbers (what people read in the alert), the float
+/// otherwise; `null` for none.
+fn compact_number<S: serde::Serializer>(value: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) if v.fract() == 0.0 && v.abs() < 9.0e15 => s.serialize_i64(*v as i64),
+        Some(v) => s.serialize_f64(*v),
+        None => s.serialize_none(),
+    }
 }
 
 /// Where the alert went.
@@ -533,6 +545,7 @@ async fn run_check(
         database: table.database.clone(),
         token: request_token(&check.name, window, nonce),
     };
+    tracing::debug!(check = %check.name, sql = %query.sql, "starting query");
     let run = athena::run(
         &deps.athena,
         target,

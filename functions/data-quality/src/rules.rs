@@ -871,22 +871,58 @@ fn parse_check(
     })
 }
 
-/// Lowercases a type name and maps Hive spellings to Athena's (`string` → `varchar`,
-/// `int` → `integer`), without spaces: `decimal(10, 2)` → `decimal(10,2)`.
+/// Normalises a type name so that Hive spellings (as in Glue) match the ones Athena's
+/// `information_schema` reports: lowercase, `string` → `varchar`, `int` → `integer`,
+/// `struct<a:int>` → `row(a integer)`, `array<string>` → `array(varchar)`, no spaces around
+/// punctuation (`decimal(10, 2)` → `decimal(10,2)`).
 pub fn normalise_type(text: &str) -> String {
-    let t: String = text
-        .to_lowercase()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    match t.as_str() {
-        "string" => "varchar".into(),
-        "int" => "integer".into(),
-        "long" => "bigint".into(),
-        "float" => "real".into(),
-        "bool" => "boolean".into(),
-        _ => t.replace("string", "varchar"),
+    let lower = text.to_lowercase();
+    let mut out = String::new();
+    let mut word = String::new();
+    let mut pending_space = false;
+    let flush = |word: &mut String, out: &mut String, pending_space: &mut bool| {
+        if word.is_empty() {
+            return;
+        }
+        let mapped = match word.as_str() {
+            "string" => "varchar",
+            "int" => "integer",
+            "long" => "bigint",
+            "float" => "real",
+            "bool" => "boolean",
+            "struct" => "row",
+            other => other,
+        };
+        if *pending_space
+            && out
+                .chars()
+                .last()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        {
+            out.push(' ');
+        }
+        out.push_str(mapped);
+        word.clear();
+        *pending_space = false;
+    };
+    for c in lower.chars() {
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+        } else if c.is_whitespace() || c == ':' {
+            flush(&mut word, &mut out, &mut pending_space);
+            pending_space = true;
+        } else {
+            flush(&mut word, &mut out, &mut pending_space);
+            pending_space = false;
+            out.push(match c {
+                '<' => '(',
+                '>' => ')',
+                other => other,
+            });
+        }
     }
+    flush(&mut word, &mut out, &mut pending_space);
+    out
 }
 
 #[cfg(test)]
@@ -1055,8 +1091,17 @@ tables:
     fn types_are_normalised() {
         assert_eq!(normalise_type("STRING"), "varchar");
         assert_eq!(normalise_type("decimal(10, 2)"), "decimal(10,2)");
-        assert_eq!(normalise_type("array<string>"), "array<varchar>");
+        assert_eq!(normalise_type("array<string>"), "array(varchar)");
         assert_eq!(normalise_type("int"), "integer");
+        assert_eq!(
+            normalise_type("struct<sku:string,qty : int>"),
+            "row(sku varchar,qty integer)"
+        );
+        assert_eq!(
+            normalise_type("row(sku varchar, qty integer)"),
+            "row(sku varchar,qty integer)"
+        );
+        assert_eq!(normalise_type(" Timestamp(3) "), "timestamp(3)");
     }
 
     #[test]

@@ -255,6 +255,40 @@ mod tests {
         assert_eq!(string("'; DROP TABLE t; --"), "'''; DROP TABLE t; --'");
     }
 
+    /// Reads a quoted token back the way a SQL lexer would: the text up to the first lone quote.
+    fn unquote(quoted: &str, quote: char) -> Option<(String, &str)> {
+        let mut chars = quoted.strip_prefix(quote)?.char_indices().peekable();
+        let body = &quoted[quote.len_utf8()..];
+        let mut text = String::new();
+        while let Some((i, c)) = chars.next() {
+            if c == quote {
+                if chars.peek().map(|(_, n)| *n) == Some(quote) {
+                    chars.next();
+                    text.push(quote);
+                } else {
+                    return Some((text, &body[i + quote.len_utf8()..]));
+                }
+            } else {
+                text.push(c);
+            }
+        }
+        None
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_quoted_identifier_or_string_never_ends_early(name in "([\"' a]|\\PC){0,40}") {
+            let quoted = ident(&name);
+            let (back, rest) = unquote(&quoted, '"').unwrap();
+            proptest::prop_assert_eq!(&back, &name);
+            proptest::prop_assert_eq!(rest, "");
+            let literal = string(&name);
+            let (back, rest) = unquote(&literal, '\'').unwrap();
+            proptest::prop_assert_eq!(&back, &name);
+            proptest::prop_assert_eq!(rest, "");
+        }
+    }
+
     #[test]
     fn numbers_are_integers_or_doubles() {
         assert_eq!(number(0.0), "0");
