@@ -1599,3 +1599,23 @@ mod tests {
         assert_eq!(r.error.as_deref(), Some("States.DataLimitExceeded"));
     }
 }
+
+#[cfg(test)]
+mod send_tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    #[test]
+    fn the_execution_future_is_send_so_tokio_can_spawn_it() {
+        let sm = StateMachine::from_value(
+            &json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let opts = ExecutionOptions::default();
+        let fut = sm.run(json!({}), &opts);
+        assert_send(&fut);
+        let r = crate::executor::block_on(fut);
+        assert_eq!(r.status, Status::Succeeded);
+    }
+}
