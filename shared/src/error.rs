@@ -1,7 +1,7 @@
 //! One error pattern for every function: a `thiserror` enum whose variant names are the Lambda
 //! `errorType`s that ASL `Retry`/`Catch` match on.
 //!
-//! ```ignore
+//! ```text
 //! #[derive(Debug, thiserror::Error, strum::IntoStaticStr)]
 //! pub enum EvaluateError {
 //!     #[error("no object at {0}")]

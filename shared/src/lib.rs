@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod aws;
+pub mod clock;
 pub mod error;
 pub mod logging;
 pub mod metrics;

@@ -350,3 +350,27 @@ fn the_sample_events_decode() {
             .unwrap_or_else(|e| panic!("{}: {e}", Path::new(&path).display()));
     }
 }
+
+#[tokio::test]
+async fn the_endpoint_is_warmed_after_the_load_and_its_latencies_reported() {
+    let env = Env::new().await;
+    let mut settings = env.settings();
+    settings.endpoint = Some(cache_warmup::endpoint::WarmupRequest {
+        endpoint_name: "prod-demand-forecast".into(),
+        requests: 3,
+        payload: r#"{"instances": [{"store_id": "S01", "item_id": "I0001"}]}"#.into(),
+        content_type: "application/json".into(),
+    });
+    let output = run(&env.deps(settings), json!({"date": "2026-11-27"}))
+        .await
+        .unwrap();
+    assert_eq!(output.items_written, 100);
+    let warmup = output.endpoint_warmup.unwrap();
+    assert_eq!(
+        (warmup.requests, warmup.succeeded, warmup.failed),
+        (3, 3, 0),
+        "{warmup:?}"
+    );
+    assert_eq!(warmup.latencies_ms.len(), 3);
+    assert!(warmup.latencies_ms.iter().all(|ms| *ms > 0.0));
+}
