@@ -356,7 +356,7 @@ impl Rule {
                     let present = match &sel {
                         None => false,
                         Some(Selection::Many(v)) => !v.is_empty(),
-                        Some(Selection::One(_)) => true,
+                        Some(_) => true,
                     };
                     return Ok(present == (operand == &Operand::Value(Value::Bool(true))));
                 }
@@ -366,7 +366,7 @@ impl Rule {
                 let owned;
                 let var: &Value = match &sel {
                     Selection::One(v) => v,
-                    Selection::Many(_) => {
+                    _ => {
                         owned = sel.to_value();
                         &owned
                     }

@@ -726,7 +726,7 @@ impl Run<'_> {
                     WaitFor::SecondsPath(p) => {
                         let scope = Scope::new(&eff, &ctx, &*self.opts.rng);
                         let v = match scope.select(p) {
-                            Some(Selection::One(v)) => v.clone(),
+                            Some(sel) => sel.to_value(),
                             _ => {
                                 return Err(StatesError::runtime(format!(
                                 "The SecondsPath parameter does not reference an input value: {}",

@@ -39,6 +39,26 @@ pub enum Segment {
     Descendants,
     /// `[?(expr)]`.
     Filter(Box<FilterExpr>),
+    /// A Jayway function as the last step: `.length()`, `.min()`, `.max()`, `.avg()`,
+    /// `.sum()`, `.stddev()`.
+    Function(PathFn),
+}
+
+/// A Jayway path function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathFn {
+    /// Number of items (array), entries (object) or characters (string).
+    Length,
+    /// Smallest number.
+    Min,
+    /// Largest number.
+    Max,
+    /// Average.
+    Avg,
+    /// Sum.
+    Sum,
+    /// Standard deviation (population).
+    Stddev,
 }
 
 /// A parsed JSONPath query.
@@ -74,6 +94,8 @@ pub enum Selection<'a> {
     One(&'a Value),
     /// An indefinite path: every match, in document order.
     Many(Vec<&'a Value>),
+    /// A value computed by a path function (`.length()`, ...).
+    Computed(Value),
 }
 
 impl Selection<'_> {
@@ -82,6 +104,7 @@ impl Selection<'_> {
         match self {
             Selection::One(v) => (*v).clone(),
             Selection::Many(vs) => Value::Array(vs.iter().map(|v| (*v).clone()).collect()),
+            Selection::Computed(v) => v.clone(),
         }
     }
 }
@@ -155,9 +178,20 @@ impl Path {
         if p.i != p.s.len() {
             return Err(err("unexpected characters at the end"));
         }
-        let definite = segments
+        if let Some(i) = segments
             .iter()
-            .all(|s| matches!(s, Segment::Field(_) | Segment::Index(_)));
+            .position(|s| matches!(s, Segment::Function(_)))
+        {
+            if i + 1 != segments.len() || i == 0 {
+                return Err(err("a path function must be the last step, after a value"));
+            }
+        }
+        let definite = segments.iter().all(|s| {
+            matches!(
+                s,
+                Segment::Field(_) | Segment::Index(_) | Segment::Function(_)
+            )
+        });
         Ok(Path {
             src: src.to_string(),
             root,
@@ -194,6 +228,33 @@ impl Path {
     /// Evaluates the path on `doc` (the data or the context object, as [`Path::root`] says).
     /// Returns `None` when a definite path finds nothing.
     pub fn select<'a>(&self, doc: &'a Value) -> Option<Selection<'a>> {
+        if let Some(Segment::Function(f)) = self.segments.last() {
+            let base = Path {
+                src: String::new(),
+                root: self.root,
+                segments: self.segments[..self.segments.len() - 1].to_vec(),
+                definite: self.segments[..self.segments.len() - 1]
+                    .iter()
+                    .all(|s| matches!(s, Segment::Field(_) | Segment::Index(_))),
+            };
+            let items: Vec<&Value> = match base.select(doc)? {
+                Selection::One(Value::Array(a)) => a.iter().collect(),
+                Selection::One(v) => {
+                    return match (f, v) {
+                        (PathFn::Length, Value::Object(m)) => {
+                            Some(Selection::Computed(m.len().into()))
+                        }
+                        (PathFn::Length, Value::String(s)) => {
+                            Some(Selection::Computed(s.chars().count().into()))
+                        }
+                        _ => None,
+                    }
+                }
+                Selection::Many(vs) => vs,
+                Selection::Computed(_) => return None,
+            };
+            return apply_fn(*f, &items).map(Selection::Computed);
+        }
         if self.definite {
             let mut cur = doc;
             for seg in &self.segments {
@@ -227,6 +288,30 @@ impl Path {
         }
         s
     }
+}
+
+fn apply_fn(f: PathFn, items: &[&Value]) -> Option<Value> {
+    if f == PathFn::Length {
+        return Some(items.len().into());
+    }
+    let nums: Vec<f64> = items.iter().filter_map(|v| v.as_f64()).collect();
+    if nums.is_empty() {
+        return None;
+    }
+    let n = nums.len() as f64;
+    let sum: f64 = nums.iter().sum();
+    let x = match f {
+        PathFn::Min => nums.iter().copied().fold(f64::INFINITY, f64::min),
+        PathFn::Max => nums.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        PathFn::Sum => sum,
+        PathFn::Avg => sum / n,
+        PathFn::Stddev => {
+            let mean = sum / n;
+            (nums.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n).sqrt()
+        }
+        PathFn::Length => n,
+    };
+    serde_json::Number::from_f64(x).map(Value::Number)
 }
 
 fn step_definite<'a>(cur: &'a Value, seg: &Segment) -> Option<&'a Value> {
@@ -323,6 +408,8 @@ fn select_many<'a>(root: &'a Value, cur: &'a Value, segs: &[Segment], out: &mut 
             // Apply `rest` at this node and at every descendant.
             descend(root, cur, rest, out);
         }
+        // Functions are applied by `Path::select` to the whole selection.
+        Segment::Function(_) => out.push(cur),
     }
 }
 
@@ -445,7 +532,7 @@ impl Parser<'_> {
                             segs.push(Segment::Wildcard);
                         } else {
                             let name = self.dot_name(in_filter)?;
-                            segs.push(Segment::Field(name));
+                            segs.push(self.field_or_function(name));
                         }
                     }
                 }
@@ -460,6 +547,24 @@ impl Parser<'_> {
         }
         self.depth -= 1;
         Ok(segs)
+    }
+
+    fn field_or_function(&mut self, name: String) -> Segment {
+        if let Some(f) = name.strip_suffix("()") {
+            let func = match f {
+                "length" => Some(PathFn::Length),
+                "min" => Some(PathFn::Min),
+                "max" => Some(PathFn::Max),
+                "avg" => Some(PathFn::Avg),
+                "sum" => Some(PathFn::Sum),
+                "stddev" => Some(PathFn::Stddev),
+                _ => None,
+            };
+            if let Some(func) = func {
+                return Segment::Function(func);
+            }
+        }
+        Segment::Field(name)
     }
 
     fn dot_name(&mut self, in_filter: bool) -> Result<String, String> {
@@ -779,7 +884,7 @@ impl ReferencePath {
         if p.root == Root::Context {
             return Err(bad("a reference path cannot point into the context object"));
         }
-        if !p.definite {
+        if !p.definite || p.segments.iter().any(|s| matches!(s, Segment::Function(_))) {
             return Err(bad("a reference path may only contain names and indexes"));
         }
         Ok(ReferencePath {
@@ -908,6 +1013,17 @@ mod tests {
     }
 
     #[test]
+    fn path_functions_compute_over_the_selection() {
+        let doc = json!({"items": [1, 2, 3, 6], "o": {"a": 1}, "rows": [{"v": 2}, {"v": 4}]});
+        assert_eq!(sel("$.items.length()", &doc), Some(json!(4)));
+        assert_eq!(sel("$.o.length()", &doc), Some(json!(1)));
+        assert_eq!(sel("$.items.max()", &doc), Some(json!(6.0)));
+        assert_eq!(sel("$.rows[*].v.sum()", &doc), Some(json!(6.0)));
+        assert_eq!(sel("$.rows[*].v.avg()", &doc), Some(json!(3.0)));
+        assert!(Path::parse("$.length().a").is_err());
+    }
+
+    #[test]
     fn invalid_paths_are_rejected() {
         for p in ["", "a.b", "$.", "$[", "$.a[?(@.x ==", "$.a]"] {
             assert!(Path::parse(p).is_err(), "{p} should be invalid");
@@ -935,6 +1051,7 @@ mod tests {
     fn reference_path_rejects_wildcards() {
         assert!(ReferencePath::parse("$.a[*]").is_err());
         assert!(ReferencePath::parse("$$.a").is_err());
+        assert!(ReferencePath::parse("$.a.length()").is_err());
     }
 
     #[test]

@@ -225,9 +225,14 @@ impl Writer {
         }
     }
 
-    /// Writes items one by one with PutItem, to find the ones DynamoDB refuses.
+    /// Writes items one by one with PutItem, to find the ones DynamoDB refuses. When it refuses
+    /// every item of a batch of several, the table itself is at fault (e.g. another key schema):
+    /// that stops the run instead of trying every batch item by item.
     async fn write_singly(&self, items: Vec<Item>) -> Result<BatchOutcome, CallFailure> {
         let mut outcome = BatchOutcome::default();
+        let count = items.len();
+        let mut refused = 0;
+        let mut first_refusal = None;
         for item in items {
             let key = partition_key(&item).to_string();
             let mut attempt: u32 = 0;
@@ -252,9 +257,11 @@ impl Writer {
                     FailureKind::Fatal => return Err(failure),
                     FailureKind::Invalid => {
                         outcome.failed += 1;
+                        refused += 1;
                         outcome
                             .problems
                             .push(format!("key {key:?} refused: {failure}"));
+                        first_refusal.get_or_insert(failure);
                         break;
                     }
                     FailureKind::Transient => {
@@ -273,6 +280,19 @@ impl Writer {
                 self.sleeper
                     .sleep(self.backoff.delay(attempt - 1, self.jitter.fraction()))
                     .await;
+            }
+        }
+        if count > 1 && refused == count {
+            if let Some(failure) = first_refusal {
+                return Err(CallFailure {
+                    kind: FailureKind::Fatal,
+                    message: format!(
+                        "all {count} items of a batch refused (does the table's key schema match \
+                         pk/forecast_date?): {}",
+                        failure.message
+                    ),
+                    code: failure.code,
+                });
             }
         }
         Ok(outcome)

@@ -340,3 +340,29 @@ async fn concurrent_batches_with_random_throttles_still_write_every_item_once() 
     assert_eq!((output.items_written, output.items_failed), (1_000, 0));
     assert!(output.throttled_requests > 0 && output.unprocessed_retries > 0);
 }
+
+#[tokio::test]
+async fn a_table_that_refuses_every_item_stops_the_run_after_one_batch() {
+    let invalid_batch = mock!(aws_sdk_dynamodb::Client::batch_write_item)
+        .then_error(|| BatchWriteItemError::generic(dynamodb_error("ValidationException")));
+    let invalid_item = mock!(aws_sdk_dynamodb::Client::put_item)
+        .then_error(|| PutItemError::generic(dynamodb_error("ValidationException")));
+    let sleeper = Arc::new(RecordingSleeper::default());
+    let dir = forecasts(1_000);
+    let error = handle(
+        &deps(
+            dynamodb(&[&invalid_batch, &invalid_item]),
+            settings(),
+            &sleeper,
+        ),
+        event(&dir),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(shared::ErrorType::error_type(&error), "CacheWriteFailed");
+    assert!(error.to_string().contains("key schema"), "{error}");
+    assert_eq!(
+        (invalid_batch.num_calls(), invalid_item.num_calls()),
+        (1, 25)
+    );
+}

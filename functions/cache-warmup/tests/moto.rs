@@ -374,3 +374,41 @@ async fn the_endpoint_is_warmed_after_the_load_and_its_latencies_reported() {
     assert_eq!(warmup.latencies_ms.len(), 3);
     assert!(warmup.latencies_ms.iter().all(|ms| *ms > 0.0));
 }
+
+#[tokio::test]
+async fn a_table_with_another_key_schema_is_cache_write_failed() {
+    let env = Env::new().await;
+    let other = LocalAws::unique_name("other-schema");
+    env.dynamodb
+        .create_table()
+        .table_name(&other)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut settings = env.settings();
+    settings.table_name = other;
+    let error = run(&env.deps(settings), json!({"date": "2026-11-27"}))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        shared::ErrorType::error_type(&error),
+        "CacheWriteFailed",
+        "{error}"
+    );
+    assert!(error.to_string().contains("key schema"), "{error}");
+}

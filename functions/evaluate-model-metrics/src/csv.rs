@@ -365,13 +365,13 @@ mod tests {
         let whole = run(SAMPLE, SAMPLE.len(), &["store_id"]).unwrap();
         for chunk in 1..SAMPLE.len() {
             let split = run(SAMPLE, chunk, &["store_id"]).unwrap();
-            assert_eq!(split.overall, whole.overall, "chunk size {chunk}");
+            assert_eq!(split.overall(), whole.overall(), "chunk size {chunk}");
             assert_eq!(
                 split.segment_summary(&["store_id".into()], 10),
                 whole.segment_summary(&["store_id".into()], 10)
             );
         }
-        let m = whole.overall.metrics().unwrap();
+        let m = whole.overall().metrics().unwrap();
         assert_eq!(m.rows, 5);
         assert_eq!(m.zero_actual_rows, 1);
         let summary = whole.segment_summary(&["store_id".into()], 10);
@@ -432,7 +432,7 @@ mod tests {
     #[test]
     fn a_header_only_file_has_no_rows_and_an_empty_file_no_header() {
         let tally = run(b"actual,prediction\n", 1000, &[]).unwrap();
-        assert_eq!(tally.overall.rows(), 0);
+        assert_eq!(tally.overall().rows(), 0);
         assert!(matches!(
             run(b"", 1000, &[]).unwrap_err(),
             EvaluateError::EmptyPredictions { .. }
@@ -442,6 +442,6 @@ mod tests {
     #[test]
     fn a_byte_order_mark_and_padded_names_are_tolerated() {
         let tally = run(b"\xEF\xBB\xBF actual , prediction\n1,2\n", 1000, &[]).unwrap();
-        assert_eq!(tally.overall.rows(), 1);
+        assert_eq!(tally.overall().rows(), 1);
     }
 }

@@ -59,7 +59,7 @@ impl JsonlTallier {
         if !pending.is_empty() {
             self.line(&pending)?;
         }
-        if self.sink.tally.overall.rows() == 0 {
+        if self.sink.tally.overall().rows() == 0 {
             return Err(EvaluateError::EmptyPredictions {
                 uri: self.sink.uri.clone(),
             });
@@ -182,11 +182,11 @@ mod tests {
     #[test]
     fn nested_columns_numeric_strings_and_any_chunking_work() {
         let whole = run(SAMPLE, SAMPLE.len()).unwrap();
-        assert_eq!(whole.overall.rows(), 3);
+        assert_eq!(whole.overall().rows(), 3);
         for chunk in 1..SAMPLE.len() {
             assert_eq!(
-                run(SAMPLE, chunk).unwrap().overall,
-                whole.overall,
+                run(SAMPLE, chunk).unwrap().overall(),
+                whole.overall(),
                 "chunk {chunk}"
             );
         }

@@ -123,7 +123,7 @@ pub async fn tally_stream(
 
 /// Turns a tally into the result, comparing with the production model.
 pub fn summarise(input: &EvaluateInput, tally: &Tally) -> Result<EvaluateOutput, EvaluateError> {
-    let Some(metrics) = tally.overall.metrics() else {
+    let Some(metrics) = tally.overall().metrics() else {
         return Err(EvaluateError::EmptyPredictions {
             uri: input.predictions_uri.clone(),
         });

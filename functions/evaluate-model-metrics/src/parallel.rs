@@ -201,10 +201,10 @@ mod tests {
         let one = sequential(&data).unwrap();
         for threads in [2, 3, 4] {
             let many = parallel(&data, threads).unwrap();
-            assert_eq!(many.overall.rows(), one.overall.rows());
+            assert_eq!(many.overall().rows(), one.overall().rows());
             let (a, b) = (
-                one.overall.metrics().unwrap(),
-                many.overall.metrics().unwrap(),
+                one.overall().metrics().unwrap(),
+                many.overall().metrics().unwrap(),
             );
             assert!((a.mape.unwrap() - b.mape.unwrap()).abs() < 1e-9);
             assert!((a.r2.unwrap() - b.r2.unwrap()).abs() < 1e-9);

@@ -43,31 +43,33 @@ pub fn parse_number(raw: &[u8]) -> Option<f64> {
 /// shape": the caller falls back to the general parser.
 #[inline]
 fn parse_plain_decimal(text: &[u8]) -> Option<f64> {
-    let (negative, digits) = match text.first()? {
-        b'-' => (true, &text[1..]),
+    let (negative, digits) = match text.split_first()? {
+        (b'-', rest) => (true, rest),
         _ => (false, text),
     };
-    let mut mantissa: u64 = 0;
-    let mut digit_count = 0usize;
-    let mut fraction_digits: Option<usize> = None;
-    for &byte in digits {
-        match byte {
-            b'0'..=b'9' => {
-                mantissa = mantissa * 10 + u64::from(byte - b'0');
-                digit_count += 1;
-                if let Some(f) = fraction_digits.as_mut() {
-                    *f += 1;
-                }
-            }
-            b'.' if fraction_digits.is_none() => fraction_digits = Some(0),
-            _ => return None,
-        }
-        if digit_count > 15 {
-            return None;
-        }
+    // At most 15 digits and a point: the mantissa stays exact (< 2^53) and cannot overflow.
+    if digits.len() > 16 {
+        return None;
     }
-    let fraction_digits = fraction_digits.unwrap_or(0);
-    if digit_count == 0 {
+    let mut mantissa: u64 = 0;
+    let mut i = 0;
+    while let Some(&byte) = digits.get(i).filter(|b| b.is_ascii_digit()) {
+        mantissa = mantissa * 10 + u64::from(byte - b'0');
+        i += 1;
+    }
+    let integer_digits = i;
+    let mut fraction_digits = 0;
+    if digits.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while let Some(&byte) = digits.get(i).filter(|b| b.is_ascii_digit()) {
+            mantissa = mantissa * 10 + u64::from(byte - b'0');
+            i += 1;
+        }
+        fraction_digits = i - start;
+    }
+    let total = integer_digits + fraction_digits;
+    if i != digits.len() || total == 0 || total > 15 {
         return None;
     }
     let value = mantissa as f64 / POWERS_OF_TEN[fraction_digits];

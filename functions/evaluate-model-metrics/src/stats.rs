@@ -21,8 +21,11 @@ pub struct ErrorStats {
     sum_sq_error: f64,
     sum_error: f64,
     sum_sape: f64,
-    mean_actual: f64,
-    m2_actual: f64,
+    /// The first actual seen: sums of `actual - shift` keep the variance numerically stable
+    /// without a division per row (the shifted-data algorithm).
+    shift: f64,
+    sum_shifted: f64,
+    sum_shifted_sq: f64,
 }
 
 /// The accuracy metrics of one group of rows. Undefined metrics are `None`.
@@ -68,13 +71,23 @@ impl ErrorStats {
         self.sum_abs_actual += abs_actual;
         self.sum_sq_error += error * error;
         self.sum_error += error;
-        // Welford's update: numerically stable variance of the actuals, in one pass.
-        let delta = actual - self.mean_actual;
-        self.mean_actual += delta / self.rows as f64;
-        self.m2_actual += delta * (actual - self.mean_actual);
+        if self.rows == 1 {
+            self.shift = actual;
+        }
+        let shifted = actual - self.shift;
+        self.sum_shifted += shifted;
+        self.sum_shifted_sq += shifted * shifted;
     }
 
-    /// Folds another group's sums into this one (Chan et al.'s parallel variance formula).
+    /// Σ(actual − mean)², from the shifted sums.
+    fn m2_actual(&self) -> f64 {
+        if self.rows == 0 {
+            return 0.0;
+        }
+        (self.sum_shifted_sq - self.sum_shifted * self.sum_shifted / self.rows as f64).max(0.0)
+    }
+
+    /// Folds another group's sums into this one, re-basing its shifted sums on this shift.
     pub fn merge(&mut self, other: &ErrorStats) {
         if other.rows == 0 {
             return;
@@ -83,12 +96,11 @@ impl ErrorStats {
             *self = *other;
             return;
         }
-        let n_a = self.rows as f64;
+        let delta = other.shift - self.shift;
         let n_b = other.rows as f64;
-        let n = n_a + n_b;
-        let delta = other.mean_actual - self.mean_actual;
-        self.mean_actual += delta * n_b / n;
-        self.m2_actual += other.m2_actual + delta * delta * n_a * n_b / n;
+        self.sum_shifted_sq +=
+            other.sum_shifted_sq + 2.0 * delta * other.sum_shifted + n_b * delta * delta;
+        self.sum_shifted += other.sum_shifted + n_b * delta;
         self.rows += other.rows;
         self.nonzero_rows += other.nonzero_rows;
         self.sum_ape += other.sum_ape;
@@ -113,7 +125,8 @@ impl ErrorStats {
         let mape = (self.nonzero_rows > 0).then(|| 100.0 * self.sum_ape / self.nonzero_rows as f64);
         let wape =
             (self.sum_abs_actual > 0.0).then(|| 100.0 * self.sum_abs_error / self.sum_abs_actual);
-        let r2 = (self.m2_actual > 0.0).then(|| 1.0 - self.sum_sq_error / self.m2_actual);
+        let m2 = self.m2_actual();
+        let r2 = (m2 > 0.0).then(|| 1.0 - self.sum_sq_error / m2);
         Some(Metrics {
             mape,
             wape,

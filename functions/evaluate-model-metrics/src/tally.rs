@@ -68,11 +68,11 @@ impl Equivalent<SegmentKey> for KeyBytes<'_> {
     }
 }
 
-/// Statistics of every row seen, overall and per segment.
+/// Statistics of every row seen, overall and per segment. A row with a segment is added to its
+/// segment only; the overall figures merge the segments when asked (one update per row).
 #[derive(Debug, Default)]
 pub struct Tally {
-    /// All rows.
-    pub overall: ErrorStats,
+    unsegmented: ErrorStats,
     index: HashMap<SegmentKey, u32>,
     segments: Vec<ErrorStats>,
 }
@@ -82,11 +82,22 @@ impl Tally {
     /// an empty key when there are no segment columns.
     #[inline]
     pub fn push(&mut self, actual: f64, predicted: f64, key: Option<&[u8]>) {
-        self.overall.push(actual, predicted);
-        if let Some(key) = key {
-            let slot = self.slot(key);
-            self.segments[slot].push(actual, predicted);
+        match key {
+            Some(key) => {
+                let slot = self.slot(key);
+                self.segments[slot].push(actual, predicted);
+            }
+            None => self.unsegmented.push(actual, predicted),
         }
+    }
+
+    /// Statistics of all rows.
+    pub fn overall(&self) -> ErrorStats {
+        let mut all = self.unsegmented;
+        for segment in &self.segments {
+            all.merge(segment);
+        }
+        all
     }
 
     #[inline]
@@ -102,7 +113,7 @@ impl Tally {
 
     /// Folds another tally into this one.
     pub fn merge(&mut self, other: Tally) {
-        self.overall.merge(&other.overall);
+        self.unsegmented.merge(&other.unsegmented);
         for (key, slot) in &other.index {
             let mine = self.slot(key.as_bytes());
             self.segments[mine].merge(&other.segments[*slot as usize]);
@@ -214,6 +225,6 @@ mod tests {
         let summary = a.segment_summary(&["k".into()], 5);
         assert_eq!(summary.count, 2);
         assert_eq!(summary.worst[0].rows, 2);
-        assert_eq!(a.overall.rows(), 3);
+        assert_eq!(a.overall().rows(), 3);
     }
 }
