@@ -141,6 +141,9 @@ pub struct ExecutionOptions {
     pub role_arn: String,
     /// History events allowed in one execution (AWS: 25,000).
     pub max_history_events: u64,
+    /// Set it to `true` (from another thread, a signal handler, ...) to stop the execution
+    /// before its next state: it ends as `ABORTED`.
+    pub abort: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Default for ExecutionOptions {
@@ -157,6 +160,7 @@ impl Default for ExecutionOptions {
             account: "123456789012".into(),
             role_arn: "arn:aws:iam::123456789012:role/StepFunctionsRole".into(),
             max_history_events: MAX_HISTORY_EVENTS,
+            abort: None,
         }
     }
 }
@@ -233,6 +237,7 @@ enum Stop {
     Error(StatesError),
     TimedOut,
     HistoryLimit,
+    Aborted,
 }
 
 impl From<StatesError> for Stop {
@@ -542,6 +547,10 @@ impl Run<'_> {
                     None,
                 )
             }
+            Err(Stop::Aborted) => {
+                self.emit(&mut lane, EventType::ExecutionAborted, || Details::None);
+                (Status::Aborted, None, None, None)
+            }
             Err(Stop::HistoryLimit) => {
                 let cause = format!(
                     "The execution reached the maximum number of history events ({}).",
@@ -592,6 +601,14 @@ impl Run<'_> {
                 }
                 if self.timeout_at.is_some_and(|t| self.now() > t) {
                     return Err(Stop::TimedOut);
+                }
+                if self
+                    .opts
+                    .abort
+                    .as_ref()
+                    .is_some_and(|a| a.load(std::sync::atomic::Ordering::Relaxed))
+                {
+                    return Err(Stop::Aborted);
                 }
                 let st = &g.states[idx];
                 let (entered, exited) = entered_exited(&st.kind);
@@ -1537,6 +1554,15 @@ mod tests {
         let j = r.history[4].to_json();
         assert_eq!(j["taskScheduledEventDetails"]["resourceType"], "lambda");
         assert_eq!(j["taskScheduledEventDetails"]["resource"], "invoke");
+    }
+
+    #[test]
+    fn an_abort_flag_stops_the_execution_as_aborted() {
+        let sm = machine(json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}));
+        let mut opts = opts_with(Arc::new(Router::new()));
+        opts.abort = Some(Arc::new(std::sync::atomic::AtomicBool::new(true)));
+        let r = sm.run_blocking(json!({}), &opts);
+        assert_eq!(r.status, Status::Aborted);
     }
 
     #[test]
