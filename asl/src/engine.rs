@@ -511,6 +511,8 @@ impl Run<'_> {
                 role_arn: role,
             }
         });
+        // The first state's entered event has no previous event (as AWS records it).
+        lane.prev = 0;
         let r = self.run_graph(graph, input, &mut lane).await;
         let (status, output, error, cause) = match r {
             Ok(out) => {
@@ -713,7 +715,7 @@ impl Run<'_> {
                 let info = self.info(&st.name, entered_ms);
                 let ctx = self.ctx_fn(info);
                 let scope = Scope::new(&raw, &ctx, &*self.opts.rng);
-                let text = |t: &Option<Text>, field: &str| -> Result<Option<String>, StatesError> {
+                let text = |t: &Option<Text>| -> Result<Option<String>, StatesError> {
                     match t {
                         None => Ok(None),
                         Some(Text::Literal(s)) => Ok(Some(s.clone())),
@@ -721,15 +723,16 @@ impl Run<'_> {
                             Some(Selection::One(Value::String(s))) => Ok(Some(s.clone())),
                             Some(sel) => Ok(Some(value_text(&sel.to_value()))),
                             None => Err(StatesError::runtime(format!(
-                                "The {field}Path parameter does not reference an input value: {}",
-                                p.as_str()
+                                "Invalid path '{}' : No results for path: {}",
+                                p.as_str(),
+                                p.bracket_notation()
                             ))),
                         },
                         Some(Text::Intrinsic(c)) => c.eval(&scope).map(|v| Some(value_text(&v))),
                     }
                 };
-                let error = text(&f.error, "Error")?;
-                let cause = text(&f.cause, "Cause")?;
+                let error = text(&f.error)?;
+                let cause = text(&f.cause)?;
                 Err(StatesError::new(error.unwrap_or_default(), cause).into())
             }
             Kind::Wait(w) => {
@@ -1222,8 +1225,12 @@ impl Run<'_> {
                 } else {
                     EventType::MapIterationFailed
                 };
+                // AWS links the iteration's end, and the next iteration's start, to the last
+                // event inside the iteration.
+                lane.prev = il.prev;
                 if matches!(r, Ok(_) | Err(Stop::Error(_))) {
                     self.emit(lane, ty, || Details::MapIteration { name, index: i });
+                    lane.prev = il.prev;
                 }
                 r
             };

@@ -51,6 +51,36 @@ enum PyLambda {
     Bytes(Value),
     /// `"a" * (A * B)` encoded: a long string.
     Repeat(String, usize),
+    /// `return f"prefix{event}suffix"`: Python's `str()` of the event inside a string.
+    FString(String, String),
+    /// `raise Name("message")`: a Lambda function error.
+    Raise(String, String),
+}
+
+/// Python's `str()` of a JSON value.
+fn py_str(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => py_repr(other),
+    }
+}
+
+fn py_repr(v: &Value) -> String {
+    match v {
+        Value::Null => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
+        Value::Array(a) => format!("[{}]", a.iter().map(py_repr).collect::<Vec<_>>().join(", ")),
+        Value::Object(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, v)| format!("'{k}': {}", py_repr(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 /// Recognises the handful of handler shapes the corpus uses; `None` for anything else.
@@ -60,6 +90,15 @@ fn emulate(code: &str) -> Option<PyLambda> {
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .collect();
+    if let Some(r) = lines.iter().find_map(|l| l.strip_prefix("raise ")) {
+        let (name, rest) = r.split_once('(')?;
+        let msg = rest
+            .trim_end_matches(')')
+            .trim()
+            .trim_matches('"')
+            .trim_matches('\'');
+        return Some(PyLambda::Raise(name.trim().to_string(), msg.to_string()));
+    }
     let ret = lines.iter().find(|l| l.starts_with("return "))?;
     let expr = ret.trim_start_matches("return ").trim();
     let sleep_secs = lines
@@ -73,6 +112,10 @@ fn emulate(code: &str) -> Option<PyLambda> {
         .unwrap_or(0);
     if expr == "event" {
         return Some(PyLambda::Identity { sleep_secs });
+    }
+    if let Some(body) = expr.strip_prefix("f\"").and_then(|s| s.strip_suffix('"')) {
+        let (pre, post) = body.split_once("{event}")?;
+        return Some(PyLambda::FString(pre.to_string(), post.to_string()));
     }
     if let Some(b) = expr.strip_prefix("b'").and_then(|s| s.strip_suffix('\'')) {
         return serde_json::from_str(b).ok().map(PyLambda::Bytes);
@@ -104,15 +147,21 @@ fn emulate(code: &str) -> Option<PyLambda> {
     Some(PyLambda::Repeat(lit, n))
 }
 
-fn run_lambda(l: &PyLambda, event: Value, req: &TaskRequest<'_>) -> Value {
-    match l {
+fn run_lambda(l: &PyLambda, event: Value, req: &TaskRequest<'_>) -> Result<Value, TaskError> {
+    Ok(match l {
         PyLambda::Identity { sleep_secs } => {
             req.clock.advance_ms(sleep_secs * 1000);
             event
         }
         PyLambda::Bytes(v) => v.clone(),
         PyLambda::Repeat(s, n) => Value::String(s.repeat(*n)),
-    }
+        PyLambda::FString(pre, post) => Value::String(format!("{pre}{}{post}", py_str(&event))),
+        PyLambda::Raise(name, msg) => {
+            let cause = json!({"errorMessage": msg, "errorType": name,
+                               "requestId": "00000000-0000-0000-0000-000000000000", "stackTrace": []});
+            return Err(TaskError::new(name.clone(), cause.to_string()));
+        }
+    })
 }
 
 /// Runs the corpus's Lambda functions: the direct ARN form returns the handler's result, the
@@ -126,7 +175,7 @@ impl TaskHandler for Lambdas {
     fn call<'a>(&'a self, req: TaskRequest<'a>) -> asl::BoxFuture<'a, Result<Value, TaskError>> {
         let r = (|| {
             if let Some(l) = self.by_arn.get(req.resource) {
-                return Ok(run_lambda(l, req.input.clone(), &req));
+                return run_lambda(l, req.input.clone(), &req);
             }
             if req.resource == "arn:aws:states:::lambda:invoke" {
                 let name = req
@@ -140,7 +189,7 @@ impl TaskHandler for Lambdas {
                     .or_else(|| self.by_placeholder.values().next())
                     .ok_or_else(|| TaskError::new("Lambda.ResourceNotFoundException", name))?;
                 let payload = req.input.get("Payload").cloned().unwrap_or(Value::Null);
-                let out = run_lambda(l, payload, &req);
+                let out = run_lambda(l, payload, &req)?;
                 return Ok(json!({
                     "ExecutedVersion": "$LATEST",
                     "Payload": out,
@@ -374,5 +423,17 @@ fn the_python_emulator_recognises_the_corpus_handlers() {
         Some(PyLambda::Repeat(s, n)) => assert_eq!((s.as_str(), n), ("a", 257 * 1024)),
         other => panic!("{other:?}"),
     }
-    assert!(emulate("def handler(e, c):\n    raise Exception('x')\n").is_none());
+    assert!(matches!(
+        emulate("def handler(event, context):\n    raise Exception(\"Some exception was raised.\")\n"),
+        Some(PyLambda::Raise(n, m)) if n == "Exception" && m == "Some exception was raised."
+    ));
+    assert!(matches!(
+        emulate("def handler(event, context):\n    return f\"input-event-{event}\"\n"),
+        Some(PyLambda::FString(p, s)) if p == "input-event-" && s.is_empty()
+    ));
+    assert_eq!(
+        py_str(&json!({"a": [1, true, null], "b": "x"})),
+        "{'a': [1, True, None], 'b': 'x'}"
+    );
+    assert!(emulate("def handler(e, c):\n    x = compute(e)\n    print(x)\n").is_none());
 }
