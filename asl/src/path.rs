@@ -590,7 +590,10 @@ impl Parser<'_> {
     }
 
     fn quoted(&mut self) -> Result<String, String> {
-        let q = self.peek().ok_or("unterminated string")?;
+        let q = match self.peek() {
+            Some(q @ (b'\'' | b'"')) => q,
+            _ => return Err("expected a quoted name".into()),
+        };
         self.i += 1;
         let mut out = String::new();
         loop {
@@ -828,11 +831,11 @@ impl Parser<'_> {
             Some(b'\'' | b'"') => Ok(Operand::Literal(Value::String(self.quoted()?))),
             Some(_) => {
                 let start = self.i;
-                while let Some(c) = self.peek() {
-                    if matches!(c, b' ' | b')' | b'=' | b'!' | b'<' | b'>' | b'&' | b'|') {
+                while let Some(c) = self.src[self.i..].chars().next() {
+                    if matches!(c, ' ' | ')' | '=' | '!' | '<' | '>' | '&' | '|') {
                         break;
                     }
-                    self.i += 1;
+                    self.i += c.len_utf8();
                 }
                 let tok = &self.src[start..self.i];
                 let v: Value = match tok {
@@ -1021,6 +1024,13 @@ mod tests {
         assert_eq!(sel("$.rows[*].v.sum()", &doc), Some(json!(6.0)));
         assert_eq!(sel("$.rows[*].v.avg()", &doc), Some(json!(3.0)));
         assert!(Path::parse("$.length().a").is_err());
+    }
+
+    #[test]
+    fn non_ascii_after_a_union_comma_is_an_error_not_a_panic() {
+        // Found by the fuzzer: a union whose second name is not quoted.
+        assert!(Path::parse("$.inms[\"\t]\u{c}Sta\u{8a}3\",\u{8a}\t3\",").is_err());
+        assert!(Path::parse("$.a[?(@.b == \u{e9}\u{e9})]").is_err());
     }
 
     #[test]

@@ -15,45 +15,74 @@ pub const BLOCK_BYTES: usize = 8 << 20;
 /// Slices smaller than this are not worth a thread.
 const MIN_SLICE_BYTES: usize = 256 << 10;
 
-/// Reads the whole CSV stream through `parser`, in parallel where it can.
+/// Reads the whole CSV stream through `parser`, in parallel where it can. A reader task fetches
+/// the next block (from S3 or a file) while the current one is parsed, so download and parsing
+/// overlap; at most [`READ_AHEAD_BLOCKS`] blocks wait, which bounds memory.
 pub async fn tally_csv(
-    mut stream: ObjectStream,
+    stream: ObjectStream,
     uri: &ObjectUri,
     mut parser: CsvTallier,
 ) -> Result<Tally, EvaluateError> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
+    let (sender, mut receiver) = tokio::sync::mpsc::channel(READ_AHEAD_BLOCKS);
+    let reader = tokio::spawn(read_blocks(stream, uri.clone(), sender));
     let mut workers: Vec<CsvTallier> = Vec::new();
-    let mut block: Vec<u8> = Vec::with_capacity(BLOCK_BYTES + (1 << 20));
-    loop {
-        let chunk = stream
-            .fill_buf()
-            .await
-            .map_err(|e| EvaluateError::from(StorageError::from_read(uri, &e)))?;
-        let at_end = chunk.is_empty();
-        block.extend_from_slice(chunk);
-        let read = chunk.len();
-        stream.consume(read);
-        if !at_end && block.len() < BLOCK_BYTES {
-            continue;
-        }
-        let cut = if at_end {
-            block.len()
-        } else {
-            memchr::memrchr(b'\n', &block).map_or(0, |i| i + 1)
-        };
+    let mut block: Vec<u8> = Vec::with_capacity(2 * BLOCK_BYTES);
+    while let Some(chunk) = receiver.recv().await {
+        block.extend_from_slice(&chunk?);
+        let cut = memchr::memrchr(b'\n', &block).map_or(0, |i| i + 1);
         parse_block(&mut parser, &mut workers, &block[..cut], threads)?;
         block.drain(..cut);
-        if at_end {
-            break;
-        }
     }
+    // The reader ends by closing the channel; a panic there must not pass for the end of data.
+    reader.await.map_err(|e| {
+        EvaluateError::StorageFailed(format!("the reader of {uri} stopped: {e}"))
+    })?;
+    parse_block(&mut parser, &mut workers, &block, 1)?;
     let mut tally = parser.finish()?;
     for worker in workers {
         tally.merge(worker.finish_fork());
     }
     Ok(tally)
+}
+
+/// Blocks waiting to be parsed while the next one is read.
+pub const READ_AHEAD_BLOCKS: usize = 1;
+
+/// Reads `stream` into blocks of about [`BLOCK_BYTES`] and sends them, then an error if one
+/// happens; the channel closes at the end of the data.
+async fn read_blocks(
+    mut stream: ObjectStream,
+    uri: ObjectUri,
+    sender: tokio::sync::mpsc::Sender<Result<Vec<u8>, EvaluateError>>,
+) {
+    let mut block = Vec::with_capacity(BLOCK_BYTES + (1 << 20));
+    loop {
+        let chunk = match stream.fill_buf().await {
+            Ok(chunk) => chunk,
+            Err(e) => {
+                let _ = sender
+                    .send(Err(EvaluateError::from(StorageError::from_read(&uri, &e))))
+                    .await;
+                return;
+            }
+        };
+        let at_end = chunk.is_empty();
+        block.extend_from_slice(chunk);
+        let read = chunk.len();
+        stream.consume(read);
+        if (at_end && !block.is_empty()) || block.len() >= BLOCK_BYTES {
+            let full = std::mem::replace(&mut block, Vec::with_capacity(BLOCK_BYTES + (1 << 20)));
+            if sender.send(Ok(full)).await.is_err() {
+                return; // the parser stopped (an error): nothing more to read
+            }
+        }
+        if at_end {
+            return;
+        }
+    }
 }
 
 fn parse_block(
