@@ -1327,7 +1327,7 @@ impl Run<'_> {
 
 /// Whether any state of `g` (or of its nested branches) may read the context object.
 fn graph_reads_context(g: &Graph) -> bool {
-    format!("{g:?}").contains("root: Context")
+    g.reads_context
 }
 
 fn next_of_t(t: &Transition) -> Option<usize> {

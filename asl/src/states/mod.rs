@@ -68,6 +68,8 @@ pub struct Graph {
     pub states: Vec<State>,
     /// Name → index.
     pub index: HashMap<String, usize>,
+    /// Whether some path in these states (or nested ones) reads the context object `$$`.
+    pub reads_context: bool,
 }
 
 impl Graph {
@@ -559,11 +561,14 @@ pub(crate) fn parse_graph(
     if errors.len() > before || parsed.len() != states.len() {
         return None;
     }
-    let graph = Graph {
+    let mut graph = Graph {
         start,
         states: parsed,
         index: names,
+        reads_context: false,
     };
+    // Paths print their root in Debug output: a conservative, parse-time check.
+    graph.reads_context = format!("{:?}", graph.states).contains("root: Context");
     crate::validate::check_graph(&graph, at, errors);
     Some(graph)
 }
