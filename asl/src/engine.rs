@@ -446,7 +446,13 @@ fn resolve_uint(
             match v.as_ref() {
                 Value::Number(n) if n.as_u64().is_some() => Ok(n.as_u64()),
                 Value::Number(n) if n.as_i64().is_some_and(|i| i < 0) => {
-                    Err(StatesError::runtime(format!("{field} cannot be negative.")))
+                    Err(StatesError::runtime(if field == "MaxConcurrency" {
+                        format!(
+                            "Expected non-negative integer for MaxConcurrency, got '{n}' instead."
+                        )
+                    } else {
+                        format!("{field} cannot be negative.")
+                    }))
                 }
                 other => Err(StatesError::runtime(format!(
                     "The {field}Path field refers to value \"{}\" which is not a valid integer: {}",

@@ -49,6 +49,10 @@ pub struct Args {
     /// Seed for States.UUID, States.MathRandom and retry jitter (default: random).
     #[arg(long)]
     seed: Option<u64>,
+
+    /// Virtual start time, ISO-8601 with offset (default: now), e.g. 2024-01-01T06:00:00Z.
+    #[arg(long, value_name = "TIMESTAMP")]
+    start_time: Option<String>,
 }
 
 /// Runs the subcommand; returns the exit code.
@@ -102,8 +106,15 @@ fn execute(args: &Args) -> Result<Value> {
         .and_then(|n| n.to_str())
         .map(|n| n.split('.').next().unwrap_or(n).to_string())
         .unwrap_or_else(|| "StateMachine".into());
+    let clock = match &args.start_time {
+        None => VirtualClock::starting_now(),
+        Some(t) => match asl::clock::parse_timestamp(t) {
+            Some(i) => VirtualClock::new(i.as_millis()),
+            None => bail!("--start-time '{t}' is not an ISO-8601 date-time with an offset (like 2024-01-01T06:00:00Z)"),
+        },
+    };
     let mut opts = ExecutionOptions {
-        clock: Arc::new(VirtualClock::starting_now()),
+        clock: Arc::new(clock),
         rng: Arc::new(match args.seed {
             Some(s) => SeededRng::new(s),
             None => SeededRng::from_entropy(),

@@ -126,6 +126,31 @@ fn mock_config_answers_tasks_and_history_is_included_on_request() {
 }
 
 #[test]
+fn start_time_seeds_the_virtual_clock() {
+    let d = tmpdir("start");
+    let def = write(
+        &d,
+        "sm.json",
+        r#"{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"t.$":"$$.Execution.StartTime"},"End":true}}}"#,
+    );
+    let out = bin()
+        .args(["exec", "--definition"])
+        .arg(&def)
+        .args(["--start-time", "2024-01-01T06:00:00Z"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["output"]["t"], "2024-01-01T06:00:00.000Z");
+    let bad = bin()
+        .args(["exec", "--definition"])
+        .arg(&def)
+        .args(["--start-time", "yesterday"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
 fn help_shows_an_example() {
     let out = bin().args(["exec", "--help"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
