@@ -8,7 +8,7 @@ use crate::csv::CsvTallier;
 use crate::error::EvaluateError;
 use crate::tally::Tally;
 use shared::storage::{ObjectStream, ObjectUri, StorageError};
-use tokio::io::AsyncBufReadExt;
+use tokio::io::AsyncReadExt;
 
 /// Bytes gathered before a block is parsed.
 pub const BLOCK_BYTES: usize = 4 << 20;
@@ -68,10 +68,12 @@ async fn read_blocks(
     uri: ObjectUri,
     sender: tokio::sync::mpsc::Sender<Result<Vec<u8>, EvaluateError>>,
 ) {
-    let mut block = Vec::with_capacity(BLOCK_BYTES + (1 << 20));
+    let mut block = Vec::with_capacity(BLOCK_BYTES);
     loop {
-        let chunk = match stream.fill_buf().await {
-            Ok(chunk) => chunk,
+        // `read_buf` into the block's free capacity lets a buffered stream skip its own buffer
+        // (one copy fewer than fill_buf + extend).
+        let read = match stream.read_buf(&mut block).await {
+            Ok(read) => read,
             Err(e) => {
                 let _ = sender
                     .send(Err(EvaluateError::from(StorageError::from_read(&uri, &e))))
@@ -79,12 +81,9 @@ async fn read_blocks(
                 return;
             }
         };
-        let at_end = chunk.is_empty();
-        block.extend_from_slice(chunk);
-        let read = chunk.len();
-        stream.consume(read);
+        let at_end = read == 0;
         if (at_end && !block.is_empty()) || block.len() >= BLOCK_BYTES {
-            let full = std::mem::replace(&mut block, Vec::with_capacity(BLOCK_BYTES + (1 << 20)));
+            let full = std::mem::replace(&mut block, Vec::with_capacity(BLOCK_BYTES));
             if sender.send(Ok(full)).await.is_err() {
                 return; // the parser stopped (an error): nothing more to read
             }
