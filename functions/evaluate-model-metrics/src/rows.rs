@@ -148,11 +148,17 @@ impl RowSink {
         &mut self,
         actual: f64,
         predicted: f64,
-        segments: impl Iterator<Item = &'a [u8]>,
+        mut segments: impl Iterator<Item = &'a [u8]>,
     ) {
-        if self.columns.segments.is_empty() {
-            self.tally.push(actual, predicted, None);
-            return;
+        match self.columns.segments.len() {
+            0 => return self.tally.push(actual, predicted, None),
+            // One segment column (the common case): its bytes are the key, no copy needed.
+            1 => {
+                if let Some(value) = segments.next() {
+                    return self.tally.push(actual, predicted, Some(value));
+                }
+            }
+            _ => {}
         }
         self.key.clear();
         for (i, value) in segments.enumerate() {
