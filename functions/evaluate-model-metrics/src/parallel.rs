@@ -27,7 +27,10 @@ pub async fn tally_csv(
         .map_or(1, |n| n.get())
         .min(8);
     let (sender, mut receiver) = tokio::sync::mpsc::channel(READ_AHEAD_BLOCKS);
-    let reader = tokio::spawn(read_blocks(stream, uri.clone(), sender));
+    // Parsed blocks go back to the reader for reuse: fresh 4 MiB buffers would cost a page
+    // fault per page, every block.
+    let (recycle, recycled) = std::sync::mpsc::channel::<Vec<u8>>();
+    let reader = tokio::spawn(read_blocks(stream, uri.clone(), sender, recycled));
     let mut workers: Vec<CsvTallier> = Vec::new();
     // Bytes after the last line break seen, completed by the next block's first line.
     let mut tail: Vec<u8> = Vec::new();
@@ -45,6 +48,7 @@ pub async fn tally_csv(
         let cut = memchr::memrchr(b'\n', rest).map_or(0, |i| i + 1);
         parse_block(&mut parser, &mut workers, &rest[..cut], threads)?;
         tail.extend_from_slice(&rest[cut..]);
+        let _ = recycle.send(chunk);
     }
     // The reader ends by closing the channel; a panic there must not pass for the end of data.
     reader
@@ -67,8 +71,16 @@ async fn read_blocks(
     mut stream: ObjectStream,
     uri: ObjectUri,
     sender: tokio::sync::mpsc::Sender<Result<Vec<u8>, EvaluateError>>,
+    recycled: std::sync::mpsc::Receiver<Vec<u8>>,
 ) {
-    let mut block = Vec::with_capacity(BLOCK_BYTES);
+    let fresh = |recycled: &std::sync::mpsc::Receiver<Vec<u8>>| match recycled.try_recv() {
+        Ok(mut block) => {
+            block.clear();
+            block
+        }
+        Err(_) => Vec::with_capacity(BLOCK_BYTES),
+    };
+    let mut block = fresh(&recycled);
     loop {
         // `read_buf` into the block's free capacity lets a buffered stream skip its own buffer
         // (one copy fewer than fill_buf + extend).
@@ -83,7 +95,7 @@ async fn read_blocks(
         };
         let at_end = read == 0;
         if (at_end && !block.is_empty()) || block.len() >= BLOCK_BYTES {
-            let full = std::mem::replace(&mut block, Vec::with_capacity(BLOCK_BYTES));
+            let full = std::mem::replace(&mut block, fresh(&recycled));
             if sender.send(Ok(full)).await.is_err() {
                 return; // the parser stopped (an error): nothing more to read
             }
