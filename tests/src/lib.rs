@@ -136,6 +136,24 @@ impl LocalAws {
     }
 }
 
+/// SDK configuration pointing at a 127.0.0.1 port nothing listens on, with retries off: every
+/// call fails fast with a connection error, as a network outage or a dead endpoint would.
+pub async fn unreachable_sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(format!("http://127.0.0.1:{}", free_port()))
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_credential_types::Credentials::new(
+            "unreachable",
+            "unreachable",
+            None,
+            None,
+            "tests",
+        ))
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .load()
+        .await
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())

@@ -165,18 +165,7 @@ async fn a_corrupt_gzip_object_is_corrupt_input() {
 #[tokio::test]
 async fn an_unreachable_endpoint_is_storage_unavailable() {
     // A port nothing listens on: the SDK's connection failure must read as transient.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(format!("http://127.0.0.1:{port}"))
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_credential_types::Credentials::new(
-            "t", "t", None, None, "t",
-        ))
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .load()
-        .await;
+    let config = integration_tests::unreachable_sdk_config().await;
     let client = shared::aws::s3_client(&config);
     let error = handle(&Deps::with_s3(client), event("b", "p.csv"))
         .await

@@ -437,18 +437,7 @@ async fn every_sample_event_gives_its_documented_result() {
 #[tokio::test]
 async fn an_unreachable_aws_endpoint_hands_the_record_back_for_retry() {
     // A port nothing listens on: connection refused is a transient failure of that record.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(format!("http://127.0.0.1:{port}"))
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_credential_types::Credentials::new(
-            "t", "t", None, None, "t",
-        ))
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .load()
-        .await;
+    let config = integration_tests::unreachable_sdk_config().await;
     let settings = Settings::new(
         "claims",
         "arn:aws:states:us-east-1:123456789012:stateMachine:ml-retraining",
