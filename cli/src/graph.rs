@@ -254,6 +254,19 @@ impl Diagram {
             .cloned()
     }
 
+    /// The nodes directly in `group` (`None`: the top level).
+    fn nodes_in(&self, group: Option<usize>) -> impl Iterator<Item = &Node> {
+        self.nodes.iter().filter(move |n| n.group == group)
+    }
+
+    /// The groups nested directly in `parent`, with their indexes.
+    fn groups_in(&self, parent: Option<usize>) -> impl Iterator<Item = (usize, &Group)> {
+        self.groups
+            .iter()
+            .enumerate()
+            .filter(move |(_, g)| g.parent == parent)
+    }
+
     /// The Mermaid flowchart.
     pub fn mermaid(&self) -> String {
         let mut out = String::from("flowchart TD\n");
@@ -297,7 +310,7 @@ impl Diagram {
 
     fn mermaid_group(&self, out: &mut String, group: Option<usize>, depth: usize) {
         let indent = "    ".repeat(depth);
-        for node in self.nodes.iter().filter(|n| n.group == group) {
+        for node in self.nodes_in(group) {
             let text = mermaid_text(&format!("{}<br/><small>{}</small>", node.name, node.kind));
             let shape = match node.kind.as_str() {
                 "Choice" => format!("{{\"{text}\"}}"),
@@ -307,12 +320,7 @@ impl Diagram {
             };
             let _ = writeln!(out, "{indent}{}{shape}", node.id);
         }
-        for (i, g) in self
-            .groups
-            .iter()
-            .enumerate()
-            .filter(|(_, g)| g.parent == group)
-        {
+        for (i, g) in self.groups_in(group) {
             let _ = writeln!(
                 out,
                 "{indent}subgraph g{i} [\"{}\"]",
@@ -357,7 +365,7 @@ impl Diagram {
 
     fn dot_group(&self, out: &mut String, group: Option<usize>, depth: usize) {
         let indent = "    ".repeat(depth);
-        for node in self.nodes.iter().filter(|n| n.group == group) {
+        for node in self.nodes_in(group) {
             let shape = match node.kind.as_str() {
                 "Choice" => ", shape=diamond",
                 "Succeed" => ", style=\"rounded,filled\", fillcolor=\"#ddffdd\"",
@@ -373,12 +381,7 @@ impl Diagram {
                 node.kind
             );
         }
-        for (i, g) in self
-            .groups
-            .iter()
-            .enumerate()
-            .filter(|(_, g)| g.parent == group)
-        {
+        for (i, g) in self.groups_in(group) {
             let _ = writeln!(
                 out,
                 "{indent}subgraph cluster_{i} {{\n{indent}    label=\"{}\"; style=dashed;",

@@ -18,3 +18,16 @@ pub fn s3_client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
         .build();
     aws_sdk_s3::Client::from_conf(s3_config)
 }
+
+/// Time limits for every call of a client: `attempt` per try and, when given, `total` for the
+/// call with the SDK's retries inside it, so one hung call cannot eat an invocation's deadline.
+pub fn call_timeouts(
+    attempt: std::time::Duration,
+    total: Option<std::time::Duration>,
+) -> aws_config::timeout::TimeoutConfig {
+    let builder = aws_config::timeout::TimeoutConfig::builder().operation_attempt_timeout(attempt);
+    match total {
+        Some(total) => builder.operation_timeout(total).build(),
+        None => builder.build(),
+    }
+}

@@ -76,20 +76,12 @@ impl Deps {
     pub fn new(config: &aws_config::SdkConfig, settings: Settings) -> Self {
         let dynamodb = aws_sdk_dynamodb::config::Builder::from(config)
             .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
-            .timeout_config(
-                aws_config::timeout::TimeoutConfig::builder()
-                    .operation_attempt_timeout(Duration::from_secs(10))
-                    .build(),
-            )
+            .timeout_config(shared::aws::call_timeouts(Duration::from_secs(10), None))
             .build();
         let sagemaker = settings.endpoint.as_ref().map(|_| {
             let conf = aws_sdk_sagemakerruntime::config::Builder::from(config)
                 .retry_config(aws_sdk_sagemakerruntime::config::retry::RetryConfig::disabled())
-                .timeout_config(
-                    aws_config::timeout::TimeoutConfig::builder()
-                        .operation_attempt_timeout(Duration::from_secs(65))
-                        .build(),
-                )
+                .timeout_config(shared::aws::call_timeouts(Duration::from_secs(65), None))
                 .build();
             aws_sdk_sagemakerruntime::Client::from_conf(conf)
         });

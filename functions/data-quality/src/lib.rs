@@ -180,10 +180,10 @@ impl Deps {
     /// Clients from `config`, with time limits per call (10 s per attempt, 30 s in all, the
     /// SDK's standard retries inside them) so that one hung call cannot eat the run's deadline.
     pub fn new(config: &aws_config::SdkConfig, settings: Settings, rules: Rules) -> Self {
-        let timeouts = aws_config::timeout::TimeoutConfig::builder()
-            .operation_attempt_timeout(std::time::Duration::from_secs(10))
-            .operation_timeout(std::time::Duration::from_secs(30))
-            .build();
+        let timeouts = shared::aws::call_timeouts(
+            std::time::Duration::from_secs(10),
+            Some(std::time::Duration::from_secs(30)),
+        );
         let athena = aws_sdk_athena::config::Builder::from(config)
             .timeout_config(timeouts.clone())
             .build();

@@ -141,10 +141,10 @@ impl Deps {
     /// Clients from `config`, with time limits per call (5 s per attempt, 20 s in all, the SDK's
     /// standard retries inside them) so that a hung call fails one record, not the invocation.
     pub fn new(config: &aws_config::SdkConfig, settings: Settings) -> Self {
-        let timeouts = aws_config::timeout::TimeoutConfig::builder()
-            .operation_attempt_timeout(std::time::Duration::from_secs(5))
-            .operation_timeout(std::time::Duration::from_secs(20))
-            .build();
+        let timeouts = shared::aws::call_timeouts(
+            std::time::Duration::from_secs(5),
+            Some(std::time::Duration::from_secs(20)),
+        );
         let dynamodb = aws_sdk_dynamodb::config::Builder::from(config)
             .timeout_config(timeouts.clone())
             .build();
