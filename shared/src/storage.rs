@@ -161,6 +161,22 @@ impl StorageError {
 /// A buffered async byte stream over an object's (decompressed) content.
 pub type ObjectStream = Pin<Box<dyn AsyncBufRead + Send>>;
 
+/// Opens the local file `path` (named by `uri`) for plain blocking reads; a directory is
+/// refused with `Failed`, a missing file is `NotFound`.
+pub fn open_file(uri: &ObjectUri, path: &std::path::Path) -> Result<std::fs::File, StorageError> {
+    let file = std::fs::File::open(path).map_err(|e| StorageError::from_read(uri, &e))?;
+    let metadata = file
+        .metadata()
+        .map_err(|e| StorageError::from_read(uri, &e))?;
+    if metadata.is_dir() {
+        return Err(StorageError::Failed {
+            uri: uri.to_string(),
+            detail: "is a directory".to_string(),
+        });
+    }
+    Ok(file)
+}
+
 /// Opens the object at `uri` as a stream, gzip-decoding it when `compression` says so.
 /// `s3` is needed only for `s3://` URIs.
 pub async fn open(
@@ -170,22 +186,9 @@ pub async fn open(
 ) -> Result<ObjectStream, StorageError> {
     let raw: ObjectStream = match uri {
         ObjectUri::File(path) => {
-            let mut file = tokio::fs::File::open(path)
-                .await
-                .map_err(|e| StorageError::from_read(uri, &e))?;
+            let mut file = tokio::fs::File::from_std(open_file(uri, path)?);
             // Fewer, larger reads on tokio's blocking pool (its default is 2 MiB a read).
             file.set_max_buf_size(READ_BUFFER_BYTES * 4);
-            let is_dir = file
-                .metadata()
-                .await
-                .map(|m| m.is_dir())
-                .map_err(|e| StorageError::from_read(uri, &e))?;
-            if is_dir {
-                return Err(StorageError::Failed {
-                    uri: uri.to_string(),
-                    detail: "is a directory".to_string(),
-                });
-            }
             Box::pin(BufReader::with_capacity(READ_BUFFER_BYTES, file))
         }
         ObjectUri::S3 { bucket, key } => {

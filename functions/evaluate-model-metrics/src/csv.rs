@@ -3,6 +3,7 @@
 //! line breaks. Both feed the same [`RowSink`].
 
 use crate::error::EvaluateError;
+use crate::plain::{field_roles, scan_record, FieldRole, PlainRow};
 use crate::rows::{Columns, RowSink};
 use crate::tally::Tally;
 use csv_core::{ReadRecordResult, Reader};
@@ -15,6 +16,8 @@ struct Layout {
     segments: Vec<usize>,
     /// Fields a data record must have: the largest index used, plus one.
     needed: usize,
+    /// The roles of fields `0..needed` for the one-pass scanner, when it can serve the layout.
+    roles: Option<Vec<FieldRole>>,
 }
 
 /// Incremental CSV parser: `feed` chunks in any sizes, then `finish`.
@@ -86,6 +89,7 @@ impl CsvTallier {
             predicted: layout.predicted,
             segments: layout.segments.clone(),
             needed: layout.needed,
+            roles: layout.roles.clone(),
         });
         Some(worker)
     }
@@ -96,18 +100,14 @@ impl CsvTallier {
         self.layout.is_some() && self.pending.is_empty() && memchr::memchr(b'"', block).is_none()
     }
 
+    /// Whether the header has been read (the layout of records is known).
+    pub fn has_header(&self) -> bool {
+        self.layout.is_some()
+    }
+
     /// Lines consumed so far.
     pub fn lines(&self) -> u64 {
         self.lines
-    }
-
-    /// Takes a fork's tally and line count after it parsed the slice that follows this parser's.
-    pub fn absorb(&mut self, worker: &mut CsvTallier) {
-        self.lines += worker.lines;
-        worker.lines = 0;
-        self.sink
-            .tally
-            .merge(std::mem::take(&mut worker.sink.tally));
     }
 
     /// A fork's tally, once it has parsed its slices (forks never hold a partial record).
@@ -137,18 +137,62 @@ impl CsvTallier {
 
     /// Lines without any quote character: split on `\n` and `,` directly.
     fn process_plain(&mut self, data: &[u8], last: bool) -> Result<usize, EvaluateError> {
+        let complete = memchr::memrchr(b'\n', data).map_or(0, |i| i + 1);
         let mut start = 0;
-        for end in memchr::memchr_iter(b'\n', data) {
+        while self.layout.is_none() && start < complete {
+            let end = start + memchr::memchr(b'\n', &data[start..complete]).unwrap_or(0);
             self.lines += 1;
             self.plain_line(&data[start..end])?;
             start = end + 1;
         }
-        if last && start < data.len() {
-            self.lines += 1;
-            self.plain_line(&data[start..])?;
-            start = data.len();
+        match self.layout.as_ref().and_then(|l| l.roles.clone()) {
+            Some(roles) => self.scan_plain_lines(&data[..complete], start, &roles)?,
+            None => {
+                for end in memchr::memchr_iter(b'\n', &data[start..complete]) {
+                    let end = start + end;
+                    self.lines += 1;
+                    self.plain_line(&data[start..end])?;
+                    start = end + 1;
+                }
+            }
         }
-        Ok(start)
+        if last && complete < data.len() {
+            self.lines += 1;
+            self.plain_line(&data[complete..])?;
+            return Ok(data.len());
+        }
+        Ok(complete)
+    }
+
+    /// The one-pass scanner over complete lines from `start`; lines it cannot read take the
+    /// general path.
+    fn scan_plain_lines(
+        &mut self,
+        data: &[u8],
+        mut start: usize,
+        roles: &[FieldRole],
+    ) -> Result<(), EvaluateError> {
+        let mut row = PlainRow::default();
+        let segment_count = self.sink.columns.segments.len();
+        while start < data.len() {
+            self.lines += 1;
+            match scan_record(data, start, roles, &mut row) {
+                Some(next) => {
+                    let segments = row.segments[..segment_count]
+                        .iter()
+                        .map(|&(from, to)| &data[from..to]);
+                    self.sink.push_numbers(row.actual, row.predicted, segments);
+                    start = next;
+                }
+                None => {
+                    let end =
+                        memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
+                    self.plain_line(&data[start..end])?;
+                    start = end + 1;
+                }
+            }
+        }
+        Ok(())
     }
 
     fn plain_line(&mut self, line: &[u8]) -> Result<(), EvaluateError> {
@@ -329,6 +373,7 @@ impl CsvTallier {
             .unwrap_or(0)
             + 1;
         Ok(Layout {
+            roles: field_roles(actual, predicted, &segments, needed),
             actual,
             predicted,
             segments,

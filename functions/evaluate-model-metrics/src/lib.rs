@@ -7,19 +7,24 @@
 //! [`output::EvaluateOutput`] for the contract the state machine relies on.
 #![forbid(unsafe_code)]
 
+pub mod blocks;
 pub mod csv;
 pub mod error;
 pub mod input;
 pub mod jsonl;
 pub mod output;
 pub mod parallel;
+pub mod plain;
 pub mod rows;
+pub mod segment_index;
 pub mod stats;
 pub mod tally;
 
+use blocks::BlockSource;
 use error::EvaluateError;
 use input::{EvaluateInput, Format, DEFAULT_WORST_SEGMENTS};
 use output::{EvaluateOutput, RowCounts};
+use parallel::Plan;
 use rows::Columns;
 use shared::metrics::{MetricsLogger, Unit};
 use shared::storage::{self, Compression, ObjectStream, ObjectUri, StorageError};
@@ -85,8 +90,18 @@ pub async fn evaluate(deps: &Deps, input: EvaluateInput) -> Result<EvaluateOutpu
         predicted: input.predicted_column.clone(),
         segments: input.segment_columns.clone(),
     };
-    let stream = storage::open(&uri, compression, deps.s3.as_ref()).await?;
-    let tally = tally_stream(stream, &uri, format, columns).await?;
+    let tally = match (&uri, compression, format) {
+        // A plain local file: blocking reads straight into the parser's blocks.
+        (ObjectUri::File(path), Compression::None, Format::Csv) => {
+            let file = storage::open_file(&uri, path)?;
+            let parser = csv::CsvTallier::new(uri.to_string(), columns);
+            parallel::tally_csv(BlockSource::File(file), &uri, parser, Plan::default()).await?
+        }
+        _ => {
+            let stream = storage::open(&uri, compression, deps.s3.as_ref()).await?;
+            tally_stream(stream, &uri, format, columns).await?
+        }
+    };
     let output = summarise(&input, &tally)?;
     emit_metrics(&output, started.elapsed());
     Ok(output)
@@ -102,7 +117,9 @@ pub async fn tally_stream(
     let name = uri.to_string();
     let mut parser = match format {
         Format::Csv => {
-            return parallel::tally_csv(stream, uri, csv::CsvTallier::new(name, columns)).await
+            let parser = csv::CsvTallier::new(name, columns);
+            let source = BlockSource::Stream(stream);
+            return parallel::tally_csv(source, uri, parser, Plan::default()).await;
         }
         Format::Jsonl => jsonl::JsonlTallier::new(name, columns),
     };

@@ -1,79 +1,22 @@
 //! Error statistics overall and per segment, keyed by the raw bytes of the segment values.
 //!
-//! The per-row lookup is the hot spot of an evaluation, so segment keys up to
-//! [`INLINE_KEY_BYTES`] bytes are stored inline in the index (no pointer to chase) and the
-//! statistics live in a dense vector the index points into.
+//! The per-row lookup is the hot spot of an evaluation: [`SegmentIndex`] maps a key to a dense
+//! slot, and the statistics live in a vector indexed by slot.
 
 use crate::output::{SegmentMetrics, SegmentSummary};
+use crate::segment_index::SegmentIndex;
 use crate::stats::ErrorStats;
-use hashbrown::{Equivalent, HashMap};
 use serde_json::{Map, Value};
-use std::hash::{Hash, Hasher};
 
 /// Separates segment values inside a key (ASCII unit separator: never in a sane value).
 pub const KEY_SEPARATOR: u8 = 0x1f;
-/// Longest key stored without a heap allocation.
-pub const INLINE_KEY_BYTES: usize = 30;
-
-/// A segment key: its bytes inline when short, on the heap otherwise.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum SegmentKey {
-    Inline {
-        len: u8,
-        bytes: [u8; INLINE_KEY_BYTES],
-    },
-    Heap(Box<[u8]>),
-}
-
-impl SegmentKey {
-    fn new(key: &[u8]) -> Self {
-        if key.len() <= INLINE_KEY_BYTES {
-            let mut bytes = [0; INLINE_KEY_BYTES];
-            bytes[..key.len()].copy_from_slice(key);
-            SegmentKey::Inline {
-                len: key.len() as u8,
-                bytes,
-            }
-        } else {
-            SegmentKey::Heap(key.into())
-        }
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        match self {
-            SegmentKey::Inline { len, bytes } => &bytes[..usize::from(*len)],
-            SegmentKey::Heap(bytes) => bytes,
-        }
-    }
-}
-
-impl Hash for SegmentKey {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.as_bytes().hash(state);
-    }
-}
-
-/// Looks keys up by their bytes, without building a `SegmentKey`.
-struct KeyBytes<'a>(&'a [u8]);
-
-impl Hash for KeyBytes<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.hash(state);
-    }
-}
-
-impl Equivalent<SegmentKey> for KeyBytes<'_> {
-    fn equivalent(&self, key: &SegmentKey) -> bool {
-        self.0 == key.as_bytes()
-    }
-}
 
 /// Statistics of every row seen, overall and per segment. A row with a segment is added to its
 /// segment only; the overall figures merge the segments when asked (one update per row).
 #[derive(Debug, Default)]
 pub struct Tally {
     unsegmented: ErrorStats,
-    index: HashMap<SegmentKey, u32>,
+    index: SegmentIndex,
     segments: Vec<ErrorStats>,
 }
 
@@ -102,21 +45,19 @@ impl Tally {
 
     #[inline]
     fn slot(&mut self, key: &[u8]) -> usize {
-        if let Some(&slot) = self.index.get(&KeyBytes(key)) {
-            return slot as usize;
+        let slot = self.index.slot(key);
+        if slot == self.segments.len() {
+            self.segments.push(ErrorStats::default());
         }
-        let slot = self.segments.len();
-        self.segments.push(ErrorStats::default());
-        self.index.insert(SegmentKey::new(key), slot as u32);
         slot
     }
 
     /// Folds another tally into this one.
     pub fn merge(&mut self, other: Tally) {
         self.unsegmented.merge(&other.unsegmented);
-        for (key, slot) in &other.index {
-            let mine = self.slot(key.as_bytes());
-            self.segments[mine].merge(&other.segments[*slot as usize]);
+        for (key, slot) in other.index.iter() {
+            let mine = self.slot(key);
+            self.segments[mine].merge(&other.segments[slot]);
         }
     }
 
@@ -125,11 +66,7 @@ impl Tally {
         let mut ranked: Vec<(&[u8], crate::stats::Metrics)> = self
             .index
             .iter()
-            .filter_map(|(key, &slot)| {
-                self.segments[slot as usize]
-                    .metrics()
-                    .map(|m| (key.as_bytes(), m))
-            })
+            .filter_map(|(key, slot)| self.segments[slot].metrics().map(|m| (key, m)))
             .collect();
         // Worst first; undefined MAPE last; ties broken by key so results are deterministic.
         ranked.sort_by(|(ka, a), (kb, b)| {
