@@ -110,9 +110,9 @@ impl CsvTallier {
         self.lines
     }
 
-    /// A fork's tally, once it has parsed its slices (forks never hold a partial record).
-    pub fn finish_fork(self) -> Tally {
-        self.sink.tally
+    /// The rows tallied so far, leaving an empty tally (a fork hands over one per block).
+    pub fn take_tally(&mut self) -> Tally {
+        std::mem::take(&mut self.sink.tally)
     }
 
     /// Parses what is left and returns the tally.

@@ -15,6 +15,7 @@ pub mod jsonl;
 pub mod output;
 pub mod parallel;
 pub mod plain;
+pub mod pool;
 pub mod rows;
 pub mod segment_index;
 pub mod stats;

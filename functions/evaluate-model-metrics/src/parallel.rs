@@ -1,7 +1,7 @@
 //! CSV parsing on every core. A reader cuts the input into blocks of whole lines
 //! ([`crate::blocks`]); once the header is read, a pool of parser threads takes quote-free
-//! blocks as they arrive, each thread into its own tally, and the tallies are merged at the end
-//! (the statistics are mergeable sums). Threads never wait for each other, only for data.
+//! blocks as they arrive, a tally per block, and the tallies are merged in input order ([`crate::pool`]), so the result is the same to the last bit whatever the
+//! number of threads. Threads never wait for each other, only for data.
 //!
 //! A block with a quote character may hold a record that spans blocks, so from the first such
 //! block on, the rest of the input is parsed in order on one thread. Errors name their line in
@@ -11,12 +11,10 @@
 use crate::blocks::{start_reader, Block, BlockSource};
 use crate::csv::CsvTallier;
 use crate::error::EvaluateError;
+use crate::pool::Pool;
 use crate::tally::Tally;
 use shared::storage::ObjectUri;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, Sender, SyncSender};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::sync::mpsc::Sender;
 
 /// Bytes in a block.
 pub const BLOCK_BYTES: usize = 4 << 20;
@@ -113,17 +111,17 @@ fn coordinate(
         let _ = recycle.send(block);
     }
     drop(blocks); // stops the reader if the input was not read to its end
-    let mut report = pool.map(Pool::finish).unwrap_or_default();
-    if let Some((index, error)) = report.first_error.take() {
-        return Err(shift_line(error, report.lines_before(index)));
-    }
+    let Some(pool) = pool else {
+        outcome?;
+        return parser.finish();
+    };
+    // Blocks before the first failure were all parsed: the pool's errors come first in the file.
+    let pooled = pool.finish()?;
     // The parser counted the header itself: add only the lines the pool read.
-    let pooled_lines = report.lines.iter().sum::<u64>();
-    outcome.map_err(|e| shift_line(e, pooled_lines))?;
-    let mut tally = parser.finish().map_err(|e| shift_line(e, pooled_lines))?;
-    for part in report.tallies {
-        tally.merge(part);
-    }
+    outcome.map_err(|e| shift_line(e, pooled.lines))?;
+    let rest = parser.finish().map_err(|e| shift_line(e, pooled.lines))?;
+    let mut tally = pooled.tally;
+    tally.merge(rest);
     Ok(tally)
 }
 
@@ -139,151 +137,8 @@ fn read_header(parser: &mut CsvTallier, block: &[u8]) -> Result<usize, EvaluateE
     Ok(start)
 }
 
-/// One block for a parser thread: its position in the input, the block and where its data
-/// starts (after the header, in the first block).
-type Job = (usize, Block, usize);
-
-/// Parser threads fed quote-free blocks.
-struct Pool {
-    jobs: SyncSender<Job>,
-    workers: Vec<JoinHandle<WorkerReport>>,
-    /// The position of the first failed block so far (`usize::MAX`: none).
-    failed: Arc<AtomicUsize>,
-    /// Lines the coordinator read before the first pooled block (the header).
-    lines_before_pool: u64,
-    next_index: usize,
-}
-
-impl Pool {
-    fn start(parser: &CsvTallier, threads: usize, recycle: &Sender<Block>) -> Option<Self> {
-        let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(1);
-        let queue = Arc::new(Mutex::new(queue));
-        let failed = Arc::new(AtomicUsize::new(usize::MAX));
-        let workers = (0..threads.max(1))
-            .map(|_| {
-                let worker = parser.fork()?;
-                let (queue, failed, recycle) = (queue.clone(), failed.clone(), recycle.clone());
-                Some(std::thread::spawn(move || {
-                    work(worker, &queue, &failed, &recycle)
-                }))
-            })
-            .collect::<Option<Vec<_>>>()?;
-        Some(Self {
-            jobs,
-            workers,
-            failed,
-            lines_before_pool: parser.lines(),
-            next_index: 0,
-        })
-    }
-
-    /// Queues a block; `false` once a block has failed (nothing more is worth parsing).
-    fn dispatch(&mut self, block: Block, start: usize) -> bool {
-        if self.failed.load(Ordering::Relaxed) != usize::MAX {
-            return false;
-        }
-        let index = self.next_index;
-        self.next_index += 1;
-        self.jobs.send((index, block, start)).is_ok()
-    }
-
-    /// Waits for every thread and gathers their tallies, line counts and first error.
-    fn finish(self) -> PoolReport {
-        drop(self.jobs);
-        let mut report = PoolReport {
-            lines_before_pool: self.lines_before_pool,
-            lines: vec![0; self.next_index],
-            ..PoolReport::default()
-        };
-        for worker in self.workers {
-            let result = worker.join().unwrap_or_else(|_| WorkerReport {
-                error: Some((
-                    0,
-                    EvaluateError::InvalidInput("a CSV parser thread panicked".into()),
-                )),
-                ..WorkerReport::default()
-            });
-            for (index, lines) in result.lines {
-                if let Some(slot) = report.lines.get_mut(index) {
-                    *slot = lines;
-                }
-            }
-            report.tallies.push(result.tally);
-            if let Some((index, error)) = result.error {
-                if report.first_error.as_ref().is_none_or(|(i, _)| index < *i) {
-                    report.first_error = Some((index, error));
-                }
-            }
-        }
-        report
-    }
-}
-
-/// What one parser thread did.
-#[derive(Default)]
-struct WorkerReport {
-    tally: Tally,
-    /// Lines in each block it parsed, by block position.
-    lines: Vec<(usize, u64)>,
-    /// Its first failure: block position and the error, lines counted within the block.
-    error: Option<(usize, EvaluateError)>,
-}
-
-/// What the pool did, put together.
-#[derive(Default)]
-struct PoolReport {
-    tallies: Vec<Tally>,
-    lines_before_pool: u64,
-    /// Lines in each block, by position.
-    lines: Vec<u64>,
-    first_error: Option<(usize, EvaluateError)>,
-}
-
-impl PoolReport {
-    /// Lines of the input before block `index` (the header and earlier blocks).
-    fn lines_before(&self, index: usize) -> u64 {
-        self.lines_before_pool + self.lines.iter().take(index).sum::<u64>()
-    }
-}
-
-/// A parser thread: takes blocks until the queue closes. After a failure anywhere, blocks
-/// later in the input are skipped, earlier ones still parsed (their line counts place the
-/// error in the file).
-fn work(
-    mut parser: CsvTallier,
-    queue: &Mutex<Receiver<Job>>,
-    failed: &AtomicUsize,
-    recycle: &Sender<Block>,
-) -> WorkerReport {
-    let mut report = WorkerReport::default();
-    loop {
-        let job = queue
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .recv();
-        let Ok((index, block, start)) = job else {
-            break;
-        };
-        if index < failed.load(Ordering::Relaxed) {
-            let before = parser.lines();
-            match parser.feed(&block[start..]) {
-                Ok(()) => report.lines.push((index, parser.lines() - before)),
-                Err(error) => {
-                    failed.fetch_min(index, Ordering::Relaxed);
-                    if report.error.is_none() {
-                        report.error = Some((index, shift_line(error, 0u64.wrapping_sub(before))));
-                    }
-                }
-            }
-        }
-        let _ = recycle.send(block);
-    }
-    report.tally = parser.finish_fork();
-    report
-}
-
 /// Moves an error's line number by `base` lines (wrapping, so a negative shift works too).
-fn shift_line(error: EvaluateError, base: u64) -> EvaluateError {
+pub(crate) fn shift_line(error: EvaluateError, base: u64) -> EvaluateError {
     match error {
         EvaluateError::UnparsableRow { uri, line, detail } => EvaluateError::UnparsableRow {
             uri,
@@ -380,6 +235,27 @@ mod tests {
                 .await
                 .unwrap();
                 assert_same(&one, &many);
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_result_is_bit_identical_whatever_the_number_of_threads() {
+        let data = big_csv(100_000, None);
+        let columns = ["store_id".to_string()];
+        let plan = |threads| Plan {
+            block_bytes: 20_000,
+            threads,
+        };
+        let one = parallel(&data, plan(1)).await.unwrap();
+        for threads in [2, 3, 8] {
+            for _ in 0..3 {
+                let many = parallel(&data, plan(threads)).await.unwrap();
+                assert_eq!(many.overall(), one.overall());
+                assert_eq!(
+                    many.segment_summary(&columns, 20),
+                    one.segment_summary(&columns, 20)
+                );
             }
         }
     }
