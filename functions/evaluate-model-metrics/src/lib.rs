@@ -19,6 +19,7 @@ pub mod pool;
 pub mod rows;
 pub mod segment_index;
 pub mod stats;
+pub mod swar;
 pub mod tally;
 
 use blocks::BlockSource;

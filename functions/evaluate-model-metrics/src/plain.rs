@@ -3,6 +3,8 @@
 //! but plain (too few fields, white space around a number, exponents, long mantissas, a blank
 //! line...) is left to the general path, which gives it the same result or the same error.
 
+use crate::swar;
+
 /// What a field of a record is used for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldRole {
@@ -84,7 +86,7 @@ pub fn scan_record(
                 end
             }
             FieldRole::Ignored | FieldRole::Segment(_) => {
-                let end = field_end(data, pos);
+                let end = swar::field_end(data, pos);
                 if let FieldRole::Segment(k) = role {
                     // CRLF: the last field's carriage return is not part of the value.
                     let value_end = if i == last && end > pos && data[end - 1] == b'\r' {
@@ -109,15 +111,6 @@ pub fn scan_record(
     None
 }
 
-/// The index of the first `,` or `\n` at or after `pos`, or `data.len()`.
-#[inline]
-fn field_end(data: &[u8], pos: usize) -> usize {
-    data[pos..]
-        .iter()
-        .position(|&b| b == b',' || b == b'\n')
-        .map_or(data.len(), |offset| pos + offset)
-}
-
 /// Exact powers of ten as `f64` (every one up to 1e22 is exactly representable).
 const POWERS_OF_TEN: [f64; 16] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
@@ -127,11 +120,23 @@ const POWERS_OF_TEN: [f64; 16] = [
 /// (mantissa and power of ten both exact, so one division rounds correctly) and returns the
 /// value and the index after it; `None` for any other shape, which the caller re-reads with the
 /// general parser.
-#[inline]
+#[inline(always)]
 pub fn scan_decimal(data: &[u8], pos: usize) -> Option<(f64, usize)> {
     let negative = data.get(pos) == Some(&b'-');
-    let mut i = pos + usize::from(negative);
-    let digits_start = i;
+    let start = pos + usize::from(negative);
+    let (mantissa, fraction_digits, end) = match swar::short_decimal(data, start) {
+        Some(short) => short,
+        None => long_decimal(data, start)?,
+    };
+    // Below 10^15, so exact as i64 and as f64 (and i64 converts in one instruction).
+    let value = mantissa as i64 as f64 / POWERS_OF_TEN[fraction_digits];
+    Some((if negative { -value } else { value }, end))
+}
+
+/// [`scan_decimal`]'s unsigned part byte by byte, for numbers longer than a word: mantissa,
+/// fraction digits and end, or `None` past 15 digits or without any.
+fn long_decimal(data: &[u8], start: usize) -> Option<swar::Decimal> {
+    let mut i = start;
     let mut mantissa: u64 = 0;
     while let Some(digit) = data
         .get(i)
@@ -141,7 +146,7 @@ pub fn scan_decimal(data: &[u8], pos: usize) -> Option<(f64, usize)> {
         mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
         i += 1;
     }
-    let integer_digits = i - digits_start;
+    let integer_digits = i - start;
     let mut fraction_digits = 0;
     if data.get(i) == Some(&b'.') {
         i += 1;
@@ -157,11 +162,9 @@ pub fn scan_decimal(data: &[u8], pos: usize) -> Option<(f64, usize)> {
         fraction_digits = i - fraction_start;
     }
     let digits = integer_digits + fraction_digits;
-    if digits == 0 || digits > 15 {
-        return None;
-    }
-    let value = mantissa as f64 / POWERS_OF_TEN[fraction_digits];
-    Some((if negative { -value } else { value }, i))
+    (1..=15)
+        .contains(&digits)
+        .then_some((mantissa, fraction_digits, i))
 }
 
 #[cfg(test)]
