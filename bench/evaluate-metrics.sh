@@ -26,19 +26,22 @@ cat > "$event" <<JSON
  "actual_column": "actual", "predicted_column": "prediction", "segment_columns": ["store_id"]}
 JSON
 
-best() { # label, command...: best wall time and its peak RSS over $RUNS runs
+best() { # label, command...: best and median wall time over $RUNS runs, and the best run's peak RSS
   local label="$1"; shift
-  local best_s="" best_kb="" line
+  local best_s="" best_kb="" line times=()
   for _ in $(seq "$RUNS"); do
     line=$( { /usr/bin/time -f "TIME %e %M" "$@" > /tmp/bench-out.txt; } 2>&1 | grep '^TIME' )
     read -r _ s kb <<< "$line"
+    times+=("$s")
     if [ -z "$best_s" ] || awk "BEGIN{exit !($s < $best_s)}"; then best_s=$s; best_kb=$kb; fi
   done
-  printf '%-8s %8.2f s %8.0f MB   %s\n' "$label" "$best_s" "$(echo "$best_kb/1024" | bc -l)" \
-    "$(grep -o 'mape[^,]*' /tmp/bench-out.txt | head -1)"
+  local median
+  median=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}')
+  printf '%-8s %6.2f s (median %5.2f s) %6.0f MB   %s\n' "$label" "$best_s" "$median" \
+    "$(echo "$best_kb/1024" | bc -l)" "$(grep -o 'mape[^,]*' /tmp/bench-out.txt | head -1)"
 }
 
-echo "== metrics on $data ($(du -m "$data" | cut -f1) MB, $rows rows), best of $RUNS"
+echo "== metrics on $data ($(du -m "$data" | cut -f1) MB, $rows rows), best and median of $RUNS"
 best rust target/release/examples/evaluate_local "$event"
 best pandas "$venv/bin/python" bench/pandas_metrics.py "$data"
 best polars "$venv/bin/python" bench/polars_metrics.py "$data"
