@@ -8,6 +8,9 @@ use std::path::PathBuf;
 use std::pin::Pin;
 use tokio::io::{AsyncBufRead, BufReader};
 
+mod ranged;
+pub use ranged::{open_ranged, PARTS_IN_FLIGHT, PART_BYTES};
+
 /// Read buffer size: large enough that per-read overhead vanishes next to parsing.
 const READ_BUFFER_BYTES: usize = 1 << 20;
 
@@ -98,7 +101,7 @@ impl Compression {
 }
 
 /// Why an object could not be read.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StorageError {
     /// The URI is malformed or of an unsupported scheme.
     #[error("invalid object URI {uri:?}: {reason}")]
@@ -141,8 +144,26 @@ pub enum StorageError {
 }
 
 impl StorageError {
-    /// Classifies an I/O error met while reading the stream of `uri`.
+    fn set_uri(&mut self, to: &ObjectUri) {
+        let (StorageError::InvalidUri { uri, .. }
+        | StorageError::NotFound { uri }
+        | StorageError::Unavailable { uri, .. }
+        | StorageError::Corrupt { uri, .. }
+        | StorageError::Failed { uri, .. }) = self;
+        *uri = to.to_string();
+    }
+
+    /// Classifies an I/O error met while reading the stream of `uri` (a storage error carried
+    /// inside it, as ranged reads send theirs, is returned as it was).
     pub fn from_read(uri: &ObjectUri, error: &std::io::Error) -> Self {
+        if let Some(inner) = error
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<StorageError>())
+        {
+            let mut inner = inner.clone();
+            inner.set_uri(uri);
+            return inner;
+        }
         let uri = uri.to_string();
         let detail = error.to_string();
         match error.kind() {
@@ -191,22 +212,12 @@ pub async fn open(
             file.set_max_buf_size(READ_BUFFER_BYTES * 4);
             Box::pin(BufReader::with_capacity(READ_BUFFER_BYTES, file))
         }
-        ObjectUri::S3 { bucket, key } => {
+        ObjectUri::S3 { .. } => {
             let client = s3.ok_or_else(|| StorageError::Failed {
                 uri: uri.to_string(),
                 detail: "no S3 client configured".to_string(),
             })?;
-            let object = client
-                .get_object()
-                .bucket(bucket)
-                .key(key)
-                .send()
-                .await
-                .map_err(|e| classify_s3_error(uri, e))?;
-            Box::pin(BufReader::with_capacity(
-                READ_BUFFER_BYTES,
-                object.body.into_async_read(),
-            ))
+            open_ranged(client, uri, PART_BYTES, PARTS_IN_FLIGHT).await?
         }
     };
     Ok(match compression {
