@@ -28,7 +28,7 @@ async fn main() {
     let deps = Deps::from_env().await;
     match handle(&deps, event).await {
         Ok(output) => match serde_json::to_string_pretty(&output) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => print_out(&text),
             Err(error) => {
                 eprintln!("cannot print the result: {error}");
                 std::process::exit(1);
@@ -39,8 +39,14 @@ async fn main() {
                 "errorType": error.error_type(),
                 "errorMessage": error.to_string(),
             });
-            println!("{report:#}");
+            print_out(&format!("{report:#}"));
             std::process::exit(1);
         }
     }
+}
+
+/// Prints to stdout; a reader that went away (`| head`) is not an error worth a panic.
+fn print_out(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
 }
