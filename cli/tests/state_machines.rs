@@ -30,6 +30,41 @@ fn history_invocations(history: &Value) -> HashMap<String, u64> {
     counts
 }
 
+/// The notifier's own test of a failed execution's history (newest first), on the history
+/// the local engine recorded: did the failure path publish its notice? Every failure that the
+/// pipeline detects must; a failure it cannot detect (invalid input at the first Choice) is left
+/// to the EventBridge status-change alert.
+fn failure_reported_itself(history: &Value) -> bool {
+    let events: Vec<slack_notifier::history::Event> = history["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .rev()
+        .map(|event| slack_notifier::history::Event {
+            kind: event["type"].as_str().unwrap_or_default().to_string(),
+            state: event
+                .pointer("/stateEnteredEventDetails/name")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            resource: event
+                .get("taskSucceededEventDetails")
+                .or_else(|| event.get("taskScheduledEventDetails"))
+                .map(|details| {
+                    format!(
+                        "{}:{}",
+                        details["resourceType"].as_str().unwrap_or_default(),
+                        details["resource"].as_str().unwrap_or_default()
+                    )
+                }),
+            parameters: event
+                .pointer("/taskScheduledEventDetails/parameters")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        })
+        .collect();
+    slack_notifier::history::reported_itself(&events)
+}
+
 fn check_case(machine: &str, case_name: &str, expected: &Value) -> Vec<String> {
     let mut problems = Vec::new();
     let test_case = expected
@@ -117,9 +152,18 @@ fn check_case(machine: &str, case_name: &str, expected: &Value) -> Vec<String> {
             problems.push(format!("{case_name}: {state} ran but must not"));
         }
     }
+    let history: Value =
+        serde_json::from_str(&std::fs::read_to_string(history.path()).unwrap_or_default())
+            .unwrap_or_default();
+    let reports_itself = expected["reports_failure_itself"].as_bool().unwrap_or(true);
+    if status == "FAILED" && failure_reported_itself(&history) != reports_itself {
+        problems.push(format!(
+            "{case_name}: published its own failure notice: {}, expected {reports_itself} (the \
+             Slack notifier posts the status-change alert only for failures without one)",
+            !reports_itself
+        ));
+    }
     if let Some(expected_counts) = expected.get("task_invocations").and_then(Value::as_object) {
-        let history: Value =
-            serde_json::from_str(&std::fs::read_to_string(history.path()).unwrap()).unwrap();
         let counts = history_invocations(&history);
         let total: u64 = counts.values().sum();
         if expected_counts.is_empty() && total != 0 {

@@ -1,5 +1,7 @@
-//! Which state an execution failed in. Neither the EventBridge status-change event nor the
-//! state machine's own failure notice says so; the execution's history does.
+//! Which state an execution failed in, and whether it already reported its failure. Neither
+//! the EventBridge status-change event nor the state machine's own failure notice says which
+//! state failed; the execution's history does. It also shows the failure path's SNS publish,
+//! which makes the status-change alert for the same failure a repeat.
 //!
 //! Reading the history is an enrichment: it is bounded by a timeout and any failure leaves the
 //! message as it was (logged), so Slack still gets the alert.
@@ -35,6 +37,52 @@ pub struct Event {
     pub kind: String,
     /// The state's name, for `*StateEntered` events.
     pub state: Option<String>,
+    /// `type:action` of the service a `TaskScheduled` or `TaskSucceeded` event is about, e.g.
+    /// `sns:publish`.
+    pub resource: Option<String>,
+    /// The request parameters of a `TaskScheduled` event (JSON text).
+    pub parameters: Option<String>,
+}
+
+/// What the history says about a failed execution.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Findings {
+    /// The state to blame (see [`failed_state_in`]).
+    pub failed_state: Option<String>,
+    /// Whether the execution published its own failure notice (see [`reported_itself`]).
+    pub reported_itself: bool,
+}
+
+/// The `event_type` message attribute of the state machines' own failure notices.
+pub const FAILURE_NOTICE_EVENT_TYPE: &str = "pipeline_failed";
+
+/// Whether the execution published its own failure notice: an SNS publish with the message
+/// attribute `event_type` = [`FAILURE_NOTICE_EVENT_TYPE`] that succeeded. That notice already
+/// carries the error and cause to the critical topic, so the status-change alert would repeat it.
+/// A notice that failed to publish, or none at all, leaves the status-change alert to be posted.
+pub fn reported_itself(newest_first: &[Event]) -> bool {
+    let is_publish = |e: &Event| e.resource.as_deref() == Some("sns:publish");
+    newest_first.iter().enumerate().any(|(i, event)| {
+        event.kind == "TaskSucceeded"
+            && is_publish(event)
+            && newest_first[i + 1..]
+                .iter()
+                .find(|e| e.kind == "TaskScheduled" && is_publish(e))
+                .and_then(|scheduled| scheduled.parameters.as_deref())
+                .is_some_and(is_failure_notice)
+    })
+}
+
+/// Whether SNS publish parameters carry the failure notice's `event_type` attribute.
+fn is_failure_notice(parameters: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(parameters)
+        .ok()
+        .and_then(|p| {
+            p.pointer("/MessageAttributes/event_type/StringValue")
+                .and_then(|v| v.as_str())
+                .map(|v| v == FAILURE_NOTICE_EVENT_TYPE)
+        })
+        .unwrap_or(false)
 }
 
 /// The state to blame, from events newest first: the state entered just before the newest
@@ -57,13 +105,15 @@ pub fn failed_state_in(newest_first: &[Event]) -> Option<String> {
         .and_then(|e| e.state.clone())
 }
 
-/// Reads the newest 100 events of `execution_arn` and names the state it failed in.
-pub async fn failed_state(client: &aws_sdk_sfn::Client, execution_arn: &str) -> Option<String> {
+/// Reads the newest 100 events of `execution_arn`: the state it failed in, and whether it
+/// reported the failure itself. `None` when the history cannot be read in time.
+pub async fn lookup(client: &aws_sdk_sfn::Client, execution_arn: &str) -> Option<Findings> {
     let lookup = client
         .get_execution_history()
         .execution_arn(execution_arn)
         .reverse_order(true)
-        .include_execution_data(false)
+        // The data holds the publish parameters that mark the failure notice.
+        .include_execution_data(true)
         .max_results(100)
         .send();
     let output = match tokio::time::timeout(LOOKUP_TIMEOUT, lookup).await {
@@ -89,9 +139,22 @@ pub async fn failed_state(client: &aws_sdk_sfn::Client, execution_arn: &str) -> 
             state: e
                 .state_entered_event_details()
                 .map(|d| d.name().to_string()),
+            resource: e
+                .task_succeeded_event_details()
+                .map(|d| format!("{}:{}", d.resource_type(), d.resource()))
+                .or_else(|| {
+                    e.task_scheduled_event_details()
+                        .map(|d| format!("{}:{}", d.resource_type(), d.resource()))
+                }),
+            parameters: e
+                .task_scheduled_event_details()
+                .map(|d| d.parameters().to_string()),
         })
         .collect();
-    failed_state_in(&events)
+    Some(Findings {
+        failed_state: failed_state_in(&events),
+        reported_itself: reported_itself(&events),
+    })
 }
 
 #[cfg(test)]
@@ -102,7 +165,70 @@ mod tests {
         Event {
             kind: kind.to_string(),
             state: state.map(str::to_string),
+            resource: None,
+            parameters: None,
         }
+    }
+
+    fn publish(kind: &str, event_type: &str) -> Event {
+        Event {
+            resource: Some("sns:publish".to_string()),
+            parameters: (kind == "TaskScheduled").then(|| {
+                serde_json::json!({
+                    "TopicArn": "arn:aws:sns:us-east-1:1:critical",
+                    "Message": "failed",
+                    "MessageAttributes": {"event_type": {"DataType": "String", "StringValue": event_type}}
+                })
+                .to_string()
+            }),
+            ..ev(kind, None)
+        }
+    }
+
+    #[test]
+    fn a_published_failure_notice_means_the_execution_reported_itself() {
+        // Caught task failure, and a failure found by a Choice (no failure event at all).
+        for cause in [
+            ev("TaskFailed", None),
+            ev("ChoiceStateEntered", Some("CheckEndpoint")),
+        ] {
+            let history = [
+                ev("ExecutionFailed", None),
+                ev("FailStateEntered", Some("PipelineFailed")),
+                publish("TaskSucceeded", ""),
+                publish("TaskScheduled", FAILURE_NOTICE_EVENT_TYPE),
+                ev("TaskStateEntered", Some("NotifyPipelineFailure")),
+                cause,
+            ];
+            assert!(reported_itself(&history));
+        }
+    }
+
+    #[test]
+    fn routine_or_failed_publishes_are_not_a_failure_notice() {
+        let routine = [
+            ev("ExecutionFailed", None),
+            ev("TaskFailed", None),
+            publish("TaskSucceeded", ""),
+            publish("TaskScheduled", "model_deployed"),
+        ];
+        assert!(!reported_itself(&routine));
+        let notice_failed = [
+            ev("ExecutionFailed", None),
+            publish("TaskFailed", ""),
+            publish("TaskScheduled", FAILURE_NOTICE_EVENT_TYPE),
+            ev("TaskFailed", None),
+        ];
+        assert!(!reported_itself(&notice_failed));
+        let unreadable = [
+            publish("TaskSucceeded", ""),
+            Event {
+                parameters: Some("not json".into()),
+                ..publish("TaskScheduled", "")
+            },
+        ];
+        assert!(!reported_itself(&unreadable));
+        assert!(!reported_itself(&[]));
     }
 
     #[test]

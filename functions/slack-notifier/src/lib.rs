@@ -6,6 +6,12 @@
 //! The webhook URL comes from Secrets Manager (`SLACK_WEBHOOK_SECRET_ARN`), read once per cold
 //! start and never logged. When Slack stays down the invocation fails with a typed error, so SNS
 //! retries it and the function's dead-letter queue keeps what could not be delivered.
+//!
+//! One failure, one Slack message: a failed execution reaches the critical topic twice, as the
+//! state machine's own failure notice (with error and cause) and as EventBridge's status change.
+//! The execution history ([`history`]) shows whether the notice was published; if it was, the
+//! status change is counted (`SlackRepeatsSkipped`) and not posted. Timeouts, aborts and failures
+//! without a notice are always posted.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -110,6 +116,8 @@ pub struct Delivered {
     pub attempts: u32,
     /// Whether Slack refused the blocks and got the plain text.
     pub text_only: bool,
+    /// Not posted: a status-change alert for a failure the execution already reported itself.
+    pub skipped: bool,
 }
 
 /// The Lambda entry point: decodes the SNS event and delivers each record.
@@ -124,20 +132,50 @@ pub async fn handle(deps: &Deps, event: serde_json::Value) -> Result<NotifyOutpu
     let mut delivered = Vec::with_capacity(event.records.len());
     for record in &event.records {
         let mut notification = Notification::from_sns(&record.sns);
-        enrich(deps, &mut notification).await;
+        let findings = enrich(deps, &mut notification).await;
+        if notification.kind.is_failed_status() && findings.reported_itself {
+            delivered.push(skip_repeat(&notification));
+            continue;
+        }
         delivered.push(notify(deps, &notification).await?);
     }
     Ok(NotifyOutput { delivered })
 }
 
-/// Adds what the message itself does not say: the state a failed execution failed in.
-pub async fn enrich(deps: &Deps, notification: &mut Notification) {
+/// Adds what the message itself does not say, the state a failed execution failed in, and
+/// returns what the execution history showed (nothing when it was not read).
+pub async fn enrich(deps: &Deps, notification: &mut Notification) -> history::Findings {
     let (Some(sfn), Some(arn)) = (&deps.sfn, notification.kind.failed_execution()) else {
-        return;
+        return history::Findings::default();
     };
     let arn = arn.to_string();
-    if let Some(state) = history::failed_state(sfn, &arn).await {
-        notification.kind.set_failed_state(state);
+    let findings = history::lookup(sfn, &arn).await.unwrap_or_default();
+    if let Some(state) = &findings.failed_state {
+        notification.kind.set_failed_state(state.clone());
+    }
+    findings
+}
+
+/// Records a status-change alert left out because the execution's own failure notice (sent on
+/// the same topic, with the error and cause) already covers it: one Slack message per failure.
+fn skip_repeat(notification: &Notification) -> Delivered {
+    let kind = notification.kind.name();
+    tracing::info!(
+        kind,
+        message_id = %notification.message_id,
+        execution_arn = notification.kind.failed_execution().unwrap_or_default(),
+        "not posted: the execution already reported this failure itself"
+    );
+    if let Ok(mut metrics) = MetricsLogger::new(SERVICE).dimension("Kind", kind) {
+        metrics.put("SlackRepeatsSkipped", 1.0, Unit::Count);
+        metrics.flush();
+    }
+    Delivered {
+        message_id: notification.message_id.clone(),
+        kind,
+        attempts: 0,
+        text_only: false,
+        skipped: true,
     }
 }
 
@@ -182,5 +220,6 @@ pub async fn notify(deps: &Deps, notification: &Notification) -> Result<Delivere
         kind,
         attempts: delivery.attempts,
         text_only: delivery.text_only,
+        skipped: false,
     })
 }

@@ -75,6 +75,11 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Whether this is the status-change alert of a `FAILED` execution.
+    pub fn is_failed_status(&self) -> bool {
+        matches!(self, Kind::ExecutionStatus(e) if e.status == "FAILED")
+    }
+
     /// The execution whose failed state is worth looking up, if any.
     pub fn failed_execution(&self) -> Option<&str> {
         match self {

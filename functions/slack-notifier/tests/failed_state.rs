@@ -8,7 +8,10 @@ use aws_sdk_sfn::operation::get_execution_history::{
     GetExecutionHistoryError, GetExecutionHistoryOutput,
 };
 use aws_sdk_sfn::primitives::DateTime;
-use aws_sdk_sfn::types::{HistoryEvent, HistoryEventType, StateEnteredEventDetails};
+use aws_sdk_sfn::types::{
+    HistoryEvent, HistoryEventType, StateEnteredEventDetails, TaskScheduledEventDetails,
+    TaskSucceededEventDetails,
+};
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use common::{texts, FakeSlack};
 use integration_tests::workspace_root;
@@ -72,6 +75,52 @@ fn caught_training_failure() -> GetExecutionHistoryOutput {
                 Some("TrainCandidateModel"),
             ),
         ]))
+        .build()
+        .expect("history output")
+}
+
+/// The same failure, with the failure path's SNS publish recorded as AWS records it: a
+/// `TaskScheduled` of `sns:publish` whose parameters carry the notice's `event_type`, then its
+/// `TaskSucceeded`.
+fn caught_and_reported_training_failure() -> GetExecutionHistoryOutput {
+    let mut events = caught_training_failure().events().to_vec();
+    let at = |id: i64, kind: HistoryEventType| {
+        HistoryEvent::builder()
+            .id(id)
+            .timestamp(DateTime::from_secs(1_795_766_400 + id))
+            .r#type(kind)
+    };
+    let parameters = serde_json::json!({
+        "TopicArn": "arn:aws:sns:us-east-1:123456789012:ml-pipelines-CriticalTopic",
+        "Message": "ml-retraining failed",
+        "MessageAttributes": {"event_type": {"DataType": "String", "StringValue": "pipeline_failed"}}
+    });
+    let scheduled = at(10, HistoryEventType::TaskScheduled)
+        .task_scheduled_event_details(
+            TaskScheduledEventDetails::builder()
+                .resource_type("sns")
+                .resource("publish")
+                .region("us-east-1")
+                .parameters(parameters.to_string())
+                .build()
+                .expect("scheduled details"),
+        )
+        .build()
+        .expect("history event");
+    let succeeded = at(11, HistoryEventType::TaskSucceeded)
+        .task_succeeded_event_details(
+            TaskSucceededEventDetails::builder()
+                .resource_type("sns")
+                .resource("publish")
+                .build()
+                .expect("task details"),
+        )
+        .build()
+        .expect("history event");
+    events.insert(2, scheduled);
+    events.insert(2, succeeded);
+    GetExecutionHistoryOutput::builder()
+        .set_events(Some(events))
         .build()
         .expect("history output")
 }
@@ -174,4 +223,56 @@ async fn routine_messages_never_read_a_history() {
         handle(&deps, event(file)).await.expect(file);
     }
     assert_eq!(history.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn a_failure_the_execution_reported_itself_reaches_slack_once() {
+    let history = mock!(aws_sdk_sfn::Client::get_execution_history)
+        .then_output(caught_and_reported_training_failure);
+    let slack = FakeSlack::ok();
+    let deps = deps(&slack, sfn(&[&history]));
+    // The state machine's own notice (error, cause, failed state) is posted...
+    let notice = handle(&deps, event("pipeline-failed.json"))
+        .await
+        .expect("delivered");
+    assert!(!notice.delivered[0].skipped);
+    // ...and the EventBridge status change for the same failure is not posted again.
+    let status = handle(&deps, event("execution-failed.json"))
+        .await
+        .expect("handled");
+    assert!(status.delivered[0].skipped);
+    assert_eq!(status.delivered[0].attempts, 0);
+    assert_eq!(slack.received().len(), 1);
+    assert_eq!(
+        field(&slack.received()[0].json, "Failed state").as_deref(),
+        Some("TrainCandidateModel")
+    );
+}
+
+#[tokio::test]
+async fn timeouts_aborts_and_unreported_failures_are_always_posted() {
+    let reported = mock!(aws_sdk_sfn::Client::get_execution_history)
+        .then_output(caught_and_reported_training_failure);
+    let slack = FakeSlack::ok();
+    let deps = deps(&slack, sfn(&[&reported]));
+    for file in ["execution-timed-out.json", "execution-aborted.json"] {
+        let output = handle(&deps, event(file)).await.expect(file);
+        assert!(!output.delivered[0].skipped, "{file}");
+    }
+    assert_eq!(slack.received().len(), 2);
+    let unreported =
+        mock!(aws_sdk_sfn::Client::get_execution_history).then_output(caught_training_failure);
+    let slack = FakeSlack::ok();
+    let output = handle(
+        &deps_for(&slack, &unreported),
+        event("execution-failed.json"),
+    )
+    .await
+    .expect("delivered");
+    assert!(!output.delivered[0].skipped);
+    assert_eq!(slack.received().len(), 1);
+}
+
+fn deps_for(slack: &FakeSlack, rule: &Rule) -> Deps {
+    deps(slack, sfn(&[rule]))
 }
