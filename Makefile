@@ -6,7 +6,7 @@ ASL_CONFORMANCE ?= $(abspath $(CURDIR)/../shared/conformance/asl-dev.jsonl)
 export ASL_CONFORMANCE
 STACK ?= ml-pipelines
 
-.PHONY: run test venv tools lint fmt check-template build build-arm64 deploy bench clean-venv
+.PHONY: run test venv tools lint fmt check-template build build-check build-arm64 deploy bench clean-venv
 
 ## run: the weekly retraining pipeline locally: real Lambda handlers, mocked services, virtual time
 run:
@@ -39,6 +39,10 @@ check-template: venv
 ## build: the deployable artefacts with SAM (cargo-lambda under the hood)
 build: venv
 	PATH="$(VENV)/bin:$$PATH" sam build --template-file sam-template.yaml
+
+## build-check: sam build on an x86_64 copy of the template (checks the build where arm64 cannot be built)
+build-check: venv
+	./scripts/sam-build-x86.sh
 
 ## build-arm64: release binaries for Graviton (needs `rustup target add aarch64-unknown-linux-gnu`)
 build-arm64: venv
