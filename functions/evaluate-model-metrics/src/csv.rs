@@ -33,6 +33,8 @@ pub struct CsvTallier {
     record: Vec<u8>,
     ends: Vec<usize>,
     fields: Vec<(usize, usize)>,
+    /// Whether plain lines may take the one-pass scanner (off only to compare the two paths).
+    scanner: bool,
 }
 
 impl CsvTallier {
@@ -47,7 +49,15 @@ impl CsvTallier {
             record: vec![0; 4096],
             ends: vec![0; 64],
             fields: Vec::with_capacity(16),
+            scanner: true,
         }
+    }
+
+    /// The same parser without the one-pass scanner: every line through the general path.
+    /// Slower; it exists to check that both paths agree.
+    pub fn without_scanner(mut self) -> Self {
+        self.scanner = false;
+        self
     }
 
     /// Parses the complete records in `pending` + `chunk`, keeping any incomplete tail.
@@ -148,8 +158,9 @@ impl CsvTallier {
         match self.layout.as_ref().and_then(|l| l.roles.clone()) {
             Some(roles) => self.scan_plain_lines(&data[..complete], start, &roles)?,
             None => {
-                for end in memchr::memchr_iter(b'\n', &data[start..complete]) {
-                    let end = start + end;
+                let base = start;
+                for offset in memchr::memchr_iter(b'\n', &data[base..complete]) {
+                    let end = base + offset;
                     self.lines += 1;
                     self.plain_line(&data[start..end])?;
                     start = end + 1;
@@ -373,7 +384,11 @@ impl CsvTallier {
             .unwrap_or(0)
             + 1;
         Ok(Layout {
-            roles: field_roles(actual, predicted, &segments, needed),
+            roles: if self.scanner {
+                field_roles(actual, predicted, &segments, needed)
+            } else {
+                None
+            },
             actual,
             predicted,
             segments,
@@ -482,6 +497,100 @@ mod tests {
             run(b"", 1000, &[]).unwrap_err(),
             EvaluateError::EmptyPredictions { .. }
         ));
+    }
+
+    fn row_text(store: usize, actual: usize, predicted: usize, crlf: bool) -> String {
+        const STORES: [&str; 6] = ["s1", "", "s 2", "a-store-key-longer-than-16", "s1\r", "x"];
+        const NUMBERS: [&str; 16] = [
+            "12.5",
+            "-3",
+            " 4.25 ",
+            "1e3",
+            "",
+            "abc",
+            "0.0",
+            "12345678.123",
+            "1234567890123456",
+            ".5",
+            "5.",
+            "-0.01",
+            "7",
+            "1.2.3",
+            "+2",
+            "99999.99",
+        ];
+        format!(
+            "{},{},{}{}",
+            STORES[store % STORES.len()],
+            NUMBERS[actual % NUMBERS.len()],
+            NUMBERS[predicted % NUMBERS.len()],
+            if crlf { "\r\n" } else { "\n" }
+        )
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_scanner_and_the_general_path_agree_on_any_rows(
+            rows in proptest::collection::vec((0usize..6, 0usize..16, 0usize..16, proptest::bool::ANY), 0..40),
+            extra_column: bool,
+        ) {
+            let mut text = String::from(if extra_column {
+                "store_id,actual,prediction,note\n"
+            } else {
+                "store_id,actual,prediction\n"
+            });
+            for &(store, actual, predicted, crlf) in &rows {
+                let mut row = row_text(store, actual, predicted, crlf);
+                if extra_column {
+                    row.insert_str(row.len() - if crlf { 2 } else { 1 }, ",n");
+                }
+                text.push_str(&row);
+            }
+            let run = |scanner: bool| {
+                let parser = CsvTallier::new("file://t.csv".into(), columns(&["store_id"]));
+                let mut parser = if scanner { parser } else { parser.without_scanner() };
+                parser.feed(text.as_bytes())?;
+                parser.finish()
+            };
+            match (run(true), run(false)) {
+                (Ok(fast), Ok(general)) => {
+                    proptest::prop_assert_eq!(fast.overall(), general.overall());
+                    let columns = ["store_id".to_string()];
+                    proptest::prop_assert_eq!(
+                        fast.segment_summary(&columns, 50),
+                        general.segment_summary(&columns, 50)
+                    );
+                }
+                (Err(fast), Err(general)) => {
+                    proptest::prop_assert_eq!(fast.to_string(), general.to_string());
+                }
+                (fast, general) => proptest::prop_assert!(
+                    false,
+                    "scanner {:?} vs general {:?} on {:?}",
+                    fast.map(|t| t.overall()),
+                    general.map(|t| t.overall()),
+                    text
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn more_segment_columns_than_the_scanner_takes_still_parse_every_row() {
+        let mut text = String::from("a,b,c,d,e,actual,prediction\n");
+        for i in 0..100 {
+            text.push_str(&format!(
+                "{},b,c,d,{},{},{}\n",
+                i % 3,
+                i % 2,
+                10 + i,
+                11 + i
+            ));
+        }
+        let tally = run(text.as_bytes(), 37, &["a", "b", "c", "d", "e"]).unwrap();
+        assert_eq!(tally.overall().rows(), 100);
+        let columns: Vec<String> = ["a", "b", "c", "d", "e"].map(String::from).to_vec();
+        assert_eq!(tally.segment_summary(&columns, 10).count, 6);
     }
 
     #[test]
