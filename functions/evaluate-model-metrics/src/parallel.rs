@@ -176,7 +176,7 @@ mod tests {
     }
 
     fn sequential(data: &[u8]) -> Result<Tally, EvaluateError> {
-        let mut parser = CsvTallier::new("file://x.csv".into(), columns());
+        let mut parser = CsvTallier::new("file://memory.csv".into(), columns());
         parser.feed(data)?;
         parser.finish()
     }
@@ -383,5 +383,49 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(tally.overall().rows(), 1);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn any_blocks_and_threads_give_the_sequential_rows_or_error(
+            rows in proptest::collection::vec((0usize..5, 0usize..8, 0usize..8), 0..60),
+            block_bytes in 1usize..200,
+            threads in 1usize..4,
+        ) {
+            const STORES: [&str; 5] = ["s1", "s2", "\"s,3\"", "\"multi\nline\"", "s5"];
+            const NUMBERS: [&str; 8] = ["1.5", "2", "0", "-4.25", "abc", "\"7\"", "1e2", " 3 "];
+            let mut text = String::from("store_id,actual,prediction\n");
+            for &(store, actual, predicted) in &rows {
+                text.push_str(&format!("{},{},{}\n", STORES[store], NUMBERS[actual], NUMBERS[predicted]));
+            }
+            let data = text.into_bytes();
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .build()
+                .unwrap();
+            let many = runtime.block_on(parallel(&data, Plan { block_bytes, threads }));
+            match (sequential(&data), many) {
+                (Ok(one), Ok(many)) => {
+                    proptest::prop_assert_eq!(one.overall().rows(), many.overall().rows());
+                    let (a, b) = (one.overall().metrics(), many.overall().metrics());
+                    if let (Some(a), Some(b)) = (a, b) {
+                        proptest::prop_assert!((a.mae - b.mae).abs() < 1e-9);
+                    }
+                    let columns = ["store_id".to_string()];
+                    proptest::prop_assert_eq!(
+                        one.segment_summary(&columns, 10).count,
+                        many.segment_summary(&columns, 10).count
+                    );
+                }
+                (Err(one), Err(many)) => proptest::prop_assert_eq!(one.to_string(), many.to_string()),
+                (one, many) => proptest::prop_assert!(
+                    false,
+                    "sequential {:?} vs parallel {:?}",
+                    one.map(|t| t.overall().rows()),
+                    many.map(|t| t.overall().rows())
+                ),
+            }
+        }
     }
 }
