@@ -1,7 +1,8 @@
 //! CSV parsing on every core. A reader cuts the input into blocks of whole lines
-//! ([`crate::blocks`]); once the header is read, a pool of parser threads takes quote-free
-//! blocks as they arrive, a tally per block, and the tallies are merged in input order ([`crate::pool`]), so the result is the same to the last bit whatever the
-//! number of threads. Threads never wait for each other, only for data.
+//! ([`crate::blocks`]); once the header is read, a pool of parser threads ([`crate::pool`])
+//! takes quote-free blocks as they arrive, a tally per block, and the tallies are merged in
+//! input order, so the result is the same to the last bit whatever the number of threads.
+//! Threads never wait for each other, only for data.
 //!
 //! A block with a quote character may hold a record that spans blocks, so from the first such
 //! block on, the rest of the input is parsed in order on one thread. Errors name their line in
