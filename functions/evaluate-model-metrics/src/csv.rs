@@ -184,15 +184,11 @@ impl CsvTallier {
         roles: &[FieldRole],
     ) -> Result<(), EvaluateError> {
         let mut row = PlainRow::default();
-        let segment_count = self.sink.columns.segments.len();
         while start < data.len() {
             self.lines += 1;
             match scan_record(data, start, roles, &mut row) {
                 Some(next) => {
-                    let segments = row.segments[..segment_count]
-                        .iter()
-                        .map(|&(from, to)| &data[from..to]);
-                    self.sink.push_numbers(row.actual, row.predicted, segments);
+                    self.push_scanned(data, &row);
                     start = next;
                 }
                 None => {
@@ -204,6 +200,16 @@ impl CsvTallier {
             }
         }
         Ok(())
+    }
+
+    /// Tallies a record the scanner read from `data`.
+    #[inline]
+    fn push_scanned(&mut self, data: &[u8], row: &PlainRow) {
+        let segment_count = self.sink.columns.segments.len();
+        let segments = row.segments[..segment_count]
+            .iter()
+            .map(|&(from, to)| &data[from..to]);
+        self.sink.push_numbers(row.actual, row.predicted, segments);
     }
 
     fn plain_line(&mut self, line: &[u8]) -> Result<(), EvaluateError> {
@@ -233,11 +239,55 @@ impl CsvTallier {
         result
     }
 
-    /// Records that may hold quotes: let `csv-core` find fields and record ends.
+    /// Records that may hold quotes. Simple ones (quoted fields without inner quotes or line
+    /// breaks) take the one-pass scanner; any other record goes through `csv-core`, which
+    /// handles quoted separators, escaped quotes and line breaks inside fields.
     fn process_quoted(&mut self, data: &[u8], last: bool) -> Result<usize, EvaluateError> {
-        self.reader.reset();
+        let mut roles = self.layout.as_ref().and_then(|l| l.roles.clone());
+        let mut row = PlainRow::default();
         let mut pos = 0;
-        let mut record_start = 0;
+        loop {
+            if let Some(roles) = &roles {
+                while let Some(next) = scan_record(data, pos, roles, &mut row) {
+                    self.lines += 1;
+                    self.push_scanned(data, &row);
+                    pos = next;
+                }
+            }
+            // Line breaks between records (the \n of a CRLF, where csv-core stopped at the \r;
+            // blank lines) are counted here, so that the next record's line number is right.
+            while let Some(&byte) = data.get(pos) {
+                match byte {
+                    b'\n' => self.lines += 1,
+                    b'\r' => {}
+                    _ => break,
+                }
+                pos += 1;
+            }
+            if pos >= data.len() {
+                return Ok(data.len());
+            }
+            match self.csv_core_record(data, pos, last)? {
+                Some(next) => pos = next,
+                None => return Ok(if last { data.len() } else { pos }),
+            }
+            if roles.is_none() {
+                // The header may just have been read.
+                roles = self.layout.as_ref().and_then(|l| l.roles.clone());
+            }
+        }
+    }
+
+    /// Reads the one record that starts at `start` with `csv-core` and tallies it; the index
+    /// after it, or `None` when the data ends first (more is needed, or there is no record left).
+    fn csv_core_record(
+        &mut self,
+        data: &[u8],
+        start: usize,
+        last: bool,
+    ) -> Result<Option<usize>, EvaluateError> {
+        self.reader.reset();
+        let mut pos = start;
         let (mut out_len, mut ends_len) = (0, 0);
         loop {
             let input = if pos < data.len() {
@@ -245,7 +295,7 @@ impl CsvTallier {
             } else if last {
                 &[][..]
             } else {
-                break;
+                return Ok(None);
             };
             let (result, read, written, ended) = self.reader.read_record(
                 input,
@@ -258,7 +308,7 @@ impl CsvTallier {
             match result {
                 ReadRecordResult::InputEmpty => {
                     if !last {
-                        break;
+                        return Ok(None);
                     }
                 }
                 ReadRecordResult::OutputFull => {
@@ -271,13 +321,12 @@ impl CsvTallier {
                 }
                 ReadRecordResult::Record => {
                     let line = self.lines + 1;
-                    self.lines +=
-                        memchr::memchr_iter(b'\n', &data[record_start..pos]).count() as u64;
+                    self.lines += memchr::memchr_iter(b'\n', &data[start..pos]).count() as u64;
                     self.fields.clear();
-                    let mut start = 0;
+                    let mut field_start = 0;
                     for &end in &self.ends[..ends_len] {
-                        self.fields.push((start, end));
-                        start = end;
+                        self.fields.push((field_start, end));
+                        field_start = end;
                     }
                     let record = std::mem::take(&mut self.record);
                     let fields = std::mem::take(&mut self.fields);
@@ -285,15 +334,11 @@ impl CsvTallier {
                     self.record = record;
                     self.fields = fields;
                     result?;
-                    record_start = pos;
-                    out_len = 0;
-                    ends_len = 0;
+                    return Ok(Some(pos));
                 }
-                ReadRecordResult::End => break,
+                ReadRecordResult::End => return Ok(None),
             }
         }
-        self.reader.reset();
-        Ok(if last { data.len() } else { record_start })
     }
 
     fn record_fields(
@@ -500,8 +545,19 @@ mod tests {
     }
 
     fn row_text(store: usize, actual: usize, predicted: usize, crlf: bool) -> String {
-        const STORES: [&str; 6] = ["s1", "", "s 2", "a-store-key-longer-than-16", "s1\r", "x"];
-        const NUMBERS: [&str; 16] = [
+        const STORES: [&str; 10] = [
+            "s1",
+            "",
+            "s 2",
+            "a-store-key-longer-than-16",
+            "s1\r",
+            "x",
+            "\"s1\"",
+            "\"s,3\"",
+            "\"a\"\"b\"",
+            "\"multi\nline\"",
+        ];
+        const NUMBERS: [&str; 21] = [
             "12.5",
             "-3",
             " 4.25 ",
@@ -518,6 +574,11 @@ mod tests {
             "1.2.3",
             "+2",
             "99999.99",
+            "\"12.5\"",
+            "\" 7 \"",
+            "\"x\"",
+            "\"1\"\"\"",
+            "\"3\"x",
         ];
         format!(
             "{},{},{}{}",
@@ -530,19 +591,22 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn the_scanner_and_the_general_path_agree_on_any_rows(
-            rows in proptest::collection::vec((0usize..6, 0usize..16, 0usize..16, proptest::bool::ANY), 0..40),
-            extra_column: bool,
+        fn the_scanner_and_the_general_paths_agree_on_any_rows(
+            rows in proptest::collection::vec((0usize..10, 0usize..21, 0usize..21, proptest::bool::ANY), 0..40),
+            extra_column in 0usize..5,
         ) {
-            let mut text = String::from(if extra_column {
+            const EXTRA: [&str; 5] = ["", ",n", ",\"a,b\"", ",\"x\ny\"", ",a\rb"];
+            let mut text = String::from(if extra_column > 0 {
                 "store_id,actual,prediction,note\n"
             } else {
                 "store_id,actual,prediction\n"
             });
-            for &(store, actual, predicted, crlf) in &rows {
+            for (i, &(store, actual, predicted, crlf)) in rows.iter().enumerate() {
                 let mut row = row_text(store, actual, predicted, crlf);
-                if extra_column {
-                    row.insert_str(row.len() - if crlf { 2 } else { 1 }, ",n");
+                // Each row's extra value varies, so plain and quoted ones mix.
+                let extra = EXTRA[1 + (extra_column + i) % (EXTRA.len() - 1)];
+                if extra_column > 0 {
+                    row.insert_str(row.len() - if crlf { 2 } else { 1 }, extra);
                 }
                 text.push_str(&row);
             }
@@ -573,6 +637,57 @@ mod tests {
                 ),
             }
         }
+    }
+
+    #[test]
+    fn quoted_files_with_crlf_report_the_physical_line() {
+        // csv-core stops at a CRLF's \r; its \n must still count as a line.
+        let text = b"store_id,actual,prediction\r\n\"s1\",1,2\r\ns1,1,2\r\n\"s,2\",3,\"x\"\r\n";
+        for chunk in [5, 1000] {
+            let err = run(text, chunk, &["store_id"]).unwrap_err();
+            assert!(
+                matches!(err, EvaluateError::UnparsableRow { line: 4, .. }),
+                "chunk {chunk}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bare_carriage_return_ends_a_record_in_quoted_files_as_csv_readers_do() {
+        // "s1\r,..." is a record "s1" then a record ",\"12.5\",0.0" for csv-core; the scanner
+        // must not read it as one line.
+        let err = run(
+            b"store_id,actual,prediction\ns1\r,\"12.5\",0.0\n",
+            1000,
+            &["store_id"],
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, EvaluateError::UnparsableRow { line: 2, detail, .. } if detail.contains("expected at least 3 fields")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn simple_quoted_fields_read_like_plain_ones() {
+        let quoted = run(
+            b"store_id,actual,prediction\n\"s1\",\"10\",11\n\"s2\",20,\" 18 \"\r\n",
+            1000,
+            &["store_id"],
+        )
+        .unwrap();
+        let plain = run(
+            b"store_id,actual,prediction\ns1,10,11\ns2,20,18\n",
+            1000,
+            &["store_id"],
+        )
+        .unwrap();
+        assert_eq!(quoted.overall(), plain.overall());
+        let columns = ["store_id".to_string()];
+        assert_eq!(
+            quoted.segment_summary(&columns, 5),
+            plain.segment_summary(&columns, 5)
+        );
     }
 
     #[test]

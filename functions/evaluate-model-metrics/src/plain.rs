@@ -3,6 +3,7 @@
 //! but plain (too few fields, white space around a number, exponents, long mantissas, a blank
 //! line...) is left to the general path, which gives it the same result or the same error.
 
+use crate::rows::parse_number;
 use crate::swar;
 
 /// What a field of a record is used for.
@@ -74,41 +75,70 @@ pub fn scan_record(
     let last = roles.len().checked_sub(1)?;
     let mut pos = start;
     for (i, role) in roles.iter().enumerate() {
-        let end = match role {
-            FieldRole::Actual => {
-                let (value, end) = scan_decimal(data, pos)?;
-                row.actual = value;
-                end
-            }
-            FieldRole::Predicted => {
-                let (value, end) = scan_decimal(data, pos)?;
-                row.predicted = value;
-                end
-            }
-            FieldRole::Ignored | FieldRole::Segment(_) => {
-                let end = swar::field_end(data, pos);
-                if let FieldRole::Segment(k) = role {
-                    // CRLF: the last field's carriage return is not part of the value.
-                    let value_end = if i == last && end > pos && data[end - 1] == b'\r' {
-                        end - 1
-                    } else {
-                        end
-                    };
-                    row.segments[usize::from(*k)] = (pos, value_end);
+        let end = if data.get(pos) == Some(&b'"') {
+            quoted_field(data, pos, *role, row)?
+        } else {
+            match role {
+                FieldRole::Actual => {
+                    let (value, end) = scan_decimal(data, pos)?;
+                    row.actual = value;
+                    end
                 }
-                end
+                FieldRole::Predicted => {
+                    let (value, end) = scan_decimal(data, pos)?;
+                    row.predicted = value;
+                    end
+                }
+                FieldRole::Ignored | FieldRole::Segment(_) => {
+                    let end = swar::field_end(data, pos);
+                    if let FieldRole::Segment(k) = role {
+                        row.segments[usize::from(*k)] = (pos, end);
+                    }
+                    end
+                }
             }
         };
         match data.get(end) {
             Some(b',') if i < last => pos = end + 1,
             // Fields after the last one asked for are skipped whole.
-            Some(b',') => return Some(end + memchr::memchr(b'\n', &data[end..])? + 1),
+            Some(b',') => return skip_to_line_end(data, end),
             Some(b'\n') if i == last => return Some(end + 1),
             Some(b'\r') if i == last && data.get(end + 1) == Some(&b'\n') => return Some(end + 2),
             _ => return None,
         }
     }
     None
+}
+
+/// The start of the next line, past fields nobody asked for, if they hold no quote and no
+/// carriage return but a final CRLF's (those make the line the general path's).
+fn skip_to_line_end(data: &[u8], from: usize) -> Option<usize> {
+    let newline = memchr::memchr(b'\n', &data[from..])?;
+    let rest = &data[from..from + newline];
+    let rest = rest.strip_suffix(b"\r").unwrap_or(rest);
+    memchr::memchr2(b'"', b'\r', rest)
+        .is_none()
+        .then_some(from + newline + 1)
+}
+
+/// A quoted field at `pos` whose content has no quote and no line break (anything else is left
+/// to `csv-core`): its value goes where `role` says, and the index after the closing quote is
+/// returned. Numbers inside quotes are read by the general parser, as `csv-core`'s would be.
+#[inline]
+fn quoted_field(data: &[u8], pos: usize, role: FieldRole, row: &mut PlainRow) -> Option<usize> {
+    let content = pos + 1;
+    let close = content + memchr::memchr2(b'"', b'\n', data.get(content..)?)?;
+    if data[close] != b'"' {
+        return None;
+    }
+    let value = &data[content..close];
+    match role {
+        FieldRole::Actual => row.actual = parse_number(value)?,
+        FieldRole::Predicted => row.predicted = parse_number(value)?,
+        FieldRole::Segment(k) => row.segments[usize::from(k)] = (content, close),
+        FieldRole::Ignored => {}
+    }
+    Some(close + 1)
 }
 
 /// Exact powers of ten as `f64` (every one up to 1e22 is exactly representable).
@@ -170,7 +200,6 @@ fn long_decimal(data: &[u8], start: usize) -> Option<swar::Decimal> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rows::parse_number;
 
     fn roles_of(header: &str, segments: &[&str]) -> Vec<FieldRole> {
         let names: Vec<&str> = header.split(',').collect();

@@ -41,12 +41,14 @@ fn low_bytes(n: usize) -> u64 {
     (1u64 << (8 * n)) - 1
 }
 
-/// The index of the first `,` or `\n` at or after `pos`, or `data.len()`.
+/// The index of the first `,`, `\n` or `\r` at or after `pos`, or `data.len()`. (A `\r` ends a
+/// field too: before `\n` it is part of the line break, anywhere else CSV readers take it for
+/// one, so the caller leaves such a line to the general path.)
 #[inline]
 pub fn field_end(data: &[u8], pos: usize) -> usize {
     let mut at = pos;
     while let Some(word) = word_at(data, at) {
-        let hits = bytes_equal(word, b',') | bytes_equal(word, b'\n');
+        let hits = bytes_equal(word, b',') | bytes_equal(word, b'\n') | bytes_equal(word, b'\r');
         if hits != 0 {
             return at + (hits.trailing_zeros() / 8) as usize;
         }
@@ -54,7 +56,7 @@ pub fn field_end(data: &[u8], pos: usize) -> usize {
     }
     data[at..]
         .iter()
-        .position(|&b| b == b',' || b == b'\n')
+        .position(|&b| matches!(b, b',' | b'\n' | b'\r'))
         .map_or(data.len(), |offset| at + offset)
 }
 
@@ -122,6 +124,8 @@ mod tests {
         assert_eq!(field_end(data, 14), data.len());
         assert_eq!(field_end(b"ab", 0), 2);
         assert_eq!(field_end(b"a,", 0), 1);
+        assert_eq!(field_end(b"store-0001\r\n", 0), 10);
+        assert_eq!(field_end(b"ab\rcd", 0), 2);
     }
 
     #[test]
