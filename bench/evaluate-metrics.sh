@@ -46,6 +46,15 @@ best rust target/release/examples/evaluate_local "$event"
 best pandas "$venv/bin/python" bench/pandas_metrics.py "$data"
 best polars "$venv/bin/python" bench/polars_metrics.py "$data"
 
+# The same rows with every store id quoted, as CSV writers that quote strings produce them.
+quoted="${data%.csv}-quoted.csv"
+[ -f "$quoted" ] || { echo "generating $quoted"; sed -E '2,$ s/^([^,]*),/"\1",/' "$data" > "$quoted"; }
+sed "s#$data#$quoted#" "$event" > bench/data/event-quoted.json
+echo "== the same with quoted store ids ($quoted), best and median of $RUNS"
+best rust target/release/examples/evaluate_local bench/data/event-quoted.json
+best pandas "$venv/bin/python" bench/pandas_metrics.py "$quoted"
+best polars "$venv/bin/python" bench/polars_metrics.py "$quoted"
+
 echo "== release binary"
 ls -l target/release/evaluate-model-metrics | awk '{printf "size: %.1f MB (%d bytes)\n", $5/1048576, $5}'
 echo "== start-up to first event (median of 10)"
