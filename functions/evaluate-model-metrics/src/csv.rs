@@ -104,10 +104,18 @@ impl CsvTallier {
         Some(worker)
     }
 
-    /// Whether a block of complete lines can be split among forks: the header is read, no record
-    /// is half-parsed, and the block has no quote (so every line break ends a record).
-    pub fn can_split(&self, block: &[u8]) -> bool {
-        self.layout.is_some() && self.pending.is_empty() && memchr::memchr(b'"', block).is_none()
+    /// Whether the parser stands at a record boundary after the header, so that what follows
+    /// can go to forks.
+    pub fn at_record_boundary(&self) -> bool {
+        self.layout.is_some() && self.pending.is_empty()
+    }
+
+    /// Drops an incomplete record left at the end of the data fed so far, and says whether
+    /// there was one (a fork's block then did not end on a record boundary).
+    pub fn drop_incomplete_record(&mut self) -> bool {
+        let incomplete = !self.pending.is_empty();
+        self.pending.clear();
+        incomplete
     }
 
     /// Whether the header has been read (the layout of records is known).

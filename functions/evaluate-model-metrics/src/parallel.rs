@@ -4,8 +4,11 @@
 //! input order, so the result is the same to the last bit whatever the number of threads.
 //! Threads never wait for each other, only for data.
 //!
-//! A block with a quote character may hold a record that spans blocks, so from the first such
-//! block on, the rest of the input is parsed in order on one thread. Errors name their line in
+//! A block with a quote character may end inside a quoted field. Such blocks go to the threads
+//! too, on a checked bet: each thread says whether its block ended on a record boundary, and
+//! since the first block starts on one, every start is right if every end is. A lost bet (a
+//! quoted line break at a block's end) ends the run with [`Split::Lost`], and the caller reads
+//! the input again with quoted blocks parsed in order. Errors name their line in
 //! the whole file: each block's line count is kept, and the first failing block in input order
 //! wins. Memory stays bounded by the blocks in flight, whatever the file size.
 
@@ -29,6 +32,10 @@ pub struct Plan {
     pub block_bytes: usize,
     /// Parser threads.
     pub threads: usize,
+    /// Whether blocks with quotes go to the threads too, on the bet that no quoted field spans
+    /// two blocks. A lost bet ends the run with [`Split::Lost`]; read the input again with this
+    /// off, and quoted blocks are parsed in order.
+    pub split_quoted: bool,
 }
 
 impl Default for Plan {
@@ -38,8 +45,19 @@ impl Default for Plan {
             threads: std::thread::available_parallelism()
                 .map_or(1, |n| n.get())
                 .min(8),
+            split_quoted: true,
         }
     }
+}
+
+/// How a parallel read ended.
+#[derive(Debug)]
+pub enum Split {
+    /// Every row, tallied.
+    Done(Tally),
+    /// A quoted field spans two blocks that went to different threads: nothing of this run
+    /// counts; read the input again with [`Plan::split_quoted`] off.
+    Lost,
 }
 
 /// Reads the whole CSV input through `parser`, in parallel where it can.
@@ -48,7 +66,7 @@ pub async fn tally_csv(
     uri: &ObjectUri,
     parser: CsvTallier,
     plan: Plan,
-) -> Result<Tally, EvaluateError> {
+) -> Result<Split, EvaluateError> {
     let (blocks, recycle, reader) = start_reader(source, uri, plan.block_bytes, READ_AHEAD_BLOCKS);
     let parsed = tokio::task::spawn_blocking(move || coordinate(blocks, recycle, parser, plan))
         .await
@@ -70,7 +88,7 @@ fn coordinate(
     recycle: Sender<Block>,
     mut parser: CsvTallier,
     plan: Plan,
-) -> Result<Tally, EvaluateError> {
+) -> Result<Split, EvaluateError> {
     let mut pool: Option<Pool> = None;
     let mut in_order = false;
     let mut outcome = Ok(());
@@ -93,7 +111,8 @@ fn coordinate(
         if body.is_empty() {
             continue;
         }
-        if !in_order && block.ends_with(b"\n") && parser.can_split(body) {
+        let splittable = plan.split_quoted || memchr::memchr(b'"', body).is_none();
+        if !in_order && splittable && block.ends_with(b"\n") && parser.at_record_boundary() {
             if pool.is_none() {
                 pool = Pool::start(&parser, plan.threads, &recycle);
             }
@@ -114,16 +133,18 @@ fn coordinate(
     drop(blocks); // stops the reader if the input was not read to its end
     let Some(pool) = pool else {
         outcome?;
-        return parser.finish();
+        return parser.finish().map(Split::Done);
     };
     // Blocks before the first failure were all parsed: the pool's errors come first in the file.
-    let pooled = pool.finish()?;
+    let Some(pooled) = pool.finish()? else {
+        return Ok(Split::Lost);
+    };
     // The parser counted the header itself: add only the lines the pool read.
     outcome.map_err(|e| shift_line(e, pooled.lines))?;
     let rest = parser.finish().map_err(|e| shift_line(e, pooled.lines))?;
     let mut tally = pooled.tally;
     tally.merge(rest);
-    Ok(tally)
+    Ok(Split::Done(tally))
 }
 
 /// Feeds `parser` the lines of `block` up to the end of the header, if it has not read it yet,
@@ -168,6 +189,14 @@ mod tests {
         text.into_bytes()
     }
 
+    fn plan(block_bytes: usize, threads: usize) -> Plan {
+        Plan {
+            block_bytes,
+            threads,
+            split_quoted: true,
+        }
+    }
+
     fn columns() -> Columns {
         Columns {
             actual: "actual".into(),
@@ -191,10 +220,20 @@ mod tests {
         plan: Plan,
         columns: Columns,
     ) -> Result<Tally, EvaluateError> {
+        // As the handler does: a lost bet on quoted blocks means reading again, in order.
         let uri = ObjectUri::parse("file://memory.csv").unwrap();
-        let stream = Box::pin(std::io::Cursor::new(data.to_vec()));
-        let parser = CsvTallier::new("file://memory.csv".into(), columns);
-        tally_csv(BlockSource::Stream(stream), &uri, parser, plan).await
+        let mut plan = plan;
+        loop {
+            let stream = Box::pin(std::io::Cursor::new(data.to_vec()));
+            let parser = CsvTallier::new("file://memory.csv".into(), columns.clone());
+            match tally_csv(BlockSource::Stream(stream), &uri, parser, plan).await? {
+                Split::Done(tally) => return Ok(tally),
+                Split::Lost => {
+                    assert!(plan.split_quoted, "lost a bet that was not made");
+                    plan.split_quoted = false;
+                }
+            }
+        }
     }
 
     fn assert_same(one: &Tally, many: &Tally) {
@@ -226,15 +265,7 @@ mod tests {
         let one = sequential(&data).unwrap();
         for threads in [1, 2, 3, 4] {
             for block_bytes in [4096, 100_000, BLOCK_BYTES] {
-                let many = parallel(
-                    &data,
-                    Plan {
-                        block_bytes,
-                        threads,
-                    },
-                )
-                .await
-                .unwrap();
+                let many = parallel(&data, plan(block_bytes, threads)).await.unwrap();
                 assert_same(&one, &many);
             }
         }
@@ -244,10 +275,7 @@ mod tests {
     async fn the_result_is_bit_identical_whatever_the_number_of_threads() {
         let data = big_csv(100_000, None);
         let columns = ["store_id".to_string()];
-        let plan = |threads| Plan {
-            block_bytes: 20_000,
-            threads,
-        };
+        let plan = |threads| plan(20_000, threads);
         let one = parallel(&data, plan(1)).await.unwrap();
         for threads in [2, 3, 8] {
             for _ in 0..3 {
@@ -278,15 +306,7 @@ mod tests {
         let data = text.into_bytes();
         let one = sequential(&data).unwrap();
         for block_bytes in [1000, 65_536] {
-            let many = parallel(
-                &data,
-                Plan {
-                    block_bytes,
-                    threads: 2,
-                },
-            )
-            .await
-            .unwrap();
+            let many = parallel(&data, plan(block_bytes, 2)).await.unwrap();
             assert_same(&one, &many);
             assert!(many
                 .segment_summary(&["store_id".into()], 20)
@@ -297,20 +317,48 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn quoted_blocks_are_split_and_a_lost_bet_is_reported_not_guessed() {
+        let uri = ObjectUri::parse("file://memory.csv").unwrap();
+        let run = |data: Vec<u8>, split_quoted: bool| {
+            let uri = uri.clone();
+            async move {
+                let stream = Box::pin(std::io::Cursor::new(data));
+                let parser = CsvTallier::new("file://memory.csv".into(), columns());
+                let plan = Plan {
+                    split_quoted,
+                    ..plan(4096, 2)
+                };
+                tally_csv(BlockSource::Stream(stream), &uri, parser, plan).await
+            }
+        };
+        // Quoted, but no quoted line break: the bet holds and every row is counted.
+        let mut text = String::from("store_id,actual,prediction\n");
+        for i in 0..5_000 {
+            text.push_str(&format!("\"s{}\",{},{}\n", i % 7, 1 + i % 9, 2 + i % 5));
+        }
+        match run(text.clone().into_bytes(), true).await.unwrap() {
+            Split::Done(tally) => assert_eq!(tally.overall().rows(), 5_000),
+            Split::Lost => panic!("no quoted field spans a block"),
+        }
+        // A quoted line break in every row: some block ends inside one, and the run says so.
+        let text = text.replace("\"s", "\"s\n");
+        assert!(matches!(
+            run(text.clone().into_bytes(), true).await.unwrap(),
+            Split::Lost
+        ));
+        match run(text.into_bytes(), false).await.unwrap() {
+            Split::Done(tally) => assert_eq!(tally.overall().rows(), 5_000),
+            Split::Lost => panic!("nothing was split"),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_error_reports_its_line_in_the_whole_file() {
         let expected = |row: usize| row as u64 + 2; // header is line 1, row 0 is line 2
         for bad_row in [0, 77_777, 99_999] {
             let data = big_csv(100_000, Some(bad_row));
             for threads in [1, 2, 4] {
-                match parallel(
-                    &data,
-                    Plan {
-                        block_bytes: 50_000,
-                        threads,
-                    },
-                )
-                .await
-                {
+                match parallel(&data, plan(50_000, threads)).await {
                     Err(EvaluateError::UnparsableRow { line, .. }) => {
                         assert_eq!(line, expected(bad_row), "{threads} threads")
                     }
@@ -325,10 +373,7 @@ mod tests {
         let mut data = big_csv(60_000, Some(50_000));
         // A later quoted block with its own bad row, and an unterminated last line.
         data.extend_from_slice(b"\"s2\",5,6\n\"s3\",x,1\n");
-        let plan = Plan {
-            block_bytes: 20_000,
-            threads: 2,
-        };
+        let plan = plan(20_000, 2);
         let result = parallel(&data, plan).await;
         assert!(
             matches!(
@@ -357,32 +402,17 @@ mod tests {
             ..columns()
         };
         for block_bytes in [1, 7, 100] {
-            let plan = Plan {
-                block_bytes,
-                threads: 2,
-            };
+            let plan = plan(block_bytes, 2);
             let tally = parallel_with(data, plan, columns.clone()).await.unwrap();
             assert_eq!(tally.overall().rows(), 2, "block size {block_bytes}");
         }
-        let tally = parallel(
-            b"store_id,actual,prediction\n",
-            Plan {
-                block_bytes: 5,
-                threads: 2,
-            },
-        )
-        .await
-        .unwrap();
+        let tally = parallel(b"store_id,actual,prediction\n", plan(5, 2))
+            .await
+            .unwrap();
         assert_eq!(tally.overall().rows(), 0);
-        let tally = parallel(
-            b"store_id,actual,prediction\ns,1,2",
-            Plan {
-                block_bytes: 5,
-                threads: 2,
-            },
-        )
-        .await
-        .unwrap();
+        let tally = parallel(b"store_id,actual,prediction\ns,1,2", plan(5, 2))
+            .await
+            .unwrap();
         assert_eq!(tally.overall().rows(), 1);
     }
 
@@ -390,11 +420,12 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
         #[test]
         fn any_blocks_and_threads_give_the_sequential_rows_or_error(
-            rows in proptest::collection::vec((0usize..5, 0usize..8, 0usize..8), 0..60),
+            rows in proptest::collection::vec((0usize..7, 0usize..8, 0usize..8), 0..60),
             block_bytes in 1usize..200,
             threads in 1usize..4,
         ) {
-            const STORES: [&str; 5] = ["s1", "s2", "\"s,3\"", "\"multi\nline\"", "s5"];
+            const STORES: [&str; 7] =
+                ["s1", "s2", "\"s,3\"", "\"multi\nline\"", "s5", "a\"b", "\"q\"\"\""];
             const NUMBERS: [&str; 8] = ["1.5", "2", "0", "-4.25", "abc", "\"7\"", "1e2", " 3 "];
             let mut text = String::from("store_id,actual,prediction\n");
             for &(store, actual, predicted) in &rows {
@@ -405,7 +436,7 @@ mod tests {
                 .worker_threads(2)
                 .build()
                 .unwrap();
-            let many = runtime.block_on(parallel(&data, Plan { block_bytes, threads }));
+            let many = runtime.block_on(parallel(&data, plan(block_bytes, threads)));
             match (sequential(&data), many) {
                 (Ok(one), Ok(many)) => {
                     proptest::prop_assert_eq!(one.overall().rows(), many.overall().rows());

@@ -24,6 +24,9 @@ enum Outcome {
     Parsed(usize, u64, Tally),
     /// Failed, with lines counted within the block.
     Failed(usize, EvaluateError),
+    /// Parsed, but it ended inside a quoted field: the next block's start was a guess that
+    /// failed.
+    EndedInsideRecord(usize),
     /// Not parsed because an earlier block failed.
     Skipped,
 }
@@ -93,8 +96,9 @@ impl Pool {
     }
 
     /// Waits for every thread; the merged tally, or the error of the first failed block with
-    /// its line in the whole file.
-    pub fn finish(self) -> Result<Pooled, EvaluateError> {
+    /// its line in the whole file, or `None` when a block ended inside a quoted field before
+    /// any failure (the blocks after it were cut in the wrong place).
+    pub fn finish(self) -> Result<Option<Pooled>, EvaluateError> {
         let Pool {
             jobs,
             outcomes,
@@ -109,6 +113,11 @@ impl Pool {
             merged.add(outcome);
         }
         let panicked = workers.into_iter().any(|w| w.join().is_err());
+        if let Some(cut) = merged.ended_inside_record {
+            if merged.first_error.as_ref().is_none_or(|(i, _)| *i > cut) {
+                return Ok(None);
+            }
+        }
         if let Some((index, error)) = merged.first_error.take() {
             if merged.next == index {
                 return Err(shift_line(error, merged.lines_before + merged.lines));
@@ -119,10 +128,10 @@ impl Pool {
                 "a CSV parser thread panicked".into(),
             ));
         }
-        Ok(Pooled {
+        Ok(Some(Pooled {
             tally: merged.tally,
             lines: merged.lines,
-        })
+        }))
     }
 }
 
@@ -139,6 +148,8 @@ struct InOrder {
     lines_before: u64,
     /// The failed block earliest in the input, with its error.
     first_error: Option<(usize, EvaluateError)>,
+    /// The earliest block that ended inside a quoted field.
+    ended_inside_record: Option<usize>,
 }
 
 impl InOrder {
@@ -151,6 +162,10 @@ impl InOrder {
                 if self.first_error.as_ref().is_none_or(|(i, _)| index < *i) {
                     self.first_error = Some((index, error));
                 }
+            }
+            Outcome::EndedInsideRecord(index) => {
+                self.ended_inside_record =
+                    Some(self.ended_inside_record.map_or(index, |i| i.min(index)));
             }
             Outcome::Skipped => {}
         }
@@ -183,6 +198,12 @@ fn work(
         let outcome = if index < failed.load(Ordering::Relaxed) {
             let before = parser.lines();
             match parser.feed(&block[start..]) {
+                Ok(()) if parser.drop_incomplete_record() => {
+                    // Blocks after this one started at a wrong place: none is worth parsing.
+                    failed.fetch_min(index, Ordering::Relaxed);
+                    parser.take_tally();
+                    Outcome::EndedInsideRecord(index)
+                }
                 Ok(()) => Outcome::Parsed(index, parser.lines() - before, parser.take_tally()),
                 Err(error) => {
                     failed.fetch_min(index, Ordering::Relaxed);
