@@ -2,6 +2,7 @@
 //! line splitter; chunks with quotes go through `csv-core`, which handles quoted separators and
 //! line breaks. Both feed the same [`RowSink`].
 
+use crate::block_parser::BlockParser;
 use crate::error::EvaluateError;
 use crate::plain::{field_roles, scan_record, FieldRole, PlainRow};
 use crate::rows::{Columns, RowSink};
@@ -447,6 +448,37 @@ impl CsvTallier {
             segments,
             needed,
         })
+    }
+}
+
+impl BlockParser for CsvTallier {
+    fn feed(&mut self, chunk: &[u8]) -> Result<(), EvaluateError> {
+        CsvTallier::feed(self, chunk)
+    }
+    fn finish(self) -> Result<Tally, EvaluateError> {
+        CsvTallier::finish(self)
+    }
+    fn has_header(&self) -> bool {
+        CsvTallier::has_header(self)
+    }
+    fn fork(&self) -> Option<Self> {
+        CsvTallier::fork(self)
+    }
+    fn lines(&self) -> u64 {
+        CsvTallier::lines(self)
+    }
+    fn take_tally(&mut self) -> Tally {
+        CsvTallier::take_tally(self)
+    }
+    fn at_record_boundary(&self) -> bool {
+        CsvTallier::at_record_boundary(self)
+    }
+    fn drop_incomplete_record(&mut self) -> bool {
+        CsvTallier::drop_incomplete_record(self)
+    }
+    /// Quote-free blocks always end on a record boundary; quoted ones may not.
+    fn splittable(&self, body: &[u8], split_quoted: bool) -> bool {
+        split_quoted || memchr::memchr(b'"', body).is_none()
     }
 }
 

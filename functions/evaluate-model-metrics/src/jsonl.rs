@@ -2,6 +2,7 @@
 //! objects (e.g. `SageMakerOutput.prediction`, as SageMaker batch transform writes with
 //! `JoinSource: Input`). Values may be numbers or numeric strings.
 
+use crate::block_parser::BlockParser;
 use crate::error::EvaluateError;
 use crate::rows::{describe_value, parse_number, Columns, RowSink};
 use crate::tally::Tally;
@@ -53,16 +54,21 @@ impl JsonlTallier {
         Ok(())
     }
 
-    /// Parses the last line and returns the tally.
-    pub fn finish(mut self) -> Result<Tally, EvaluateError> {
+    /// Parses the last line and returns the tally; a file without rows is `EmptyPredictions`.
+    pub fn finish(self) -> Result<Tally, EvaluateError> {
+        let uri = self.sink.uri.clone();
+        let tally = self.finish_part()?;
+        if tally.overall().rows() == 0 {
+            return Err(EvaluateError::EmptyPredictions { uri });
+        }
+        Ok(tally)
+    }
+
+    /// Parses the last line and returns the tally, empty or not (one part of a larger read).
+    fn finish_part(mut self) -> Result<Tally, EvaluateError> {
         let pending = std::mem::take(&mut self.pending);
         if !pending.is_empty() {
             self.line(&pending)?;
-        }
-        if self.sink.tally.overall().rows() == 0 {
-            return Err(EvaluateError::EmptyPredictions {
-                uri: self.sink.uri.clone(),
-            });
         }
         Ok(self.sink.tally)
     }
@@ -151,6 +157,44 @@ fn lookup<'a>(row: &'a Value, column: &str) -> Option<&'a Value> {
     column
         .split('.')
         .try_fold(row, |value, part| value.get(part))
+}
+
+impl BlockParser for JsonlTallier {
+    fn feed(&mut self, chunk: &[u8]) -> Result<(), EvaluateError> {
+        JsonlTallier::feed(self, chunk)
+    }
+    /// Empty or not: the whole read decides whether there were rows.
+    fn finish(self) -> Result<Tally, EvaluateError> {
+        self.finish_part()
+    }
+    /// JSON Lines have no header.
+    fn has_header(&self) -> bool {
+        true
+    }
+    fn fork(&self) -> Option<Self> {
+        Some(JsonlTallier::new(
+            self.sink.uri.clone(),
+            self.sink.columns.clone(),
+        ))
+    }
+    fn lines(&self) -> u64 {
+        self.lines
+    }
+    fn take_tally(&mut self) -> Tally {
+        std::mem::take(&mut self.sink.tally)
+    }
+    fn at_record_boundary(&self) -> bool {
+        self.pending.is_empty()
+    }
+    fn drop_incomplete_record(&mut self) -> bool {
+        let incomplete = !self.pending.is_empty();
+        self.pending.clear();
+        incomplete
+    }
+    /// A JSON string cannot hold a raw line break: every line break ends a record.
+    fn splittable(&self, _body: &[u8], _split_quoted: bool) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! [`output::EvaluateOutput`] for the contract the state machine relies on.
 #![forbid(unsafe_code)]
 
+pub mod block_parser;
 pub mod blocks;
 pub mod csv;
 pub mod error;
@@ -29,9 +30,8 @@ use output::{EvaluateOutput, RowCounts};
 use parallel::{Plan, Split};
 use rows::Columns;
 use shared::metrics::{MetricsLogger, Unit};
-use shared::storage::{self, Compression, ObjectStream, ObjectUri, StorageError};
+use shared::storage::{self, Compression, ObjectUri};
 use tally::Tally;
-use tokio::io::AsyncBufReadExt;
 
 /// The function's name: the `Service` metric dimension.
 pub const SERVICE: &str = "evaluate-model-metrics";
@@ -94,10 +94,7 @@ pub async fn evaluate(deps: &Deps, input: EvaluateInput) -> Result<EvaluateOutpu
     };
     let tally = match format {
         Format::Csv => tally_csv(deps, &uri, compression, &columns).await?,
-        Format::Jsonl => {
-            let stream = storage::open(&uri, compression, deps.s3.as_ref()).await?;
-            tally_jsonl(stream, &uri, columns).await?
-        }
+        Format::Jsonl => tally_jsonl(deps, &uri, compression, &columns).await?,
     };
     let output = summarise(&input, &tally)?;
     emit_metrics(&output, started.elapsed());
@@ -114,15 +111,9 @@ pub async fn tally_csv(
 ) -> Result<Tally, EvaluateError> {
     let mut plan = Plan::default();
     loop {
-        let source = match (uri, compression) {
-            // A plain local file: blocking reads straight into the parser's blocks.
-            (ObjectUri::File(path), Compression::None) => {
-                BlockSource::File(storage::open_file(uri, path)?)
-            }
-            _ => BlockSource::Stream(storage::open(uri, compression, deps.s3.as_ref()).await?),
-        };
+        let source = open_blocks(deps, uri, compression).await?;
         let parser = csv::CsvTallier::new(uri.to_string(), columns.clone());
-        match parallel::tally_csv(source, uri, parser, plan).await? {
+        match parallel::tally_blocks(source, uri, parser, plan).await? {
             Split::Done(tally) => return Ok(tally),
             Split::Lost if plan.split_quoted => {
                 tracing::info!(%uri, "a quoted field spans blocks: reading again, quoted blocks in order");
@@ -139,26 +130,36 @@ pub async fn tally_csv(
     }
 }
 
-/// Reads a JSON Lines stream.
+/// Reads JSON Lines from `uri` on every core (every line break ends a record, so every block
+/// can go to a thread).
 pub async fn tally_jsonl(
-    mut stream: ObjectStream,
+    deps: &Deps,
     uri: &ObjectUri,
-    columns: Columns,
+    compression: Compression,
+    columns: &Columns,
 ) -> Result<Tally, EvaluateError> {
-    let mut parser = jsonl::JsonlTallier::new(uri.to_string(), columns);
-    loop {
-        let chunk = stream
-            .fill_buf()
-            .await
-            .map_err(|e| EvaluateError::from(StorageError::from_read(uri, &e)))?;
-        if chunk.is_empty() {
-            break;
-        }
-        let read = chunk.len();
-        parser.feed(chunk)?;
-        stream.consume(read);
+    let source = open_blocks(deps, uri, compression).await?;
+    let parser = jsonl::JsonlTallier::new(uri.to_string(), columns.clone());
+    match parallel::tally_blocks(source, uri, parser, Plan::default()).await? {
+        Split::Done(tally) => Ok(tally),
+        Split::Lost => Err(EvaluateError::CorruptInput(format!(
+            "the records of {uri} could not be split between threads"
+        ))),
     }
-    parser.finish()
+}
+
+/// The input as blocks: a plain local file by blocking reads, anything else as a stream.
+async fn open_blocks(
+    deps: &Deps,
+    uri: &ObjectUri,
+    compression: Compression,
+) -> Result<BlockSource, EvaluateError> {
+    Ok(match (uri, compression) {
+        (ObjectUri::File(path), Compression::None) => {
+            BlockSource::File(storage::open_file(uri, path)?)
+        }
+        _ => BlockSource::Stream(storage::open(uri, compression, deps.s3.as_ref()).await?),
+    })
 }
 
 /// Turns a tally into the result, comparing with the production model.

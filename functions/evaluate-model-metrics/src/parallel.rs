@@ -12,8 +12,8 @@
 //! the whole file: each block's line count is kept, and the first failing block in input order
 //! wins. Memory stays bounded by the blocks in flight, whatever the file size.
 
+use crate::block_parser::BlockParser;
 use crate::blocks::{start_reader, Block, BlockSource};
-use crate::csv::CsvTallier;
 use crate::error::EvaluateError;
 use crate::pool::Pool;
 use crate::tally::Tally;
@@ -60,11 +60,11 @@ pub enum Split {
     Lost,
 }
 
-/// Reads the whole CSV input through `parser`, in parallel where it can.
-pub async fn tally_csv(
+/// Reads the whole input through `parser` (CSV or JSON Lines), in parallel where it can.
+pub async fn tally_blocks<P: BlockParser>(
     source: BlockSource,
     uri: &ObjectUri,
-    parser: CsvTallier,
+    parser: P,
     plan: Plan,
 ) -> Result<Split, EvaluateError> {
     let (blocks, recycle, reader) = start_reader(source, uri, plan.block_bytes, READ_AHEAD_BLOCKS);
@@ -83,10 +83,10 @@ pub async fn tally_csv(
 
 /// Sends blocks to the pool while they are quote-free, parses the rest in order here, and
 /// puts the results together.
-fn coordinate(
+fn coordinate<P: BlockParser>(
     mut blocks: tokio::sync::mpsc::Receiver<Result<Block, EvaluateError>>,
     recycle: Sender<Block>,
-    mut parser: CsvTallier,
+    mut parser: P,
     plan: Plan,
 ) -> Result<Split, EvaluateError> {
     let mut pool: Option<Pool> = None;
@@ -111,7 +111,7 @@ fn coordinate(
         if body.is_empty() {
             continue;
         }
-        let splittable = plan.split_quoted || memchr::memchr(b'"', body).is_none();
+        let splittable = parser.splittable(body, plan.split_quoted);
         if !in_order && splittable && block.ends_with(b"\n") && parser.at_record_boundary() {
             if pool.is_none() {
                 pool = Pool::start(&parser, plan.threads, &recycle);
@@ -149,7 +149,7 @@ fn coordinate(
 
 /// Feeds `parser` the lines of `block` up to the end of the header, if it has not read it yet,
 /// and returns where the data starts.
-fn read_header(parser: &mut CsvTallier, block: &[u8]) -> Result<usize, EvaluateError> {
+fn read_header<P: BlockParser>(parser: &mut P, block: &[u8]) -> Result<usize, EvaluateError> {
     let mut start = 0;
     while !parser.has_header() && start < block.len() {
         let end = memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i + 1);
@@ -174,6 +174,7 @@ pub(crate) fn shift_line(error: EvaluateError, base: u64) -> EvaluateError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::csv::CsvTallier;
     use crate::rows::Columns;
 
     fn big_csv(rows: usize, bad_row: Option<usize>) -> Vec<u8> {
@@ -226,7 +227,7 @@ mod tests {
         loop {
             let stream = Box::pin(std::io::Cursor::new(data.to_vec()));
             let parser = CsvTallier::new("file://memory.csv".into(), columns.clone());
-            match tally_csv(BlockSource::Stream(stream), &uri, parser, plan).await? {
+            match tally_blocks(BlockSource::Stream(stream), &uri, parser, plan).await? {
                 Split::Done(tally) => return Ok(tally),
                 Split::Lost => {
                     assert!(plan.split_quoted, "lost a bet that was not made");
@@ -328,7 +329,7 @@ mod tests {
                     split_quoted,
                     ..plan(4096, 2)
                 };
-                tally_csv(BlockSource::Stream(stream), &uri, parser, plan).await
+                tally_blocks(BlockSource::Stream(stream), &uri, parser, plan).await
             }
         };
         // Quoted, but no quoted line break: the bet holds and every row is counted.
@@ -414,6 +415,61 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(tally.overall().rows(), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn json_lines_go_to_the_threads_with_exact_error_lines() {
+        use crate::jsonl::JsonlTallier;
+        let columns = Columns {
+            predicted: "SageMakerOutput.prediction".into(),
+            ..columns()
+        };
+        let body = |bad: Option<usize>| {
+            let mut text = String::new();
+            for i in 0..30_000 {
+                let predicted = if Some(i) == bad {
+                    "\"oops\"".to_string()
+                } else {
+                    format!("{}", 2 + i % 41)
+                };
+                text.push_str(&format!(
+                    "{{\"store_id\": \"s{}\", \"actual\": {}, \"SageMakerOutput\": {{\"prediction\": {predicted}}}}}\n",
+                    i % 13,
+                    1 + i % 50
+                ));
+            }
+            text.into_bytes()
+        };
+        let uri = ObjectUri::parse("file://memory.jsonl").unwrap();
+        let run = |data: Vec<u8>, threads: usize| {
+            let (uri, columns) = (uri.clone(), columns.clone());
+            async move {
+                let stream = Box::pin(std::io::Cursor::new(data));
+                let parser = JsonlTallier::new("file://memory.jsonl".into(), columns);
+                match tally_blocks(
+                    BlockSource::Stream(stream),
+                    &uri,
+                    parser,
+                    plan(20_000, threads),
+                )
+                .await?
+                {
+                    Split::Done(tally) => Ok(tally),
+                    Split::Lost => panic!("JSON Lines always split on line breaks"),
+                }
+            }
+        };
+        let mut sequential = JsonlTallier::new("file://memory.jsonl".into(), columns.clone());
+        sequential.feed(&body(None)).unwrap();
+        let one = sequential.finish().unwrap();
+        for threads in [1, 2, 4] {
+            let many = run(body(None), threads).await.unwrap();
+            assert_same(&one, &many);
+            match run(body(Some(23_456)), threads).await {
+                Err(EvaluateError::UnparsableRow { line, .. }) => assert_eq!(line, 23_457),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
     }
 
     proptest::proptest! {

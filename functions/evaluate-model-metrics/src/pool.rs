@@ -3,8 +3,8 @@
 //! added in the same order on every run and with any number of threads. At most the blocks in
 //! flight wait to be merged, which bounds memory.
 
+use crate::block_parser::BlockParser;
 use crate::blocks::Block;
-use crate::csv::CsvTallier;
 use crate::error::EvaluateError;
 use crate::parallel::shift_line;
 use crate::tally::Tally;
@@ -53,7 +53,11 @@ pub struct Pooled {
 impl Pool {
     /// Starts `threads` parsers forked from `parser` (which has read the header); `None` when
     /// it has not. Parsed blocks go back to the reader through `recycle`.
-    pub fn start(parser: &CsvTallier, threads: usize, recycle: &Sender<Block>) -> Option<Self> {
+    pub fn start<P: BlockParser>(
+        parser: &P,
+        threads: usize,
+        recycle: &Sender<Block>,
+    ) -> Option<Self> {
         let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(1);
         let (report, outcomes) = std::sync::mpsc::channel();
         let queue = Arc::new(Mutex::new(queue));
@@ -180,8 +184,8 @@ impl InOrder {
 /// A parser thread: takes blocks until the queue closes. After a failure anywhere, blocks
 /// later in the input are skipped; earlier ones are still parsed, since their line counts
 /// place the error in the file.
-fn work(
-    mut parser: CsvTallier,
+fn work<P: BlockParser>(
+    mut parser: P,
     queue: &Mutex<Receiver<Job>>,
     failed: &AtomicUsize,
     recycle: &Sender<Block>,
