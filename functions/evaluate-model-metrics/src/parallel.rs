@@ -70,7 +70,7 @@ pub async fn tally_blocks<P: BlockParser>(
     let (blocks, recycle, reader) = start_reader(source, uri, plan.block_bytes, READ_AHEAD_BLOCKS);
     let parsed = tokio::task::spawn_blocking(move || coordinate(blocks, recycle, parser, plan))
         .await
-        .map_err(|e| EvaluateError::InvalidInput(format!("the CSV parser stopped: {e}")));
+        .map_err(|e| EvaluateError::InvalidInput(format!("the parser stopped: {e}")));
     // The reader ends by closing its channel, or on its own once the parsers are gone; a panic
     // there must not pass for the end of the data.
     let read = reader
@@ -81,8 +81,8 @@ pub async fn tally_blocks<P: BlockParser>(
     Ok(tally)
 }
 
-/// Sends blocks to the pool while they are quote-free, parses the rest in order here, and
-/// puts the results together.
+/// Sends blocks to the pool while the parser says they can be split
+/// ([`BlockParser::splittable`]), parses the rest in order here, and puts the results together.
 fn coordinate<P: BlockParser>(
     mut blocks: tokio::sync::mpsc::Receiver<Result<Block, EvaluateError>>,
     recycle: Sender<Block>,
