@@ -144,15 +144,6 @@ pub enum StorageError {
 }
 
 impl StorageError {
-    fn set_uri(&mut self, to: &ObjectUri) {
-        let (StorageError::InvalidUri { uri, .. }
-        | StorageError::NotFound { uri }
-        | StorageError::Unavailable { uri, .. }
-        | StorageError::Corrupt { uri, .. }
-        | StorageError::Failed { uri, .. }) = self;
-        *uri = to.to_string();
-    }
-
     /// Classifies an I/O error met while reading the stream of `uri` (a storage error carried
     /// inside it, as ranged reads send theirs, is returned as it was).
     pub fn from_read(uri: &ObjectUri, error: &std::io::Error) -> Self {
@@ -160,9 +151,7 @@ impl StorageError {
             .get_ref()
             .and_then(|e| e.downcast_ref::<StorageError>())
         {
-            let mut inner = inner.clone();
-            inner.set_uri(uri);
-            return inner;
+            return inner.clone();
         }
         let uri = uri.to_string();
         let detail = error.to_string();

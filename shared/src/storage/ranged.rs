@@ -4,8 +4,9 @@
 //! response's ETag, so an object overwritten mid-read fails instead of mixing two versions.
 
 use super::{classify_s3_error, ObjectStream, ObjectUri, StorageError, READ_BUFFER_BYTES};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use tokio::io::BufReader;
+use tokio_util::task::AbortOnDropHandle;
 
 /// Bytes in one ranged GET.
 pub const PART_BYTES: u64 = 8 << 20;
@@ -65,8 +66,18 @@ pub async fn open_ranged(
             .key(&key)
             .range(range(start, part_bytes.min(total - start)))
             .set_if_match(etag.clone());
-        // A task per part, so it downloads while the reader works on earlier parts.
-        AbortOnDrop(tokio::spawn(fetch(uri.clone(), request)))
+        // A task per part, so it downloads while the reader works on earlier parts; stopped if
+        // the reader goes away before taking it.
+        let part = AbortOnDropHandle::new(tokio::spawn(fetch(uri.clone(), request)));
+        let uri = uri.clone();
+        part.map(move |joined| {
+            joined.unwrap_or_else(|e| {
+                Err(StorageError::Failed {
+                    uri: uri.to_string(),
+                    detail: format!("a download task stopped: {e}"),
+                })
+            })
+        })
     }))
     .buffered(in_flight.max(1));
     let parts = head
@@ -133,33 +144,6 @@ async fn collect(
             uri: uri.to_string(),
             detail: format!("the download broke off: {e}"),
         })
-}
-
-/// A part's download task, stopped if the reader goes away before taking it.
-struct AbortOnDrop(tokio::task::JoinHandle<Result<bytes::Bytes, StorageError>>);
-
-impl std::future::Future for AbortOnDrop {
-    type Output = Result<bytes::Bytes, StorageError>;
-
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        std::pin::Pin::new(&mut self.0).poll(cx).map(|joined| {
-            joined.unwrap_or_else(|e| {
-                Err(StorageError::Failed {
-                    uri: String::new(),
-                    detail: format!("a download task stopped: {e}"),
-                })
-            })
-        })
-    }
-}
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 #[cfg(test)]
