@@ -23,6 +23,7 @@ pub mod stats;
 pub mod swar;
 pub mod tally;
 
+use block_parser::BlockParser;
 use blocks::BlockSource;
 use error::EvaluateError;
 use input::{EvaluateInput, Format, DEFAULT_WORST_SEGMENTS};
@@ -93,27 +94,37 @@ pub async fn evaluate(deps: &Deps, input: EvaluateInput) -> Result<EvaluateOutpu
         segments: input.segment_columns.clone(),
     };
     let tally = match format {
-        Format::Csv => tally_csv(deps, &uri, compression, &columns).await?,
-        Format::Jsonl => tally_jsonl(deps, &uri, compression, &columns).await?,
+        Format::Csv => {
+            tally(deps, &uri, compression, || {
+                csv::CsvTallier::new(uri.to_string(), columns.clone())
+            })
+            .await?
+        }
+        Format::Jsonl => {
+            tally(deps, &uri, compression, || {
+                jsonl::JsonlTallier::new(uri.to_string(), columns.clone())
+            })
+            .await?
+        }
     };
     let output = summarise(&input, &tally)?;
     emit_metrics(&output, started.elapsed());
     Ok(output)
 }
 
-/// Reads CSV from `uri` on every core. If a quoted field spanned two blocks that went to
-/// different threads, the input is read again with quoted blocks parsed in order.
-pub async fn tally_csv(
+/// Reads `uri` with a fresh parser from `new_parser` on every core. If a quoted field spanned
+/// two blocks that went to different threads (CSV only: a JSON string cannot hold a raw line
+/// break), the input is read again with quoted blocks parsed in order.
+pub async fn tally<P: BlockParser>(
     deps: &Deps,
     uri: &ObjectUri,
     compression: Compression,
-    columns: &Columns,
+    new_parser: impl Fn() -> P,
 ) -> Result<Tally, EvaluateError> {
     let mut plan = Plan::default();
     loop {
         let source = open_blocks(deps, uri, compression).await?;
-        let parser = csv::CsvTallier::new(uri.to_string(), columns.clone());
-        match parallel::tally_blocks(source, uri, parser, plan).await? {
+        match parallel::tally_blocks(source, uri, new_parser(), plan).await? {
             Split::Done(tally) => return Ok(tally),
             Split::Lost if plan.split_quoted => {
                 tracing::info!(%uri, "a quoted field spans blocks: reading again, quoted blocks in order");
@@ -127,24 +138,6 @@ pub async fn tally_csv(
                 )))
             }
         }
-    }
-}
-
-/// Reads JSON Lines from `uri` on every core (every line break ends a record, so every block
-/// can go to a thread).
-pub async fn tally_jsonl(
-    deps: &Deps,
-    uri: &ObjectUri,
-    compression: Compression,
-    columns: &Columns,
-) -> Result<Tally, EvaluateError> {
-    let source = open_blocks(deps, uri, compression).await?;
-    let parser = jsonl::JsonlTallier::new(uri.to_string(), columns.clone());
-    match parallel::tally_blocks(source, uri, parser, Plan::default()).await? {
-        Split::Done(tally) => Ok(tally),
-        Split::Lost => Err(EvaluateError::CorruptInput(format!(
-            "the records of {uri} could not be split between threads"
-        ))),
     }
 }
 
