@@ -27,37 +27,15 @@ pub struct Env {
 /// Topics, a subscribed queue and a workgroup in `region`; checks run one at a time so that
 /// the preset results are consumed in the rules file's order.
 pub async fn env(region: &'static str) -> Env {
-    shared::metrics::set_sink(shared::metrics::Sink::Discard);
-    let config = LocalAws::shared()
-        .sdk_config()
-        .await
-        .into_builder()
-        .region(aws_config::Region::new(region))
-        .build();
-    let athena = aws_sdk_athena::Client::new(&config);
-    let sns = aws_sdk_sns::Client::new(&config);
+    let common::LocalAccount {
+        config,
+        sns,
+        workgroup,
+        notifications,
+        critical,
+        ..
+    } = common::local_account(region).await;
     let sqs = aws_sdk_sqs::Client::new(&config);
-    let workgroup = LocalAws::unique_name("data-quality");
-    athena
-        .create_work_group()
-        .name(&workgroup)
-        .send()
-        .await
-        .unwrap();
-    let topic = |name: String| {
-        let sns = sns.clone();
-        async move {
-            sns.create_topic()
-                .name(name)
-                .send()
-                .await
-                .unwrap()
-                .topic_arn
-                .unwrap()
-        }
-    };
-    let notifications = topic(LocalAws::unique_name("notifications")).await;
-    let critical = topic(LocalAws::unique_name("critical")).await;
     let queue_url = sqs
         .create_queue()
         .queue_name(LocalAws::unique_name("alerts"))

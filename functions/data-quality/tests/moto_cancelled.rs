@@ -28,37 +28,15 @@ async fn post(path: &str, body: Value) {
 
 #[tokio::test]
 async fn a_query_cancelled_in_athena_is_an_error_result_and_the_other_checks_still_run() {
-    shared::metrics::set_sink(shared::metrics::Sink::Discard);
     let region = "ap-southeast-2";
-    let config = LocalAws::shared()
-        .sdk_config()
-        .await
-        .into_builder()
-        .region(aws_config::Region::new(region))
-        .build();
-    let athena = aws_sdk_athena::Client::new(&config);
-    let sns = aws_sdk_sns::Client::new(&config);
-    let workgroup = LocalAws::unique_name("data-quality");
-    athena
-        .create_work_group()
-        .name(&workgroup)
-        .send()
-        .await
-        .unwrap();
-    let topic = |name: String| {
-        let sns = sns.clone();
-        async move {
-            sns.create_topic()
-                .name(name)
-                .send()
-                .await
-                .unwrap()
-                .topic_arn
-                .unwrap()
-        }
-    };
-    let notifications = topic(LocalAws::unique_name("notifications")).await;
-    let critical = topic(LocalAws::unique_name("critical")).await;
+    let common::LocalAccount {
+        config,
+        athena,
+        workgroup,
+        notifications,
+        critical,
+        ..
+    } = common::local_account(region).await;
     // Each query needs 5 polls to move QUEUED → RUNNING and 5 more to SUCCEEDED.
     post(
         "/moto-api/state-manager/set-transition",

@@ -99,3 +99,55 @@ pub fn moto_preset(result: &Result) -> Value {
         "column_info": result.columns.iter().map(|c| json!({"Name": c, "Label": c, "Type": "varchar", "Nullable": "UNKNOWN", "CaseSensitive": false})).collect::<Vec<_>>(),
     })
 }
+
+/// A workgroup and the two topics, made in `region` of the local moto server, with the
+/// configuration and clients that made them.
+pub struct LocalAccount {
+    pub config: aws_config::SdkConfig,
+    pub athena: aws_sdk_athena::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub workgroup: String,
+    pub notifications: String,
+    pub critical: String,
+}
+
+/// Creates a [`LocalAccount`] in `region` (each test uses its own region, so that moto's queue
+/// of preset Athena results is its own); EMF output is discarded.
+pub async fn local_account(region: &'static str) -> LocalAccount {
+    shared::metrics::set_sink(shared::metrics::Sink::Discard);
+    let config = integration_tests::LocalAws::shared()
+        .sdk_config()
+        .await
+        .into_builder()
+        .region(aws_config::Region::new(region))
+        .build();
+    let athena = aws_sdk_athena::Client::new(&config);
+    let sns = aws_sdk_sns::Client::new(&config);
+    let workgroup = integration_tests::LocalAws::unique_name("data-quality");
+    athena
+        .create_work_group()
+        .name(&workgroup)
+        .send()
+        .await
+        .unwrap();
+    let mut topics = Vec::new();
+    for name in ["notifications", "critical"] {
+        let created = sns
+            .create_topic()
+            .name(integration_tests::LocalAws::unique_name(name))
+            .send()
+            .await
+            .unwrap();
+        topics.push(created.topic_arn.unwrap());
+    }
+    let critical = topics.pop().unwrap();
+    let notifications = topics.pop().unwrap();
+    LocalAccount {
+        config,
+        athena,
+        sns,
+        workgroup,
+        notifications,
+        critical,
+    }
+}
