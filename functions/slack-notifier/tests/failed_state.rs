@@ -254,9 +254,9 @@ async fn timeouts_aborts_and_unreported_failures_are_always_posted() {
     let reported = mock!(aws_sdk_sfn::Client::get_execution_history)
         .then_output(caught_and_reported_training_failure);
     let slack = FakeSlack::ok();
-    let deps = deps(&slack, sfn(&[&reported]));
+    let reported_deps = deps(&slack, sfn(&[&reported]));
     for file in ["execution-timed-out.json", "execution-aborted.json"] {
-        let output = handle(&deps, event(file)).await.expect(file);
+        let output = handle(&reported_deps, event(file)).await.expect(file);
         assert!(!output.delivered[0].skipped, "{file}");
     }
     assert_eq!(slack.received().len(), 2);
@@ -264,15 +264,11 @@ async fn timeouts_aborts_and_unreported_failures_are_always_posted() {
         mock!(aws_sdk_sfn::Client::get_execution_history).then_output(caught_training_failure);
     let slack = FakeSlack::ok();
     let output = handle(
-        &deps_for(&slack, &unreported),
+        &deps(&slack, sfn(&[&unreported])),
         event("execution-failed.json"),
     )
     .await
     .expect("delivered");
     assert!(!output.delivered[0].skipped);
     assert_eq!(slack.received().len(), 1);
-}
-
-fn deps_for(slack: &FakeSlack, rule: &Rule) -> Deps {
-    deps(slack, sfn(&[rule]))
 }
