@@ -1,0 +1,68 @@
+//! What each action returns. The retraining state machine reads these field names
+//! (`$.Payload.has_production`, `$.Payload.metrics`, `$.Payload.model_package_arn`): they are API.
+
+use crate::request::ApprovalStatus;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// The result of any action.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum RegistryOutput {
+    /// `production`.
+    Production(ProductionModel),
+    /// `register`.
+    Registered(RegisteredPackage),
+    /// `promote` and `rollback`.
+    Recorded(RecordedDeployment),
+}
+
+/// The version the model's endpoint serves, or none.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct ProductionModel {
+    /// The package group searched.
+    pub model_package_group_name: String,
+    /// False when no approved version is marked serving (the model was never deployed).
+    pub has_production: bool,
+    /// The serving version's ARN.
+    pub model_package_arn: Option<String>,
+    /// Its version number in the group.
+    pub model_package_version: Option<i64>,
+    /// Its metrics, name → number; null without a serving version.
+    pub metrics: Option<Map<String, Value>>,
+    /// The run that produced it.
+    pub run_id: Option<String>,
+    /// The endpoint it was deployed to.
+    pub endpoint_name: Option<String>,
+    /// Approved versions looked at before finding it.
+    pub versions_scanned: u32,
+}
+
+/// A new version.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct RegisteredPackage {
+    /// Its ARN (`arn:aws:sagemaker:REGION:ACCOUNT:model-package/GROUP/VERSION`).
+    pub model_package_arn: String,
+    /// Its version number (the ARN's last part).
+    pub model_package_version: Option<i64>,
+    /// The status it was registered with.
+    pub approval_status: ApprovalStatus,
+}
+
+/// A recorded promotion or rollback.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct RecordedDeployment {
+    /// The version recorded.
+    pub model_package_arn: String,
+    /// Its deployment status now: `serving` or `rolled-back`.
+    pub deployment_status: String,
+    /// The version marked `superseded`, when there was one.
+    pub superseded_model_package_arn: Option<String>,
+    /// When it was recorded (RFC 3339, UTC).
+    pub recorded_at: String,
+}
+
+/// The version number at the end of a model package ARN.
+pub fn version_of(arn: &str) -> Option<i64> {
+    arn.rsplit('/').next()?.parse().ok()
+}

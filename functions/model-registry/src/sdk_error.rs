@@ -1,0 +1,60 @@
+//! SageMaker call failures sorted into the function's typed errors.
+
+use crate::error::RegistryError;
+use aws_sdk_sagemaker::error::{ProvideErrorMetadata, SdkError};
+
+/// Error codes that mean "slow down" or "try again".
+const TRANSIENT_CODES: &[&str] = &[
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "InternalFailure",
+    "InternalServerError",
+    "ServiceUnavailable",
+];
+
+/// How a failed call reads.
+#[derive(Debug)]
+pub enum Failure {
+    /// The named resource does not exist (SageMaker answers `ValidationException` or
+    /// `ResourceNotFound` with "does not exist" / "not found").
+    NotFound,
+    /// Any other failure, already typed.
+    Other(RegistryError),
+}
+
+/// Sorts an SDK error of `operation`.
+pub fn classify<E>(operation: &'static str, error: &SdkError<E>) -> Failure
+where
+    E: ProvideErrorMetadata + std::fmt::Debug,
+{
+    match error {
+        SdkError::ServiceError(context) => {
+            let code = context.err().code().unwrap_or("Unknown");
+            let message = context.err().message().unwrap_or("").to_string();
+            let status = context.raw().status().as_u16();
+            let lower = message.to_ascii_lowercase();
+            if code == "ResourceNotFound"
+                || (code == "ValidationException"
+                    && (lower.contains("does not exist") || lower.contains("not found")))
+            {
+                Failure::NotFound
+            } else if status >= 500 || status == 429 || TRANSIENT_CODES.contains(&code) {
+                Failure::Other(RegistryError::RegistryUnavailable {
+                    operation,
+                    message: format!("{code}: {message}"),
+                })
+            } else {
+                Failure::Other(RegistryError::RegistryRequestRejected {
+                    operation,
+                    message: format!("{code}: {message}"),
+                })
+            }
+        }
+        other => Failure::Other(RegistryError::RegistryUnavailable {
+            operation,
+            message: format!("{other:?}").chars().take(500).collect(),
+        }),
+    }
+}
