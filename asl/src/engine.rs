@@ -860,9 +860,17 @@ impl Run<'_> {
         let resource_name = t.target.resource_name();
         loop {
             let attempt: Result<Value, StatesError> = async {
+                // The token exists before the parameters are evaluated: they pass it on as
+                // `$$.Task.Token` (the callback pattern's whole point).
+                let token = matches!(
+                    t.target,
+                    Resource::Service { pattern: crate::task::Pattern::WaitForTaskToken, .. }
+                )
+                .then(|| self.opts.rng.uuid_v4());
                 let (params, timeout, heartbeat) = {
                     let mut info = self.info(&st.name, entered_ms);
                     info.retry_count = retry_count;
+                    info.token = token.as_deref();
                     let ctx = self.ctx_fn(info);
                     let eff = read_input(&st.input_path, &raw, &ctx)?;
                     let timeout = resolve_uint(&t.timeout, "TimeoutSeconds", &eff, &ctx)?;
@@ -893,11 +901,6 @@ impl Run<'_> {
                     });
                 }
                 let started = self.now();
-                let token = matches!(
-                    t.target,
-                    Resource::Service { pattern: crate::task::Pattern::WaitForTaskToken, .. }
-                )
-                .then(|| self.opts.rng.uuid_v4());
                 let req = TaskRequest {
                     state_name: &st.name,
                     resource: &t.resource,
@@ -1410,6 +1413,41 @@ mod tests {
         assert_eq!(r.output, Some(json!({"x": 1})));
         assert_eq!(r.end_ms - r.start_ms, 2000 + 6000);
         assert_eq!(h.calls.load(Ordering::SeqCst), 3);
+    }
+
+    /// Answers with the parameters it got and the token it was handed.
+    struct EchoToken;
+
+    impl TaskHandler for EchoToken {
+        fn call<'a>(&'a self, r: TaskRequest<'a>) -> BoxFuture<'a, Result<Value, TaskError>> {
+            let out = json!({"params": r.input, "token": r.task_token});
+            Box::pin(std::future::ready(Ok(out)))
+        }
+    }
+
+    #[test]
+    fn a_callback_task_passes_its_own_token_in_the_context_object() {
+        let sm = machine(
+            json!({"StartAt": "Wait", "States": {"Wait": {"Type": "Task",
+            "Resource": "arn:aws:states:::dynamodb:putItem.waitForTaskToken",
+            "Parameters": {"Item": {"task_token": {"S.$": "$$.Task.Token"}}}, "End": true}}}),
+        );
+        let r = sm.run_blocking(json!({}), &opts_with(Arc::new(EchoToken)));
+        assert_eq!(r.status, Status::Succeeded, "{:?}", r.cause);
+        let out = r.output.unwrap();
+        let token = out["token"].as_str().expect("the handler gets a token");
+        assert!(!token.is_empty());
+        assert_eq!(out["params"]["Item"]["task_token"]["S"], token);
+    }
+
+    #[test]
+    fn a_plain_task_has_no_token_in_the_context_object() {
+        let sm = machine(json!({"StartAt": "Put", "States": {"Put": {"Type": "Task",
+            "Resource": "arn:aws:states:::dynamodb:putItem",
+            "Parameters": {"t.$": "$$.Task.Token"}, "End": true}}}));
+        let r = sm.run_blocking(json!({}), &opts_with(Arc::new(EchoToken)));
+        assert_eq!(r.status, Status::Failed);
+        assert_eq!(r.error.as_deref(), Some("States.Runtime"));
     }
 
     #[test]

@@ -27,30 +27,30 @@ pub struct LocalFunction {
 
 /// Every function that can run in-process.
 pub fn registry() -> &'static [LocalFunction] {
-    static FUNCTIONS: [LocalFunction; 1] = [LocalFunction {
-        binary: "evaluate-model-metrics",
-        output_schema: || {
-            serde_json::to_value(schemars::schema_for!(
-                evaluate_model_metrics::output::EvaluateOutput
-            ))
-            .unwrap_or(Value::Null)
+    static FUNCTIONS: [LocalFunction; 2] = [
+        LocalFunction {
+            binary: "evaluate-model-metrics",
+            output_schema: schema::<evaluate_model_metrics::output::EvaluateOutput>,
+            invoke: |event| Box::pin(invoke_evaluate(event)),
         },
-        invoke: |event| Box::pin(invoke_evaluate(event)),
-    }];
+        LocalFunction {
+            binary: "model-registry",
+            output_schema: schema::<model_registry::output::RegistryOutput>,
+            invoke: |event| Box::pin(invoke_model_registry(event)),
+        },
+    ];
     &FUNCTIONS
 }
 
-/// The function whose binary is `binary`.
-pub fn find(binary: &str) -> Option<&'static LocalFunction> {
-    registry().iter().find(|f| f.binary == binary)
+fn schema<T: schemars::JsonSchema>() -> Value {
+    serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Null)
 }
 
-async fn invoke_evaluate(event: Value) -> Result<Value, FunctionError> {
-    use shared::ErrorType;
-    static DEPS: tokio::sync::OnceCell<evaluate_model_metrics::Deps> =
-        tokio::sync::OnceCell::const_new();
-    let deps = DEPS.get_or_init(local_deps).await;
-    match evaluate_model_metrics::handle(deps, event).await {
+/// A handler's result as Lambda reports it: the output, or the error's stable `errorType`.
+fn reported<O: serde::Serialize, E: shared::ErrorType + std::fmt::Display>(
+    result: Result<O, E>,
+) -> Result<Value, FunctionError> {
+    match result {
         Ok(output) => serde_json::to_value(output).map_err(|e| FunctionError {
             error_type: "Runtime.SerializationError".into(),
             message: e.to_string(),
@@ -60,6 +60,32 @@ async fn invoke_evaluate(event: Value) -> Result<Value, FunctionError> {
             message: error.to_string(),
         }),
     }
+}
+
+/// The registry steps call SageMaker: in a local run they go to `AWS_ENDPOINT_URL` when one is
+/// set, and are otherwise answered by the test case's mocks (this error says so when one is not).
+async fn invoke_model_registry(event: Value) -> Result<Value, FunctionError> {
+    static DEPS: tokio::sync::OnceCell<model_registry::Deps> = tokio::sync::OnceCell::const_new();
+    if !aws_configured() {
+        return Err(FunctionError {
+            error_type: "RegistryUnavailable".into(),
+            message: "model-registry calls SageMaker, and no AWS_ENDPOINT_URL or region is set: mock this state in the test case, or point AWS_ENDPOINT_URL at a local server".into(),
+        });
+    }
+    let deps = DEPS.get_or_init(model_registry::Deps::from_env).await;
+    reported(model_registry::handle(deps, event).await)
+}
+
+/// The function whose binary is `binary`.
+pub fn find(binary: &str) -> Option<&'static LocalFunction> {
+    registry().iter().find(|f| f.binary == binary)
+}
+
+async fn invoke_evaluate(event: Value) -> Result<Value, FunctionError> {
+    static DEPS: tokio::sync::OnceCell<evaluate_model_metrics::Deps> =
+        tokio::sync::OnceCell::const_new();
+    let deps = DEPS.get_or_init(local_deps).await;
+    reported(evaluate_model_metrics::handle(deps, event).await)
 }
 
 /// AWS clients only when a local AWS endpoint or a region is configured: a laptop without
@@ -89,6 +115,19 @@ mod tests {
     fn the_evaluate_schema_declares_mape_as_a_number() {
         let schema = (find("evaluate-model-metrics").unwrap().output_schema)();
         assert_eq!(schema["properties"]["mape"]["type"], "number");
+    }
+
+    #[test]
+    fn the_registry_schema_declares_what_the_pipeline_reads() {
+        let schema = (find("model-registry").unwrap().output_schema)().to_string();
+        for field in [
+            "has_production",
+            "metrics",
+            "model_package_arn",
+            "approval_status",
+        ] {
+            assert!(schema.contains(field), "{field}");
+        }
     }
 
     #[tokio::test]
