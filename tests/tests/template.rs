@@ -94,3 +94,79 @@ fn an_unknown_resource_property_is_reported() {
     assert!(!output.status.success(), "{}", text(&output));
     assert!(text(&output).contains("NotAProperty"), "{}", text(&output));
 }
+
+/// Every IAM statement of the template that may change or read model package versions, as
+/// `(resource id, actions, resources)` lines that break the rule: model package actions only on
+/// the project's groups (`model-package/${EnvironmentName}-*`, `model-package-group/${EnvironmentName}-*`).
+const MODEL_PACKAGE_SCOPE_CHECK: &str = r#"
+import json, sys
+from cfnlint.decode import decode
+template, matches = decode(sys.argv[1])
+if matches:
+    print(matches); sys.exit(2)
+def statements(node):
+    if isinstance(node, dict):
+        if "Effect" in node and "Action" in node:
+            yield node
+        for v in node.values():
+            yield from statements(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from statements(v)
+checked = 0
+for rid, res in (template.get("Resources") or {}).items():
+    for st in statements(res.get("Properties") or {}):
+        actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        scoped = [a for a in actions if a.startswith("sagemaker:") and "ModelPackage" in a and not a.startswith("sagemaker:List")]
+        if not scoped:
+            continue
+        checked += 1
+        resources = st.get("Resource")
+        resources = resources if isinstance(resources, list) else [resources]
+        for r in resources:
+            text = json.dumps(r)
+            if "model-package/${EnvironmentName}-" not in text and "model-package-group/${EnvironmentName}-" not in text:
+                print(f"{rid}: {scoped} on {text}")
+print(f"checked {checked}")
+"#;
+
+fn model_package_scope(template: &Path) -> String {
+    let output = Command::new(venv().join("bin/python"))
+        .arg("-c")
+        .arg(MODEL_PACKAGE_SCOPE_CHECK)
+        .arg(template)
+        .output()
+        .expect("cannot run the venv's python");
+    assert!(output.status.success(), "{}", text(&output));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn model_package_permissions_reach_only_the_projects_package_groups() {
+    let report = model_package_scope(&workspace_root().join("sam-template.yaml"));
+    let checked: usize = report
+        .lines()
+        .last()
+        .and_then(|l| l.strip_prefix("checked "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(checked >= 2, "the registry function and the state machine both need model package permissions:\n{report}");
+    assert_eq!(
+        report.lines().count(),
+        1,
+        "statements reaching other package groups:\n{report}"
+    );
+
+    let widened = scratch_copy(|t| {
+        t.replacen(
+            ":model-package/${EnvironmentName}-*/*\"",
+            ":model-package/*\"",
+            1,
+        )
+    });
+    let report = model_package_scope(&widened.path().join("sam-template.yaml"));
+    assert!(
+        report.contains("model-package/*"),
+        "a widened scope must be reported:\n{report}"
+    );
+}

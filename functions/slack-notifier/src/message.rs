@@ -8,6 +8,7 @@
 //! | [`ExecutionStatus`] | EventBridge rule on "Step Functions Execution Status Change" → critical topic | JSON body, `detail-type` |
 //! | [`PipelineFailed`] | ml-retraining `NotifyPipelineFailure` → critical topic | `event_type = pipeline_failed` |
 //! | [`ModelGate`] | ml-retraining `NotifyModelDeployed` / `NotifyModelRejected` → notifications topic | `event_type = model_deployed` / `model_rejected` |
+//! | [`ApprovalRequest`] | ml-retraining `RequestApproval` → notifications topic | `event_type = approval_requested` |
 //! | [`DataQuality`] | the data-quality function's run summary | `event_type = data_quality*`, or a JSON body with a `checks` array |
 //! | [`DriftTrigger`] | the drift bridge / the monitoring bus (`model.drift_detected`) | `event_type = drift*`, `type` or `detail-type` `model.drift_detected` |
 //! | [`AlarmChange`] | CloudWatch alarms → critical topic | JSON body with `AlarmName` and `NewStateValue` |
@@ -64,6 +65,8 @@ pub enum Kind {
     PipelineFailed(PipelineFailed),
     /// The retraining quality gate's result.
     ModelGate(ModelGate),
+    /// A registered model version waits for a person's approval.
+    ApprovalRequest(ApprovalRequest),
     /// A data-quality run's summary.
     DataQuality(DataQuality),
     /// Drift was detected for a model, which triggers retraining.
@@ -105,6 +108,7 @@ impl Kind {
             Kind::PipelineFailed(_) => "pipeline_failed",
             Kind::ModelGate(g) if g.deployed => "model_deployed",
             Kind::ModelGate(_) => "model_rejected",
+            Kind::ApprovalRequest(_) => "approval_requested",
             Kind::DataQuality(_) => "data_quality",
             Kind::DriftTrigger(_) => "drift_trigger",
             Kind::Alarm(_) => "cloudwatch_alarm",
@@ -182,6 +186,29 @@ pub struct ModelGate {
     pub execution_arn: Option<String>,
     /// The candidate's metrics (`mape`, `wape`, ...), in published order.
     pub metrics: Vec<(String, String)>,
+    /// The raw message.
+    pub raw: String,
+}
+
+/// `RequestApproval`'s message: `Model M version V (ARN) passed its gate and waits for
+/// approval. Candidate metrics: {...}. Production metrics: {...|null}. Approve: ... Without a
+/// decision the run ends in N seconds ...`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApprovalRequest {
+    /// The model.
+    pub model: Option<String>,
+    /// The version number in its package group.
+    pub version: Option<String>,
+    /// The version's ARN (what `update-model-package` takes).
+    pub model_package_arn: Option<String>,
+    /// The candidate's metrics, in published order.
+    pub candidate: Vec<(String, String)>,
+    /// The serving version's metrics (empty when nothing serves yet).
+    pub production: Vec<(String, String)>,
+    /// Seconds until the run gives up waiting.
+    pub timeout_seconds: Option<String>,
+    /// The waiting execution.
+    pub execution_arn: Option<String>,
     /// The raw message.
     pub raw: String,
 }
@@ -364,6 +391,7 @@ fn kind_from(
         }
         "model_deployed" => return Kind::ModelGate(model_gate(body, true, attributes)),
         "model_rejected" => return Kind::ModelGate(model_gate(body, false, attributes)),
+        "approval_requested" => return Kind::ApprovalRequest(approval_request(body, attributes)),
         _ => {}
     }
     if let Some(json) = json {
@@ -404,6 +432,7 @@ fn default_severity(kind: &Kind, topic: &str) -> Severity {
         Kind::ExecutionStatus(_) | Kind::PipelineFailed(_) => Severity::Critical,
         Kind::ModelGate(g) if g.deployed => Severity::Info,
         Kind::ModelGate(_) => Severity::Warning,
+        Kind::ApprovalRequest(_) => Severity::Info,
         Kind::DataQuality(dq) => {
             let critical = dq.problems.iter().any(|p| {
                 p.severity
@@ -537,6 +566,56 @@ fn pipeline_failed(
         cause,
         execution_arn,
         failed_state: None,
+        raw: body.to_string(),
+    }
+}
+
+/// The JSON object right after `label` in `body` (trailing text ignored), as ordered pairs.
+fn metrics_after(body: &str, label: &str) -> Vec<(String, String)> {
+    let Some(start) = body.find(label).map(|i| i + label.len()) else {
+        return Vec::new();
+    };
+    let mut values =
+        serde_json::Deserializer::from_str(body[start..].trim_start()).into_iter::<Value>();
+    match values.next() {
+        Some(Ok(Value::Object(map))) => map
+            .iter()
+            .filter_map(|(k, v)| text_of(v).map(|t| (k.clone(), t)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The word after `before` in `body`, up to the next space (trailing `.`, `,` and `)` dropped).
+fn word_after(body: &str, before: &str) -> Option<String> {
+    let start = body.find(before)? + before.len();
+    let word: String = body[start..]
+        .split_whitespace()
+        .next()?
+        .trim_end_matches(['.', ',', ')'])
+        .trim_start_matches('(')
+        .to_string();
+    (!word.is_empty()).then_some(word)
+}
+
+fn approval_request(body: &str, attributes: &BTreeMap<String, String>) -> ApprovalRequest {
+    ApprovalRequest {
+        model: attributes
+            .get("model_name")
+            .cloned()
+            .or_else(|| word_after(body, "Model ")),
+        version: word_after(body, " version "),
+        model_package_arn: attributes
+            .get("model_package_arn")
+            .cloned()
+            .or_else(|| word_after(body, "--model-package-arn ")),
+        candidate: metrics_after(body, "Candidate metrics: "),
+        production: metrics_after(body, "Production metrics: "),
+        timeout_seconds: word_after(body, "the run ends in "),
+        execution_arn: attributes
+            .get("execution_arn")
+            .cloned()
+            .or_else(|| word_after(body, "Execution ")),
         raw: body.to_string(),
     }
 }

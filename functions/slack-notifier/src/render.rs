@@ -9,8 +9,8 @@
 //! mention or a link), and `@channel`, `@here`, `@everyone` get a zero-width space after the `@`.
 
 use crate::message::{
-    AlarmChange, DataQuality, DriftTrigger, ExecutionStatus, Kind, ModelGate, Notification,
-    PipelineFailed, Severity, Unknown,
+    AlarmChange, ApprovalRequest, DataQuality, DriftTrigger, ExecutionStatus, Kind, ModelGate,
+    Notification, PipelineFailed, Severity, Unknown,
 };
 use serde_json::{json, Value};
 
@@ -340,6 +340,7 @@ pub fn render(n: &Notification) -> SlackMessage {
         Kind::ExecutionStatus(e) => execution_status(&mut blocks, e),
         Kind::PipelineFailed(p) => pipeline_failed(&mut blocks, p),
         Kind::ModelGate(g) => model_gate(&mut blocks, g),
+        Kind::ApprovalRequest(a) => approval_request(&mut blocks, a),
         Kind::DataQuality(dq) => data_quality(&mut blocks, dq),
         Kind::DriftTrigger(d) => drift(&mut blocks, d),
         Kind::Alarm(a) => alarm(&mut blocks, a),
@@ -527,6 +528,66 @@ fn model_gate(blocks: &mut Blocks, g: &ModelGate) -> Title {
     blocks.buttons(&[(
         "Open execution",
         g.execution_arn.as_deref().and_then(execution_url),
+    )]);
+    title
+}
+
+fn approval_request(blocks: &mut Blocks, a: &ApprovalRequest) -> Title {
+    let model = a.model.clone().unwrap_or_else(|| "model".to_string());
+    let version = a.version.clone().unwrap_or_else(|| "?".to_string());
+    let title = start(
+        blocks,
+        format!("{model}: version {version} waits for your approval"),
+        Some("It passed its quality gate; nothing is deployed until someone decides".into()),
+    );
+    blocks.fields(&[
+        ("Model", a.model.clone()),
+        ("Version", a.version.clone()),
+        ("Model package", a.model_package_arn.clone()),
+        (
+            "Decide within",
+            a.timeout_seconds.as_ref().map(|s| format!("{s} s")),
+        ),
+    ]);
+    if a.candidate.is_empty() {
+        blocks.text(Some("Message"), &a.raw);
+    } else {
+        let production: std::collections::HashMap<&str, &str> = a
+            .production
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let lines = a
+            .candidate
+            .iter()
+            .map(|(k, v)| match production.get(k.as_str()) {
+                Some(p) => format!("{k} {v} (production {p})"),
+                None => format!("{k} {v}"),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let heading = if a.production.is_empty() {
+            "Candidate metrics (nothing serves yet)"
+        } else {
+            "Candidate against production"
+        };
+        blocks.text(Some(heading), &lines);
+    }
+    let arn = a
+        .model_package_arn
+        .as_deref()
+        .unwrap_or("<model package ARN>");
+    blocks.text(
+        Some("How to decide"),
+        &format!(
+            "In SageMaker Studio (Models → Registered models → {model} → version {version}), or:\n\
+             aws sagemaker update-model-package --model-package-arn {arn} --model-approval-status Approved --approval-description \"why\"\n\
+             Reject with --model-approval-status Rejected: the run ends and production keeps serving."
+        ),
+    );
+    blocks.buttons(&[(
+        "Open execution",
+        a.execution_arn.as_deref().and_then(execution_url),
     )]);
     title
 }

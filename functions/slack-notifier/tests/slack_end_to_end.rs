@@ -135,6 +135,18 @@ const SAMPLES: &[Expect] = &[
         link: Some("/v2/executions/details/"),
     },
     Expect {
+        file: "approval-requested.json",
+        kind: "approval_requested",
+        header: &[":white_check_mark:", "demand-forecast: version 8 waits for your approval"],
+        body: &[
+            "mape 8.47 (production 14.5)",
+            "r2 0.93 (production 0.81)",
+            "--model-package-arn arn:aws:sagemaker:eu-west-1:123456789012:model-package/prod-demand-forecast/8 --model-approval-status Approved",
+            "172800 s",
+        ],
+        link: Some("manual-demand-forecast-2026-11-29"),
+    },
+    Expect {
         file: "pipeline-failed.json",
         kind: "pipeline_failed",
         header: &[":red_circle:", "ml-retraining failed for demand-forecast"],
