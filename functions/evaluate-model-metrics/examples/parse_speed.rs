@@ -24,8 +24,9 @@ fn main() {
     };
     let columns = Columns {
         actual: "actual".into(),
-        predicted: "prediction".into(),
+        predicted: Some("prediction".into()),
         segments: segment.into_iter().collect(),
+        ..Columns::default()
     };
     for _ in 0..3 {
         let started = Instant::now();

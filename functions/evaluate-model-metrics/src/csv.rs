@@ -5,15 +5,17 @@
 use crate::block_parser::BlockParser;
 use crate::error::EvaluateError;
 use crate::plain::{field_roles, scan_record, FieldRole, PlainRow};
-use crate::rows::{Columns, RowSink};
+use crate::rows::{Columns, RowSink, RowTask};
 use crate::tally::Tally;
 use csv_core::{ReadRecordResult, Reader};
 
 /// Where the columns asked for sit in each record.
 #[derive(Debug)]
+#[derive(Clone)]
 struct Layout {
     actual: usize,
-    predicted: usize,
+    predicted: Option<usize>,
+    scores: Vec<usize>,
     segments: Vec<usize>,
     /// Fields a data record must have: the largest index used, plus one.
     needed: usize,
@@ -95,13 +97,7 @@ impl CsvTallier {
     pub fn fork(&self) -> Option<Self> {
         let layout = self.layout.as_ref()?;
         let mut worker = CsvTallier::new(self.sink.uri.clone(), self.sink.columns.clone());
-        worker.layout = Some(Layout {
-            actual: layout.actual,
-            predicted: layout.predicted,
-            segments: layout.segments.clone(),
-            needed: layout.needed,
-            roles: layout.roles.clone(),
-        });
+        worker.layout = Some(layout.clone());
         Some(worker)
     }
 
@@ -384,10 +380,11 @@ impl CsvTallier {
             });
         }
         let field = |i: usize| &base[fields[i].0..fields[i].1];
-        self.sink.push(
+        self.sink.push_record(
             line,
             field(layout.actual),
-            field(layout.predicted),
+            layout.predicted.map(field),
+            layout.scores.iter().map(|&i| field(i)),
             layout.segments.iter().map(|&i| field(i)),
         )
     }
@@ -424,27 +421,31 @@ impl CsvTallier {
         };
         let columns = &self.sink.columns;
         let actual = find(&columns.actual)?;
-        let predicted = find(&columns.predicted)?;
-        let segments = columns
-            .segments
-            .iter()
-            .map(|c| find(c))
-            .collect::<Result<Vec<_>, _>>()?;
+        let predicted = columns.predicted.as_deref().map(find).transpose()?;
+        let find_all = |names: &[String]| names.iter().map(|c| find(c)).collect::<Result<Vec<_>, _>>();
+        let scores = find_all(&columns.scores)?;
+        let segments = find_all(&columns.segments)?;
         let needed = segments
             .iter()
+            .chain(&scores)
             .copied()
-            .chain([actual, predicted])
+            .chain([actual])
+            .chain(predicted)
             .max()
             .unwrap_or(0)
             + 1;
-        Ok(Layout {
-            roles: if self.scanner {
+        // The one-pass scanner reads two numbers: regressions only.
+        let roles = match (&columns.task, predicted) {
+            (RowTask::Regression, Some(predicted)) if self.scanner => {
                 field_roles(actual, predicted, &segments, needed)
-            } else {
-                None
-            },
+            }
+            _ => None,
+        };
+        Ok(Layout {
+            roles,
             actual,
             predicted,
+            scores,
             segments,
             needed,
         })
@@ -487,11 +488,7 @@ mod tests {
     use super::*;
 
     fn columns(segments: &[&str]) -> Columns {
-        Columns {
-            actual: "actual".into(),
-            predicted: "prediction".into(),
-            segments: segments.iter().map(|s| s.to_string()).collect(),
-        }
+        Columns::regression("actual", "prediction", segments)
     }
 
     fn run(text: &[u8], chunk: usize, segments: &[&str]) -> Result<Tally, EvaluateError> {

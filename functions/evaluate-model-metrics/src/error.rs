@@ -51,6 +51,43 @@ pub enum EvaluateError {
         /// Data rows read.
         rows: u64,
     },
+    /// A label (actual or predicted) is not among the declared classes (multiclass), or not
+    /// 1/0/true/false when the positive label is one of those (binary).
+    #[error("label {label:?} in column {column:?} at {uri} line {line} is not declared; declared: {declared}")]
+    LabelNotDeclared {
+        /// The URI that was read.
+        uri: String,
+        /// 1-based line number.
+        line: u64,
+        /// The column holding the label.
+        column: String,
+        /// The label found.
+        label: String,
+        /// The labels that are allowed.
+        declared: String,
+    },
+    /// A row's class probabilities do not sum to 1 within [`crate::classes::SUM_TOLERANCE`].
+    #[error("the class probabilities at {uri} line {line} sum to {sum}, not to 1 within the absolute tolerance 1e-3")]
+    ProbabilitiesDoNotSumToOne {
+        /// The URI that was read.
+        uri: String,
+        /// 1-based line number.
+        line: u64,
+        /// Their sum.
+        sum: f64,
+    },
+    /// A score or class probability outside [0, 1].
+    #[error("column {column:?} at {uri} line {line} holds {value}, outside [0, 1]")]
+    ScoreOutOfRange {
+        /// The URI that was read.
+        uri: String,
+        /// 1-based line number.
+        line: u64,
+        /// The score or probability column.
+        column: String,
+        /// The value found.
+        value: f64,
+    },
     /// The compressed stream is corrupt.
     #[error("{0}")]
     CorruptInput(String),
@@ -60,6 +97,19 @@ pub enum EvaluateError {
     /// Any other storage failure (e.g. access denied).
     #[error("{0}")]
     StorageFailed(String),
+}
+
+impl EvaluateError {
+    /// The line number of an error about one row, to re-base it on the whole file.
+    pub fn line_mut(&mut self) -> Option<&mut u64> {
+        match self {
+            EvaluateError::UnparsableRow { line, .. }
+            | EvaluateError::LabelNotDeclared { line, .. }
+            | EvaluateError::ProbabilitiesDoNotSumToOne { line, .. }
+            | EvaluateError::ScoreOutOfRange { line, .. } => Some(line),
+            _ => None,
+        }
+    }
 }
 
 impl shared::ErrorType for EvaluateError {

@@ -1,8 +1,12 @@
 //! The evaluation request, as the retraining state machine sends it.
 
+use crate::classes::MULTICLASS_METRICS;
+use crate::scores::BINARY_METRICS;
+use crate::stats::REGRESSION_METRICS;
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use shared::storage::Compression;
+use std::collections::BTreeMap;
 
 /// Default number of worst segments reported.
 pub const DEFAULT_WORST_SEGMENTS: usize = 10;
@@ -37,6 +41,55 @@ impl Format {
     }
 }
 
+/// What kind of model is evaluated.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    /// Numeric predictions (forecasts): MAPE, WAPE, sMAPE, MAE, RMSE, bias, R².
+    #[default]
+    Regression,
+    /// One label out of the declared `classes`, optionally with class probabilities.
+    Multiclass,
+    /// A score in [0, 1] for the positive label.
+    Binary,
+}
+
+/// Which way a metric is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Errors and losses (MAPE, RMSE, log loss).
+    LowerIsBetter,
+    /// Scores (accuracy, F1, ROC-AUC).
+    HigherIsBetter,
+}
+
+/// The quality gate a candidate must pass to be deployed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Gate {
+    /// The metric, by its name in the result's `metrics`.
+    pub metric: String,
+    /// Which way is better.
+    pub direction: Direction,
+    /// The value the candidate must reach (inclusive).
+    pub threshold: f64,
+    /// Whether the candidate must also be strictly better than production (default true).
+    #[serde(default = "default_true")]
+    pub must_beat_production: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// Default decision threshold of a binary score.
+pub const DEFAULT_THRESHOLD: f64 = 0.5;
+/// Default positive label of a binary task.
+pub const DEFAULT_POSITIVE_LABEL: &str = "1";
+
 /// What to evaluate and how.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -54,36 +107,81 @@ pub struct EvaluateInput {
     /// The file's compression; inferred from the name (`.gz`).
     #[serde(default)]
     pub compression: Option<Compression>,
-    /// The column holding the actual (observed) value.
+    /// What kind of model: `regression` (the default), `multiclass` or `binary`.
+    #[serde(default)]
+    pub task: Task,
+    /// The column holding the actual (observed) value, or the actual label.
     pub actual_column: String,
-    /// The column holding the model's prediction.
-    pub predicted_column: String,
+    /// The column holding the model's prediction: required for regression; for multiclass the
+    /// predicted label, optional when `probability_columns` are given (the most probable
+    /// class is then the prediction); unused for binary.
+    #[serde(default)]
+    pub predicted_column: Option<String>,
+    /// Multiclass: the declared class labels. Labels in the data are compared by their text
+    /// (a number `3` is the class `"3"`).
+    #[serde(default)]
+    pub classes: Option<Vec<String>>,
+    /// Multiclass: class → the column holding its probability, for every declared class.
+    #[serde(default)]
+    pub probability_columns: Option<BTreeMap<String, String>>,
+    /// Multiclass with probabilities: report `top_k_accuracy` for this k.
+    #[serde(default)]
+    pub top_k: Option<usize>,
+    /// Binary: the column holding the score in [0, 1] of the positive label.
+    #[serde(default)]
+    pub score_column: Option<String>,
+    /// Binary: the positive label (default `"1"`; with `"1"`/`"true"`, labels must be
+    /// 1/0/true/false in any case, numbers like `1.0` included).
+    #[serde(default)]
+    pub positive_label: Option<String>,
+    /// Binary: rows with `score ≥ threshold` are predicted positive (default 0.5).
+    #[serde(default)]
+    pub threshold: Option<f64>,
+    /// The quality gate; without one, `beats_production` compares MAPE.
+    #[serde(default)]
+    pub gate: Option<Gate>,
     /// Columns whose values together name a segment (e.g. `store_id`).
     #[serde(default)]
     pub segment_columns: Vec<String>,
     /// The current production model's metrics, to compare against.
     #[serde(default)]
     pub production_metrics: Option<ProductionMetrics>,
-    /// How many of the worst segments (by MAPE) to report.
+    /// How many of the worst segments to report.
     #[serde(default)]
     pub worst_segments: Option<usize>,
 }
 
-/// Metrics of the model in production. `mape` is required; anything else is carried along.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct ProductionMetrics {
-    /// Production MAPE in percent. A JSON number or a numeric string (DynamoDB `N` values
-    /// arrive as strings through the Step Functions integration).
-    #[serde(deserialize_with = "number_or_numeric_string")]
-    #[schemars(with = "f64")]
-    pub mape: f64,
-    /// Other metrics, passed through unchanged.
-    #[serde(flatten)]
-    pub other: Map<String, Value>,
+/// Metrics of the model in production: metric name → value. JSON numbers or numeric strings
+/// (DynamoDB `N` values arrive as strings through the Step Functions integration); `null`
+/// values count as absent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct ProductionMetrics(pub BTreeMap<String, f64>);
+
+impl ProductionMetrics {
+    /// Production's value of `metric`, if it has one.
+    pub fn get(&self, metric: &str) -> Option<f64> {
+        self.0.get(metric).copied()
+    }
 }
 
-fn number_or_numeric_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
-    let value = Value::deserialize(deserializer)?;
+impl<'de> Deserialize<'de> for ProductionMetrics {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = BTreeMap::<String, Value>::deserialize(deserializer)?;
+        let mut metrics = BTreeMap::new();
+        for (name, value) in raw {
+            if value.is_null() {
+                continue;
+            }
+            let number = number_or_numeric_string(value)
+                .map_err(|e| serde::de::Error::custom(format!("production metric {name:?}: {e}")))?;
+            metrics.insert(name, number);
+        }
+        Ok(Self(metrics))
+    }
+}
+
+fn number_or_numeric_string(value: Value) -> Result<f64, String> {
     let number = match &value {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse::<f64>().ok(),
@@ -91,28 +189,32 @@ fn number_or_numeric_string<'de, D: Deserializer<'de>>(deserializer: D) -> Resul
     };
     number
         .filter(|n| n.is_finite())
-        .ok_or_else(|| serde::de::Error::custom(format!("expected a number, found {value}")))
+        .ok_or_else(|| format!("expected a number, found {value}"))
 }
 
 impl EvaluateInput {
-    /// Checks what serde cannot: non-empty and distinct column names, bounds.
+    /// Checks what serde cannot: non-empty and distinct column names, each task's required
+    /// fields, bounds, and that the gate names a metric the task produces.
     pub fn validate(&self) -> Result<(), String> {
         if self.model_uri.trim().is_empty() {
             return Err("model_uri is empty".into());
         }
-        for (field, value) in [
-            ("actual_column", &self.actual_column),
-            ("predicted_column", &self.predicted_column),
-        ] {
+        self.validate_task()?;
+        let mut used: Vec<(&str, &str)> = vec![("actual_column", &self.actual_column)];
+        used.extend(self.predicted_column.as_deref().map(|c| ("predicted_column", c)));
+        used.extend(self.score_column.as_deref().map(|c| ("score_column", c)));
+        for (field, column) in self.probability_columns.iter().flatten() {
+            used.push((field, column));
+        }
+        for (field, value) in &used {
             if value.is_empty() {
                 return Err(format!("{field} is empty"));
             }
         }
-        if self.actual_column == self.predicted_column {
-            return Err(format!(
-                "actual_column and predicted_column are both {:?}",
-                self.actual_column
-            ));
+        for (i, (field, value)) in used.iter().enumerate() {
+            if let Some((other, _)) = used[..i].iter().find(|(_, v)| v == value) {
+                return Err(format!("{other} and {field} are both {value:?}"));
+            }
         }
         if let Some(empty) = self.segment_columns.iter().position(|c| c.is_empty()) {
             return Err(format!("segment_columns[{empty}] is empty"));
@@ -124,7 +226,134 @@ impl EvaluateInput {
                 ));
             }
         }
+        if let Some(gate) = &self.gate {
+            let produced = self.produced_metrics();
+            if !produced.contains(&gate.metric.as_str()) {
+                return Err(format!(
+                    "the gate's metric {:?} is not produced by this {} evaluation; it produces: {}",
+                    gate.metric,
+                    self.task_name(),
+                    produced.join(", ")
+                ));
+            }
+            if !gate.threshold.is_finite() {
+                return Err("the gate's threshold is not a finite number".into());
+            }
+        }
         Ok(())
+    }
+
+    fn task_name(&self) -> &'static str {
+        match self.task {
+            Task::Regression => "regression",
+            Task::Multiclass => "multiclass",
+            Task::Binary => "binary",
+        }
+    }
+
+    /// The fields each task requires, and those it does not use.
+    fn validate_task(&self) -> Result<(), String> {
+        let task = self.task_name();
+        let unused = |present: bool, field: &str| {
+            if present {
+                Err(format!("{field} is not used by a {task} evaluation"))
+            } else {
+                Ok(())
+            }
+        };
+        match self.task {
+            Task::Regression => {
+                if self.predicted_column.is_none() {
+                    return Err("predicted_column is required for a regression evaluation".into());
+                }
+                unused(self.classes.is_some(), "classes")?;
+                unused(self.probability_columns.is_some(), "probability_columns")?;
+                unused(self.top_k.is_some(), "top_k")?;
+                unused(self.score_column.is_some(), "score_column")?;
+                unused(self.positive_label.is_some(), "positive_label")?;
+                unused(self.threshold.is_some(), "threshold")?;
+            }
+            Task::Multiclass => {
+                let classes = self.classes.as_deref().unwrap_or_default();
+                if classes.is_empty() {
+                    return Err("classes (the declared class labels) are required for a multiclass evaluation".into());
+                }
+                for (i, class) in classes.iter().enumerate() {
+                    if classes[..i].contains(class) {
+                        return Err(format!("classes holds {class:?} twice"));
+                    }
+                }
+                match &self.probability_columns {
+                    Some(columns) => {
+                        let missing: Vec<&str> = classes
+                            .iter()
+                            .filter(|c| !columns.contains_key(*c))
+                            .map(String::as_str)
+                            .collect();
+                        if !missing.is_empty() {
+                            return Err(format!(
+                                "probability_columns has no column for the classes {}",
+                                missing.join(", ")
+                            ));
+                        }
+                        if let Some(extra) = columns.keys().find(|c| !classes.contains(c)) {
+                            return Err(format!(
+                                "probability_columns names {extra:?}, which is not among the classes"
+                            ));
+                        }
+                    }
+                    None if self.predicted_column.is_none() => {
+                        return Err("a multiclass evaluation needs predicted_column or probability_columns".into())
+                    }
+                    None => {}
+                }
+                match self.top_k {
+                    Some(k) if self.probability_columns.is_none() => {
+                        return Err(format!("top_k ({k}) needs probability_columns"))
+                    }
+                    Some(0) => return Err("top_k must be at least 1".into()),
+                    _ => {}
+                }
+                unused(self.score_column.is_some(), "score_column")?;
+                unused(self.positive_label.is_some(), "positive_label")?;
+                unused(self.threshold.is_some(), "threshold")?;
+            }
+            Task::Binary => {
+                if self.score_column.is_none() {
+                    return Err("score_column is required for a binary evaluation".into());
+                }
+                if self.positive_label.as_deref().is_some_and(|l| l.trim().is_empty()) {
+                    return Err("positive_label is empty".into());
+                }
+                if let Some(t) = self.threshold {
+                    if !(0.0..=1.0).contains(&t) {
+                        return Err(format!("threshold is {t}, outside [0, 1]"));
+                    }
+                }
+                unused(self.predicted_column.is_some(), "predicted_column")?;
+                unused(self.classes.is_some(), "classes")?;
+                unused(self.probability_columns.is_some(), "probability_columns")?;
+                unused(self.top_k.is_some(), "top_k")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The scalar metrics this request's evaluation produces, by name.
+    pub fn produced_metrics(&self) -> Vec<&'static str> {
+        match self.task {
+            Task::Regression => REGRESSION_METRICS.to_vec(),
+            Task::Binary => BINARY_METRICS.to_vec(),
+            Task::Multiclass => MULTICLASS_METRICS
+                .iter()
+                .copied()
+                .filter(|&m| match m {
+                    "log_loss" => self.probability_columns.is_some(),
+                    "top_k_accuracy" => self.top_k.is_some(),
+                    _ => true,
+                })
+                .collect(),
+        }
     }
 }
 
@@ -143,9 +372,11 @@ mod tests {
     #[test]
     fn production_mape_may_be_a_dynamodb_number_string() {
         let p: ProductionMetrics =
-            serde_json::from_value(json!({"mape": "14.5", "wape": 9})).unwrap();
-        assert_eq!(p.mape, 14.5);
-        assert_eq!(p.other["wape"], 9);
+            serde_json::from_value(json!({"mape": "14.5", "wape": 9, "r2": null})).unwrap();
+        assert_eq!(p.get("mape"), Some(14.5));
+        assert_eq!(p.get("wape"), Some(9.0));
+        assert_eq!(p.get("r2"), None);
+        assert!(serde_json::from_value::<ProductionMetrics>(json!({})).unwrap().0.is_empty());
         assert!(serde_json::from_value::<ProductionMetrics>(json!({"mape": "x"})).is_err());
         assert!(serde_json::from_value::<ProductionMetrics>(json!({"mape": "NaN"})).is_err());
     }
@@ -168,5 +399,46 @@ mod tests {
         }))
         .unwrap();
         assert!(input.validate().unwrap_err().contains("both"));
+    }
+
+    fn input(extra: Value) -> EvaluateInput {
+        let mut event = json!({
+            "model_uri": "s3://b/m", "predictions_uri": "s3://b/p.csv", "actual_column": "y"
+        });
+        if let (Some(event), Some(extra)) = (event.as_object_mut(), extra.as_object()) {
+            event.extend(extra.clone());
+        }
+        serde_json::from_value(event).unwrap()
+    }
+
+    #[test]
+    fn each_task_names_what_it_lacks() {
+        let cases = [
+            (json!({}), "predicted_column is required"),
+            (json!({"task": "multiclass", "predicted_column": "p"}), "classes"),
+            (json!({"task": "multiclass", "classes": ["a"]}), "needs predicted_column or probability_columns"),
+            (json!({"task": "multiclass", "classes": ["a", "b"], "probability_columns": {"a": "pa"}}), "no column for the classes b"),
+            (json!({"task": "multiclass", "classes": ["a"], "predicted_column": "p", "top_k": 2}), "needs probability_columns"),
+            (json!({"task": "binary"}), "score_column is required"),
+            (json!({"task": "binary", "score_column": "s", "threshold": 1.5}), "outside [0, 1]"),
+            (json!({"task": "binary", "score_column": "y"}), "both \"y\""),
+        ];
+        for (extra, expected) in cases {
+            let err = input(extra.clone()).validate().unwrap_err();
+            assert!(err.contains(expected), "{extra}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_gate_on_a_metric_the_task_does_not_produce_names_the_ones_it_does() {
+        let gate = json!({"metric": "roc_auc", "direction": "higher_is_better", "threshold": 0.8});
+        let err = input(json!({"task": "multiclass", "classes": ["a"], "predicted_column": "p", "gate": gate}))
+            .validate()
+            .unwrap_err();
+        assert!(err.contains("\"roc_auc\"") && err.contains("accuracy, macro_f1"), "{err}");
+        assert!(!err.contains("log_loss"), "{err}");
+        let ok = input(json!({"task": "binary", "score_column": "s", "gate": gate}));
+        assert_eq!(ok.validate(), Ok(()));
+        assert_eq!(ok.gate.map(|g| g.must_beat_production), Some(true));
     }
 }

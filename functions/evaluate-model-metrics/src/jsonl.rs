@@ -4,7 +4,7 @@
 
 use crate::block_parser::BlockParser;
 use crate::error::EvaluateError;
-use crate::rows::{describe_value, parse_number, Columns, RowSink};
+use crate::rows::{describe_value, parse_number, Columns, RowSink, RowTask};
 use crate::tally::Tally;
 use serde_json::Value;
 
@@ -15,6 +15,9 @@ pub struct JsonlTallier {
     pending: Vec<u8>,
     lines: u64,
     segment_values: Vec<Vec<u8>>,
+    /// Classification: the texts of the actual, the predicted (if named) and the score
+    /// columns, in that order.
+    values: Vec<Vec<u8>>,
 }
 
 impl JsonlTallier {
@@ -26,6 +29,7 @@ impl JsonlTallier {
             pending: Vec::new(),
             lines: 0,
             segment_values: vec![Vec::new(); segments],
+            values: Vec::new(),
         }
     }
 
@@ -58,7 +62,7 @@ impl JsonlTallier {
     pub fn finish(self) -> Result<Tally, EvaluateError> {
         let uri = self.sink.uri.clone();
         let tally = self.finish_part()?;
-        if tally.overall().rows() == 0 {
+        if tally.rows() == 0 {
             return Err(EvaluateError::EmptyPredictions { uri });
         }
         Ok(tally)
@@ -89,29 +93,75 @@ impl JsonlTallier {
         if !row.is_object() {
             return Err(unparsable("expected a JSON object".into()));
         }
-        let columns = &self.sink.columns;
-        let actual = self.number(&row, &columns.actual, line)?;
-        let predicted = self.number(&row, &columns.predicted, line)?;
-        for (i, column) in self.sink.columns.segments.iter().enumerate() {
-            let value = lookup(&row, column).ok_or_else(|| self.missing(&row, column, line))?;
-            let buffer = &mut self.segment_values[i];
-            buffer.clear();
-            match value {
-                Value::String(s) => buffer.extend_from_slice(s.as_bytes()),
-                Value::Number(_) | Value::Bool(_) => {
-                    buffer.extend_from_slice(value.to_string().as_bytes())
-                }
-                other => {
-                    return Err(unparsable(format!(
-                        "segment column {column:?} holds {other}, not a string or number"
-                    )))
-                }
+        let mut segment_values = std::mem::take(&mut self.segment_values);
+        let segments = self.sink.columns.segments.iter();
+        for (column, buffer) in segments.zip(&mut segment_values) {
+            if let Err(error) = self.text(&row, column, line, buffer) {
+                self.segment_values = segment_values;
+                return Err(error);
             }
         }
-        let segment_values = std::mem::take(&mut self.segment_values);
-        self.sink
-            .push_numbers(actual, predicted, segment_values.iter().map(Vec::as_slice));
+        let result = self.push(&row, line, &segment_values);
         self.segment_values = segment_values;
+        result
+    }
+
+    /// Tallies a row whose segment values are read.
+    fn push(&mut self, row: &Value, line: u64, segments: &[Vec<u8>]) -> Result<(), EvaluateError> {
+        let columns = &self.sink.columns;
+        let segments = segments.iter().map(Vec::as_slice);
+        if let (RowTask::Regression, Some(predicted)) = (&columns.task, &columns.predicted) {
+            let actual = self.number(row, &columns.actual, line)?;
+            let predicted = self.number(row, predicted, line)?;
+            self.sink.push_numbers(actual, predicted, segments);
+            return Ok(());
+        }
+        let names: Vec<&String> = std::iter::once(&columns.actual)
+            .chain(&columns.predicted)
+            .chain(&columns.scores)
+            .collect();
+        let mut values = std::mem::take(&mut self.values);
+        values.resize_with(names.len(), Vec::new);
+        let read = names
+            .iter()
+            .zip(&mut values)
+            .try_for_each(|(column, buffer)| self.text(row, column, line, buffer));
+        let result = read.and_then(|()| {
+            let has_predicted = self.sink.columns.predicted.is_some();
+            let actual = values.first().map(Vec::as_slice).unwrap_or_default();
+            let predicted = values.get(1).filter(|_| has_predicted).map(Vec::as_slice);
+            let scores = values.iter().skip(1 + usize::from(has_predicted));
+            self.sink
+                .push_record(line, actual, predicted, scores.map(Vec::as_slice), segments)
+        });
+        self.values = values;
+        result
+    }
+
+    /// Copies the text of `column` (a string as it is, a number or boolean as JSON writes
+    /// it) into `buffer`.
+    fn text(
+        &self,
+        row: &Value,
+        column: &str,
+        line: u64,
+        buffer: &mut Vec<u8>,
+    ) -> Result<(), EvaluateError> {
+        let value = lookup(row, column).ok_or_else(|| self.missing(row, column, line))?;
+        buffer.clear();
+        match value {
+            Value::String(s) => buffer.extend_from_slice(s.as_bytes()),
+            Value::Number(_) | Value::Bool(_) => {
+                buffer.extend_from_slice(value.to_string().as_bytes())
+            }
+            other => {
+                return Err(EvaluateError::UnparsableRow {
+                    uri: self.sink.uri.clone(),
+                    line,
+                    detail: format!("column {column:?} holds {other}, not a string or number"),
+                })
+            }
+        }
         Ok(())
     }
 
@@ -202,11 +252,7 @@ mod tests {
     use super::*;
 
     fn columns(segments: &[&str]) -> Columns {
-        Columns {
-            actual: "actual".into(),
-            predicted: "SageMakerOutput.prediction".into(),
-            segments: segments.iter().map(|s| s.to_string()).collect(),
-        }
+        Columns::regression("actual", "SageMakerOutput.prediction", segments)
     }
 
     fn run(text: &[u8], chunk: usize) -> Result<Tally, EvaluateError> {

@@ -2,15 +2,22 @@
 //! candidate model on its evaluation predictions.
 //!
 //! It streams a CSV or JSON Lines file (optionally gzip) from S3 or a local path, never holding
-//! it whole, and computes MAPE, WAPE, sMAPE, MAE, RMSE, bias and R² overall and per segment,
-//! then compares the candidate with the production model. See [`input::EvaluateInput`] and
-//! [`output::EvaluateOutput`] for the contract the state machine relies on.
+//! it whole, and computes the task's metrics overall and per segment: for a regression MAPE,
+//! WAPE, sMAPE, MAE, RMSE, bias and R² ([`stats`]); for a multiclass classifier accuracy,
+//! per-class and averaged precision/recall/F1, the confusion matrix, log loss and top-k
+//! accuracy ([`classes`]); for a binary scorer precision/recall/F1 at a threshold, ROC-AUC,
+//! average precision and the best-F1 threshold ([`scores`]). It then judges the candidate by
+//! its quality gate and compares it with the production model ([`gate`]). See
+//! [`input::EvaluateInput`] and [`output::EvaluateOutput`] for the contract the state machine
+//! relies on.
 #![forbid(unsafe_code)]
 
 pub mod block_parser;
 pub mod blocks;
+pub mod classes;
 pub mod csv;
 pub mod error;
+pub mod gate;
 pub mod input;
 pub mod jsonl;
 pub mod output;
@@ -18,6 +25,7 @@ pub mod parallel;
 pub mod plain;
 pub mod pool;
 pub mod rows;
+pub mod scores;
 pub mod segment_index;
 pub mod stats;
 pub mod swar;
@@ -26,13 +34,16 @@ pub mod tally;
 use block_parser::BlockParser;
 use blocks::BlockSource;
 use error::EvaluateError;
-use input::{EvaluateInput, Format, DEFAULT_WORST_SEGMENTS};
-use output::{EvaluateOutput, RowCounts};
+use input::{
+    Direction, EvaluateInput, Format, Task, DEFAULT_POSITIVE_LABEL, DEFAULT_THRESHOLD,
+    DEFAULT_WORST_SEGMENTS,
+};
+use output::{EvaluateOutput, NamedMetrics, RowCounts, SegmentSummary};
 use parallel::{Plan, Split};
-use rows::Columns;
+use rows::{BinaryLabels, Columns, RowTask};
 use shared::metrics::{MetricsLogger, Unit};
 use shared::storage::{self, Compression, ObjectUri};
-use tally::Tally;
+use tally::{rank_segments, Groups, GroupStats, Ranking, Tally};
 
 /// The function's name: the `Service` metric dimension.
 pub const SERVICE: &str = "evaluate-model-metrics";
@@ -88,11 +99,7 @@ pub async fn evaluate(deps: &Deps, input: EvaluateInput) -> Result<EvaluateOutpu
                 uri.file_name()
             ))
         })?;
-    let columns = Columns {
-        actual: input.actual_column.clone(),
-        predicted: input.predicted_column.clone(),
-        segments: input.segment_columns.clone(),
-    };
+    let columns = columns_for(&input);
     let tally = match format {
         Format::Csv => {
             tally(deps, &uri, compression, || {
@@ -155,46 +162,197 @@ async fn open_blocks(
     })
 }
 
-/// Turns a tally into the result, comparing with the production model.
+/// The columns `input` names and how its rows are read.
+pub fn columns_for(input: &EvaluateInput) -> Columns {
+    let (scores, task) = match input.task {
+        Task::Regression => (Vec::new(), RowTask::Regression),
+        Task::Multiclass => {
+            let classes = input.classes.clone().unwrap_or_default();
+            let scores = input
+                .probability_columns
+                .as_ref()
+                .map(|by_class| {
+                    classes
+                        .iter()
+                        .filter_map(|c| by_class.get(c).cloned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let top_k = input.top_k;
+            (scores, RowTask::Multiclass { classes, top_k })
+        }
+        Task::Binary => {
+            let positive = input
+                .positive_label
+                .as_deref()
+                .unwrap_or(DEFAULT_POSITIVE_LABEL);
+            let task = RowTask::Binary {
+                labels: BinaryLabels::for_positive(positive),
+                threshold: input.threshold.unwrap_or(DEFAULT_THRESHOLD),
+            };
+            (input.score_column.iter().cloned().collect(), task)
+        }
+    };
+    Columns {
+        actual: input.actual_column.clone(),
+        predicted: input.predicted_column.clone(),
+        scores,
+        segments: input.segment_columns.clone(),
+        task,
+    }
+}
+
+/// The overall metrics of a task's statistics by name (`None`: no rows).
+type Summarise<'a, S> = &'a dyn Fn(&S) -> Option<NamedMetrics>;
+
+/// The segment summary of `groups`: each segment's metrics by `named`, ranked by the gate's
+/// metric, or by `default` (metric, lower is better) without a gate.
+fn segments_of<S: GroupStats>(
+    input: &EvaluateInput,
+    groups: &Groups<S>,
+    named: Summarise<'_, S>,
+    rows: fn(&S) -> u64,
+    default: (&str, bool),
+) -> SegmentSummary {
+    let ranking = match &input.gate {
+        Some(gate) => Ranking {
+            metric: gate.metric.clone(),
+            lower_is_better: gate.direction == Direction::LowerIsBetter,
+        },
+        None => Ranking {
+            metric: default.0.into(),
+            lower_is_better: default.1,
+        },
+    };
+    let ranked = groups
+        .segments()
+        .filter_map(|(key, stats)| named(stats).map(|m| (key, rows(stats), m)))
+        .collect();
+    rank_segments(
+        &input.segment_columns,
+        groups.segment_count(),
+        ranked,
+        &ranking,
+        input.worst_segments.unwrap_or(DEFAULT_WORST_SEGMENTS),
+    )
+}
+
+/// Turns a tally into the result, judging the gate and comparing with the production model.
 pub fn summarise(input: &EvaluateInput, tally: &Tally) -> Result<EvaluateOutput, EvaluateError> {
-    let Some(metrics) = tally.overall().metrics() else {
-        return Err(EvaluateError::EmptyPredictions {
-            uri: input.predictions_uri.clone(),
-        });
+    let empty = || EvaluateError::EmptyPredictions {
+        uri: input.predictions_uri.clone(),
     };
-    let (Some(mape), Some(wape)) = (metrics.mape, metrics.wape) else {
-        return Err(EvaluateError::MapeUndefined {
-            uri: input.predictions_uri.clone(),
-            rows: metrics.rows,
-        });
-    };
-    let beats_production = input
-        .production_metrics
-        .as_ref()
-        .is_none_or(|production| mape < production.mape);
-    Ok(EvaluateOutput {
+    let mut output = EvaluateOutput {
         model_uri: input.model_uri.clone(),
         model_name: input.model_name.clone(),
         predictions_uri: input.predictions_uri.clone(),
-        mape,
-        wape,
-        smape: metrics.smape,
-        mae: metrics.mae,
-        rmse: metrics.rmse,
-        bias: metrics.bias,
-        r2: metrics.r2,
+        task: input.task,
+        mape: None,
+        wape: None,
+        smape: None,
+        mae: None,
+        rmse: None,
+        bias: None,
+        r2: None,
+        metrics: NamedMetrics::new(),
+        classification: None,
+        binary: None,
+        gate: None,
         rows: RowCounts {
-            total: metrics.rows,
-            evaluated: metrics.rows - metrics.zero_actual_rows,
-            zero_actual_skipped: metrics.zero_actual_rows,
+            total: tally.rows(),
+            evaluated: tally.rows(),
+            zero_actual_skipped: 0,
         },
-        segments: tally.segment_summary(
-            &input.segment_columns,
-            input.worst_segments.unwrap_or(DEFAULT_WORST_SEGMENTS),
-        ),
+        segments: SegmentSummary {
+            columns: input.segment_columns.clone(),
+            count: 0,
+            worst: Vec::new(),
+        },
         production_metrics: input.production_metrics.clone(),
-        beats_production,
-    })
+        beats_production: true,
+    };
+    match input.task {
+        Task::Regression => {
+            let metrics = tally.overall().metrics().ok_or_else(empty)?;
+            if metrics.mape.is_none() || metrics.wape.is_none() {
+                return Err(EvaluateError::MapeUndefined {
+                    uri: input.predictions_uri.clone(),
+                    rows: metrics.rows,
+                });
+            }
+            output.mape = metrics.mape;
+            output.wape = metrics.wape;
+            output.smape = Some(metrics.smape);
+            output.mae = Some(metrics.mae);
+            output.rmse = Some(metrics.rmse);
+            output.bias = Some(metrics.bias);
+            output.r2 = metrics.r2;
+            output.metrics = metrics.named();
+            output.rows = RowCounts {
+                total: metrics.rows,
+                evaluated: metrics.rows - metrics.zero_actual_rows,
+                zero_actual_skipped: metrics.zero_actual_rows,
+            };
+            let named = |s: &stats::ErrorStats| s.metrics().map(|m| m.named());
+            output.segments =
+                segments_of(input, &tally.regression, &named, |s| s.rows(), ("mape", true));
+        }
+        Task::Multiclass => {
+            let (probabilities, top_k) = (input.probability_columns.is_some(), input.top_k);
+            let named =
+                |s: &classes::ClassStats| s.metrics(probabilities, top_k.is_some());
+            let overall = tally.classes.overall();
+            output.metrics = named(&overall).ok_or_else(empty)?;
+            let names = input.classes.clone().unwrap_or_default();
+            output.classification = Some(overall.detail(&names, top_k));
+            output.segments =
+                segments_of(input, &tally.classes, &named, |s| s.rows(), ("accuracy", false));
+        }
+        Task::Binary => {
+            let threshold = input.threshold.unwrap_or(DEFAULT_THRESHOLD);
+            let positive = input
+                .positive_label
+                .as_deref()
+                .unwrap_or(DEFAULT_POSITIVE_LABEL);
+            let (metrics, detail) = tally
+                .scores
+                .overall()
+                .metrics(threshold, positive)
+                .ok_or_else(empty)?;
+            output.metrics = metrics;
+            output.binary = Some(detail);
+            let named = |s: &scores::ScoreStats| s.metrics(threshold, positive).map(|m| m.0);
+            output.segments =
+                segments_of(input, &tally.scores, &named, |s| s.rows(), ("f1", false));
+        }
+    }
+    let production = input.production_metrics.as_ref();
+    output.gate = input
+        .gate
+        .as_ref()
+        .map(|g| gate::judge(g, &output.metrics, production));
+    output.beats_production = match &output.gate {
+        Some(verdict) => verdict.beats_production,
+        None => match (output.mape, production.and_then(|p| p.get("mape"))) {
+            (_, None) => true,
+            (Some(mape), Some(theirs)) => mape < theirs,
+            (None, Some(_)) => false,
+        },
+    };
+    Ok(output)
+}
+
+/// CloudWatch metric name of a result metric: `roc_auc` → `RocAuc`.
+fn metric_name(name: &str) -> String {
+    name.split('_')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 fn emit_metrics(output: &EvaluateOutput, elapsed: std::time::Duration) {
@@ -202,9 +360,15 @@ fn emit_metrics(output: &EvaluateOutput, elapsed: std::time::Duration) {
     let Ok(mut metrics) = MetricsLogger::new(SERVICE).dimension("Model", model) else {
         return;
     };
-    metrics.put("Mape", output.mape, Unit::Percent);
-    metrics.put("Wape", output.wape, Unit::Percent);
-    metrics.put("Rmse", output.rmse, Unit::None);
+    for (name, value) in &output.metrics {
+        let unit = match name.as_str() {
+            "mape" | "wape" | "smape" => Unit::Percent,
+            _ => Unit::None,
+        };
+        if let Some(value) = value {
+            metrics.put(&metric_name(name), *value, unit);
+        }
+    }
     metrics.put("RowsEvaluated", output.rows.total as f64, Unit::Count);
     metrics.put(
         "ZeroActualRows",
@@ -216,6 +380,9 @@ fn emit_metrics(output: &EvaluateOutput, elapsed: std::time::Duration) {
         f64::from(u8::from(output.beats_production)),
         Unit::Count,
     );
+    if let Some(gate) = &output.gate {
+        metrics.put("GatePassed", f64::from(u8::from(gate.passed)), Unit::Count);
+    }
     metrics.put(
         "EvaluationDuration",
         elapsed.as_secs_f64() * 1000.0,
@@ -272,6 +439,7 @@ mod tests {
             (plain.wape, broken.wape),
             (plain.rmse, broken.rmse),
         ] {
+            let (a, b) = (a.unwrap(), b.unwrap());
             assert!((a - b).abs() <= 1e-9 * a.abs(), "{a} vs {b}");
         }
     }

@@ -51,6 +51,29 @@ pub struct Metrics {
     pub zero_actual_rows: u64,
 }
 
+/// The scalar metrics a regression produces, by name.
+pub const REGRESSION_METRICS: [&str; 7] = ["mape", "wape", "smape", "mae", "rmse", "bias", "r2"];
+
+impl Metrics {
+    /// The scalar metrics by name ([`REGRESSION_METRICS`]); undefined ones are `None`.
+    pub fn named(&self) -> std::collections::BTreeMap<String, Option<f64>> {
+        let values = [
+            self.mape,
+            self.wape,
+            Some(self.smape),
+            Some(self.mae),
+            Some(self.rmse),
+            Some(self.bias),
+            self.r2,
+        ];
+        REGRESSION_METRICS
+            .iter()
+            .zip(values)
+            .map(|(name, value)| (name.to_string(), value))
+            .collect()
+    }
+}
+
 impl ErrorStats {
     /// Adds one (actual, predicted) pair.
     #[inline]

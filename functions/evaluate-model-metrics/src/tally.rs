@@ -1,96 +1,242 @@
-//! Error statistics overall and per segment, keyed by the raw bytes of the segment values.
+//! Statistics overall and per segment, keyed by the raw bytes of the segment values.
 //!
 //! The per-row lookup is the hot spot of an evaluation: [`SegmentIndex`] maps a key to a dense
-//! slot, and the statistics live in a vector indexed by slot.
+//! slot, and the statistics live in a vector indexed by slot. [`Groups`] does this for any kind
+//! of statistics ([`GroupStats`]); a [`Tally`] holds one per task (only the request's task
+//! receives rows), so the parsers and the parallel reader stay the same for every task.
 
+use crate::classes::ClassStats;
 use crate::output::{SegmentMetrics, SegmentSummary};
+use crate::scores::ScoreStats;
 use crate::segment_index::SegmentIndex;
 use crate::stats::ErrorStats;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// Separates segment values inside a key (ASCII unit separator: never in a sane value).
 pub const KEY_SEPARATOR: u8 = 0x1f;
 
-/// Statistics of every row seen, overall and per segment. A row with a segment is added to its
-/// segment only; the overall figures merge the segments when asked (one update per row).
-#[derive(Debug, Default)]
-pub struct Tally {
-    unsegmented: ErrorStats,
-    index: SegmentIndex,
-    segments: Vec<ErrorStats>,
+/// Mergeable statistics of a group of rows.
+pub trait GroupStats: Default + Clone {
+    /// What one row contributes.
+    type Row: Copy;
+    /// Adds one row.
+    fn push(&mut self, row: Self::Row);
+    /// Folds another group's statistics into these.
+    fn merge(&mut self, other: &Self);
+    /// Rows seen.
+    fn rows(&self) -> u64;
+    /// Empty statistics for one segment (may be coarser than the overall ones).
+    fn for_segment() -> Self {
+        Self::default()
+    }
+    /// Whether the overall statistics are kept apart, every segmented row added to both,
+    /// rather than merged from the segments when asked (for statistics a segment keeps coarser).
+    const KEEPS_OVERALL: bool = false;
 }
 
-impl Tally {
-    /// Adds a row whose segment key (values joined by [`KEY_SEPARATOR`]) is `key`;
-    /// an empty key when there are no segment columns.
+impl GroupStats for ErrorStats {
+    type Row = (f64, f64);
     #[inline]
-    pub fn push(&mut self, actual: f64, predicted: f64, key: Option<&[u8]>) {
+    fn push(&mut self, (actual, predicted): (f64, f64)) {
+        ErrorStats::push(self, actual, predicted);
+    }
+    fn merge(&mut self, other: &Self) {
+        ErrorStats::merge(self, other);
+    }
+    fn rows(&self) -> u64 {
+        ErrorStats::rows(self)
+    }
+}
+
+/// Statistics of every row seen, overall and per segment. Without [`GroupStats::KEEPS_OVERALL`]
+/// a row with a segment is added to its segment only, and the overall figures merge the
+/// segments when asked (one update per row).
+#[derive(Debug, Default)]
+pub struct Groups<S> {
+    unsegmented: S,
+    index: SegmentIndex,
+    segments: Vec<S>,
+}
+
+impl<S: GroupStats> Groups<S> {
+    /// Adds a row whose segment key (values joined by [`KEY_SEPARATOR`]) is `key`; `None`
+    /// when there are no segment columns.
+    #[inline]
+    pub fn push(&mut self, row: S::Row, key: Option<&[u8]>) {
         match key {
             Some(key) => {
                 let slot = self.slot(key);
-                self.segments[slot].push(actual, predicted);
+                if let Some(segment) = self.segments.get_mut(slot) {
+                    segment.push(row);
+                }
+                if S::KEEPS_OVERALL {
+                    self.unsegmented.push(row);
+                }
             }
-            None => self.unsegmented.push(actual, predicted),
+            None => self.unsegmented.push(row),
         }
     }
 
     /// Statistics of all rows.
-    pub fn overall(&self) -> ErrorStats {
-        let mut all = self.unsegmented;
-        for segment in &self.segments {
-            all.merge(segment);
+    pub fn overall(&self) -> S {
+        let mut all = self.unsegmented.clone();
+        if !S::KEEPS_OVERALL {
+            for segment in &self.segments {
+                all.merge(segment);
+            }
         }
         all
+    }
+
+    /// Rows seen.
+    pub fn rows(&self) -> u64 {
+        let segmented: u64 = if S::KEEPS_OVERALL {
+            0
+        } else {
+            self.segments.iter().map(S::rows).sum()
+        };
+        self.unsegmented.rows() + segmented
     }
 
     #[inline]
     fn slot(&mut self, key: &[u8]) -> usize {
         let slot = self.index.slot(key);
         if slot == self.segments.len() {
-            self.segments.push(ErrorStats::default());
+            self.segments.push(S::for_segment());
         }
         slot
     }
 
-    /// Folds another tally into this one.
-    pub fn merge(&mut self, other: Tally) {
+    /// Folds another group set into this one.
+    pub fn merge(&mut self, other: Groups<S>) {
         self.unsegmented.merge(&other.unsegmented);
         for (key, slot) in other.index.iter() {
             let mine = self.slot(key);
-            self.segments[mine].merge(&other.segments[slot]);
+            if let (Some(theirs), Some(ours)) = (other.segments.get(slot), self.segments.get_mut(mine)) {
+                ours.merge(theirs);
+            }
         }
     }
 
-    /// The segment summary: count and the `worst` segments by MAPE.
-    pub fn segment_summary(&self, columns: &[String], worst: usize) -> SegmentSummary {
-        let mut ranked: Vec<(&[u8], crate::stats::Metrics)> = self
-            .index
+    /// Every segment: its key and statistics, in order of first sight.
+    pub fn segments(&self) -> impl Iterator<Item = (&[u8], &S)> {
+        self.index
             .iter()
-            .filter_map(|(key, slot)| self.segments[slot].metrics().map(|m| (key, m)))
+            .filter_map(|(key, slot)| self.segments.get(slot).map(|s| (key, s)))
+    }
+
+    /// Number of distinct segments.
+    pub fn segment_count(&self) -> u64 {
+        self.index.len() as u64
+    }
+}
+
+/// The statistics of a read, one set per task; only the request's task receives rows.
+#[derive(Debug, Default)]
+pub struct Tally {
+    /// Forecast errors (task `regression`).
+    pub regression: Groups<ErrorStats>,
+    /// Confusion counts (task `multiclass`).
+    pub classes: Groups<ClassStats>,
+    /// Score counts (task `binary`).
+    pub scores: Groups<ScoreStats>,
+}
+
+impl Tally {
+    /// Adds a regression row (see [`Groups::push`]).
+    #[inline]
+    pub fn push(&mut self, actual: f64, predicted: f64, key: Option<&[u8]>) {
+        self.regression.push((actual, predicted), key);
+    }
+
+    /// Regression statistics of all rows.
+    pub fn overall(&self) -> ErrorStats {
+        self.regression.overall()
+    }
+
+    /// Data rows tallied, whatever the task.
+    pub fn rows(&self) -> u64 {
+        self.regression.rows() + self.classes.rows() + self.scores.rows()
+    }
+
+    /// Folds another tally into this one.
+    pub fn merge(&mut self, other: Tally) {
+        self.regression.merge(other.regression);
+        self.classes.merge(other.classes);
+        self.scores.merge(other.scores);
+    }
+
+    /// The regression segment summary: count and the `worst` segments by MAPE.
+    pub fn segment_summary(&self, columns: &[String], worst: usize) -> SegmentSummary {
+        let ranked = self
+            .regression
+            .segments()
+            .filter_map(|(key, stats)| stats.metrics().map(|m| (key, m.rows, m.named())))
             .collect();
-        // Worst first; undefined MAPE last; ties broken by key so results are deterministic.
-        ranked.sort_by(|(ka, a), (kb, b)| {
-            let ma = a.mape.unwrap_or(f64::NEG_INFINITY);
-            let mb = b.mape.unwrap_or(f64::NEG_INFINITY);
-            mb.total_cmp(&ma).then_with(|| ka.cmp(kb))
-        });
-        let worst = ranked
-            .into_iter()
-            .take(worst)
-            .map(|(key, m)| SegmentMetrics {
-                key: key_map(columns, key),
-                mape: m.mape,
-                wape: m.wape,
-                mae: m.mae,
-                bias: m.bias,
-                rows: m.rows,
-            })
-            .collect();
-        SegmentSummary {
-            columns: columns.to_vec(),
-            count: self.index.len() as u64,
-            worst,
+        rank_segments(columns, self.regression.segment_count(), ranked, &Ranking::default(), worst)
+    }
+}
+
+/// How segments are ranked: by a metric, worst first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranking {
+    /// The metric's name, as in the result's `metrics`.
+    pub metric: String,
+    /// Whether lower values are better (then the worst segment has the highest value).
+    pub lower_is_better: bool,
+}
+
+impl Default for Ranking {
+    /// MAPE, lower is better: the regression default.
+    fn default() -> Self {
+        Self {
+            metric: "mape".into(),
+            lower_is_better: true,
         }
+    }
+}
+
+/// The segment summary from each segment's key, rows and named metrics: the `worst` ones by
+/// `ranking`, worst first; segments without the metric last; ties broken by key, so results
+/// are deterministic.
+pub fn rank_segments(
+    columns: &[String],
+    count: u64,
+    mut ranked: Vec<(&[u8], u64, BTreeMap<String, Option<f64>>)>,
+    ranking: &Ranking,
+    worst: usize,
+) -> SegmentSummary {
+    let badness = |metrics: &BTreeMap<String, Option<f64>>| {
+        match metrics.get(&ranking.metric).copied().flatten() {
+            Some(v) if ranking.lower_is_better => v,
+            Some(v) => -v,
+            None => f64::NEG_INFINITY,
+        }
+    };
+    ranked.sort_by(|(ka, _, a), (kb, _, b)| {
+        badness(b).total_cmp(&badness(a)).then_with(|| ka.cmp(kb))
+    });
+    let worst = ranked
+        .into_iter()
+        .take(worst)
+        .map(|(key, rows, metrics)| {
+            let get = |name: &str| metrics.get(name).copied().flatten();
+            SegmentMetrics {
+                key: key_map(columns, key),
+                mape: get("mape"),
+                wape: get("wape"),
+                mae: get("mae"),
+                bias: get("bias"),
+                rows,
+                metrics,
+            }
+        })
+        .collect();
+    SegmentSummary {
+        columns: columns.to_vec(),
+        count,
+        worst,
     }
 }
 
@@ -163,5 +309,6 @@ mod tests {
         assert_eq!(summary.count, 2);
         assert_eq!(summary.worst[0].rows, 2);
         assert_eq!(a.overall().rows(), 3);
+        assert_eq!(a.rows(), 3);
     }
 }
