@@ -62,17 +62,20 @@ fn reported<O: serde::Serialize, E: shared::ErrorType + std::fmt::Display>(
     }
 }
 
-/// The registry steps call SageMaker: in a local run they go to `AWS_ENDPOINT_URL` when one is
-/// set, and are otherwise answered by the test case's mocks (this error says so when one is not).
+/// The registry steps: `model_config` answers from the built-in catalogue; the others call
+/// SageMaker, at `AWS_ENDPOINT_URL` when one is set, and otherwise fail fast (no credentials)
+/// with the function's typed error: mock those states in the test case.
 async fn invoke_model_registry(event: Value) -> Result<Value, FunctionError> {
     static DEPS: tokio::sync::OnceCell<model_registry::Deps> = tokio::sync::OnceCell::const_new();
-    if !aws_configured() {
-        return Err(FunctionError {
-            error_type: "RegistryUnavailable".into(),
-            message: "model-registry calls SageMaker, and no AWS_ENDPOINT_URL or region is set: mock this state in the test case, or point AWS_ENDPOINT_URL at a local server".into(),
-        });
-    }
-    let deps = DEPS.get_or_init(model_registry::Deps::from_env).await;
+    let deps = DEPS
+        .get_or_init(|| async {
+            if aws_configured() {
+                model_registry::Deps::from_env().await
+            } else {
+                model_registry::Deps::offline()
+            }
+        })
+        .await;
     reported(model_registry::handle(deps, event).await)
 }
 

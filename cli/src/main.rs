@@ -5,6 +5,7 @@
 //! `exec`: the execution ran, whatever its result), 2 the input could not be used.
 #![forbid(unsafe_code)]
 
+mod catalogue_check;
 mod dispatch;
 mod exec;
 mod functions;

@@ -117,6 +117,7 @@ pub fn validate(project: &Project) -> Vec<Finding> {
     check_functions(project, &template_file, &mut findings);
     check_schedules(&project.template, &template_file, &mut findings);
     check_rules(&project.template, &template_file, &mut findings);
+    crate::catalogue_check::check(project, &mut findings);
     for resource in project.template.state_machines() {
         check_state_machine(project, &resource, &template_file, &mut findings);
     }

@@ -79,13 +79,13 @@ fn a_field_missing_from_the_lambda_output_type_is_reported() {
     let (code, out) = validate_copy(in_asl(|t| {
         replace_once(
             t,
-            "$.evaluation.Payload.mape",
-            "$.evaluation.Payload.mape_pct",
+            "$.evaluation.Payload.gate.passed",
+            "$.evaluation.Payload.gate.pased",
         )
     }));
     assert_eq!(code, Some(1), "{out}");
     assert!(
-        out.contains("$.evaluation.Payload.mape_pct: the result has no field \"mape_pct\""),
+        out.contains("$.evaluation.Payload.gate.pased: .gate has no field \"pased\""),
         "{out}"
     );
     assert!(out.contains("evaluate-model-metrics"), "{out}");
@@ -93,11 +93,11 @@ fn a_field_missing_from_the_lambda_output_type_is_reported() {
 
 #[test]
 fn a_lambda_output_field_of_the_wrong_type_is_reported() {
-    // Both rules on beats_production now read a string; BooleanEquals must object.
+    // Both rules on the gate's verdict now read a string; BooleanEquals must object.
     let (code, out) = validate_copy(in_asl(|t| {
-        assert!(t.contains("$.evaluation.Payload.beats_production"));
+        assert!(t.contains("$.evaluation.Payload.gate.passed"));
         t.replace(
-            "$.evaluation.Payload.beats_production",
+            "$.evaluation.Payload.gate.passed",
             "$.evaluation.Payload.model_uri",
         )
     }));
@@ -157,8 +157,8 @@ fn an_unknown_time_zone_is_reported() {
     let (code, out) = validate_copy(in_template(|t| {
         replace_once(
             t,
-            "ScheduleExpressionTimezone: !Ref ScheduleTimezone",
-            "ScheduleExpressionTimezone: Mars/Olympus_Mons",
+            "ScheduleExpression: cron(0 2 ? * SUN *)\n      ScheduleExpressionTimezone: UTC",
+            "ScheduleExpression: cron(0 2 ? * SUN *)\n      ScheduleExpressionTimezone: Mars/Olympus_Mons",
         )
     }));
     assert_eq!(code, Some(1), "{out}");
@@ -180,6 +180,74 @@ fn a_schedule_target_that_does_not_exist_is_reported() {
     assert_eq!(code, Some(1), "{out}");
     assert!(
         out.contains("Target.Arn: the target RetrainingMachine is not a resource of the template"),
+        "{out}"
+    );
+}
+
+fn in_catalogue(edit: impl Fn(String) -> String) -> impl Fn(&str, String) -> String {
+    move |file, text| {
+        if file == "config/models.yaml" {
+            edit(text)
+        } else {
+            text
+        }
+    }
+}
+
+#[test]
+fn a_gate_on_a_metric_the_task_does_not_produce_is_refused() {
+    let (code, out) = validate_copy(in_catalogue(|t| {
+        replace_once(t, "metric: average_precision", "metric: mape")
+    }));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("config/models.yaml: models.anomaly-detection.evaluation")
+            && out.contains("mape"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_catalogue_model_without_schedule_or_package_group_gets_the_yaml_to_paste() {
+    let (code, out) = validate_copy(in_catalogue(|t| {
+        let entry = t
+            .split("\n  anomaly-detection:\n")
+            .nth(1)
+            .expect("the catalogue has anomaly-detection")
+            .to_string();
+        format!(
+            "{t}\n  fraud-detection:\n{}",
+            entry.replace("sensor_hourly", "payments")
+        )
+    }));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("models.fraud-detection.schedule: no retraining schedule"),
+        "{out}"
+    );
+    assert!(out.contains("FraudDetectionRetrainingSchedule:"), "{out}");
+    assert!(out.contains("FraudDetectionModelPackageGroup:"), "{out}");
+}
+
+#[test]
+fn a_schedule_off_the_catalogues_slot_or_for_an_unknown_model_is_reported() {
+    let (code, out) = validate_copy(in_template(|t| {
+        let t = replace_once(t, "cron(0 2 ? * TUE *)", "cron(0 3 ? * TUE *)");
+        replace_once(
+            t,
+            "{\"model_name\": \"damage-detection\"",
+            "{\"model_name\": \"damage-detector\"",
+        )
+    }));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains(
+            "models.anomaly-detection.schedule: the catalogue's slot is cron(0 2 ? * TUE *)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("model_name \"damage-detector\" is not in config/models.yaml"),
         "{out}"
     );
 }

@@ -82,5 +82,12 @@ pub fn scratch_project(edit: impl Fn(&str, String) -> String) -> tempfile::TempD
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, edit(&relative, text)).unwrap();
     }
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    let catalogue = std::fs::read_to_string(src.join("config/models.yaml")).unwrap();
+    std::fs::write(
+        dir.path().join("config/models.yaml"),
+        edit("config/models.yaml", catalogue),
+    )
+    .unwrap();
     dir
 }

@@ -7,6 +7,9 @@ pub enum RegistryError {
     /// The request is not one of the actions, or a field is missing or malformed.
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// The model has no entry in the model catalogue (`config/models.yaml`).
+    #[error("model {0} is not in the model catalogue (config/models.yaml)")]
+    ModelNotInCatalogue(String),
     /// The model's package group does not exist (the template creates one per model).
     #[error("model package group {0} does not exist")]
     ModelPackageGroupNotFound(String),

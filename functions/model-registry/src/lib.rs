@@ -28,6 +28,18 @@ pub struct Deps {
 }
 
 impl Deps {
+    /// A client with no credentials and no network set-up (a local run without AWS): the
+    /// catalogue action works, every SageMaker call fails at once with `RegistryUnavailable`.
+    pub fn offline() -> Self {
+        let config = aws_sdk_sagemaker::Config::builder()
+            .behavior_version(aws_sdk_sagemaker::config::BehaviorVersion::latest())
+            .region(aws_sdk_sagemaker::config::Region::new("us-east-1"))
+            .build();
+        Self {
+            sagemaker: aws_sdk_sagemaker::Client::from_conf(config),
+        }
+    }
+
     /// Clients from the standard AWS configuration (honours `AWS_ENDPOINT_URL`).
     pub async fn from_env() -> Self {
         let config = shared::aws::load_config().await;
@@ -35,6 +47,32 @@ impl Deps {
             sagemaker: aws_sdk_sagemaker::Client::new(&config),
         }
     }
+}
+
+/// The catalogue entry of `model_name`, from the catalogue built into the function.
+pub fn model_config(model_name: &str) -> Result<output::ModelConfig, RegistryError> {
+    static CATALOGUE: std::sync::OnceLock<Result<catalogue::Catalogue, String>> =
+        std::sync::OnceLock::new();
+    let catalogue = CATALOGUE
+        .get_or_init(|| catalogue::Catalogue::embedded().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| RegistryError::RegistryRecordInvalid(e.clone()))?;
+    let model = catalogue
+        .model(model_name)
+        .ok_or_else(|| RegistryError::ModelNotInCatalogue(model_name.to_string()))?;
+    Ok(output::ModelConfig {
+        model_name: model_name.to_string(),
+        task: model.task.clone(),
+        evaluation: model.evaluation_request(),
+        approval: match model.approval {
+            catalogue::Approval::Auto => "auto".into(),
+            catalogue::Approval::Manual => "manual".into(),
+        },
+        gate_metric: model.gate_metric().unwrap_or_default().to_string(),
+        features_database: model.features.database.clone(),
+        features_table: model.features.table.clone(),
+        features_max_age_hours: model.features.max_age_hours,
+    })
 }
 
 /// The Lambda entry point: decodes the request and runs its action.
@@ -48,6 +86,9 @@ pub async fn handle(
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let client = &deps.sagemaker;
     let output = match &request {
+        RegistryRequest::ModelConfig(r) => {
+            RegistryOutput::ModelConfig(model_config(&r.model_name)?)
+        }
         RegistryRequest::Production(r) => RegistryOutput::Production(
             registry::production(client, &r.model_package_group_name).await?,
         ),

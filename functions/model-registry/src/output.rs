@@ -9,12 +9,36 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum RegistryOutput {
+    /// `model_config`.
+    ModelConfig(ModelConfig),
     /// `production`.
     Production(ProductionModel),
     /// `register`.
     Registered(RegisteredPackage),
     /// `promote` and `rollback`.
     Recorded(RecordedDeployment),
+}
+
+/// A model's catalogue entry, as the pipeline uses it.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct ModelConfig {
+    /// The model.
+    pub model_name: String,
+    /// `regression`, `multiclass` or `binary`.
+    pub task: String,
+    /// evaluate-model-metrics' request for this model without the per-run fields
+    /// (`task`, columns, classes, `gate`, ...).
+    pub evaluation: Map<String, Value>,
+    /// `auto` or `manual`.
+    pub approval: String,
+    /// The gate's metric, for messages.
+    pub gate_metric: String,
+    /// The feature table's Glue database.
+    pub features_database: String,
+    /// The feature table.
+    pub features_table: String,
+    /// How old the newest feature partition may be, in hours.
+    pub features_max_age_hours: f64,
 }
 
 /// The version the model's endpoint serves, or none.

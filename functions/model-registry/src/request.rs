@@ -7,6 +7,8 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum RegistryRequest {
+    /// The model's entry of the model catalogue (`config/models.yaml`, built in).
+    ModelConfig(ModelConfigRequest),
     /// Find the version the model's endpoint serves, with its metrics.
     Production(ProductionRequest),
     /// Register an evaluated candidate as a new version of the model's package group.
@@ -15,6 +17,14 @@ pub enum RegistryRequest {
     Promote(PromoteRequest),
     /// Record that a version's deployment was rolled back; it is marked `Rejected`.
     Rollback(RollbackRequest),
+}
+
+/// `{"action": "model_config", "model_name": ...}`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfigRequest {
+    /// The catalogue name of the model.
+    pub model_name: String,
 }
 
 /// `{"action": "production", ...}`.
@@ -146,6 +156,7 @@ impl RegistryRequest {
             }
         };
         match self {
+            RegistryRequest::ModelConfig(r) => non_empty("model_name", &r.model_name),
             RegistryRequest::Production(r) => {
                 non_empty("model_package_group_name", &r.model_package_group_name)
             }

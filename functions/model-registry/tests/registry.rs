@@ -367,3 +367,25 @@ fn every_output_is_described_by_one_schema() {
         assert!(text.contains(field), "{field} missing from the schema");
     }
 }
+
+#[tokio::test]
+async fn model_config_answers_from_the_built_in_catalogue_without_aws() {
+    let out = run(
+        &[],
+        json!({"action": "model_config", "model_name": "damage-detection"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out["task"], "multiclass");
+    assert_eq!(out["evaluation"]["task"], "multiclass");
+    assert_eq!(out["evaluation"]["gate"]["metric"], "macro_f1");
+    assert_eq!(out["approval"], "manual");
+    let (kind, message) = run(
+        &[],
+        json!({"action": "model_config", "model_name": "churn"}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(kind, "ModelNotInCatalogue");
+    assert!(message.contains("config/models.yaml"));
+}

@@ -1,0 +1,284 @@
+//! The model catalogue, `config/models.yaml`: every model the platform retrains, one entry each.
+//! Typed here; the evaluation part is kept as the JSON object evaluate-model-metrics takes
+//! (its request type is the one source of truth for those fields, and `pipelines validate`
+//! checks every entry against it). No AWS, no I/O beyond reading the file.
+#![forbid(unsafe_code)]
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The catalogue as checked in, embedded at build time (the retraining pipeline's
+/// `model-registry` step answers from it, so a deployed function and the file agree).
+pub const EMBEDDED: &str = include_str!("../../config/models.yaml");
+
+/// The catalogue's path from the project root.
+pub const PATH: &str = "config/models.yaml";
+
+/// Longest model name: the retraining pipeline's contract (`<env>-<model>-<32 hex>` within
+/// SageMaker's 63 characters with an environment name of up to 8).
+pub const MAX_MODEL_NAME: usize = 21;
+
+/// The whole catalogue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalogue {
+    /// Model name → entry, in name order.
+    pub models: BTreeMap<String, Model>,
+}
+
+/// One model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Model {
+    /// What it predicts, for people.
+    pub description: String,
+    /// `regression`, `multiclass` or `binary`.
+    pub task: String,
+    /// evaluate-model-metrics' request fields for this model (columns, classes, gate, ...),
+    /// without the per-run ones (`model_uri`, `predictions_uri`, `production_metrics`).
+    pub evaluation: Map<String, Value>,
+    /// Whether a person approves each version before it deploys.
+    pub approval: Approval,
+    /// The weekly retraining slot.
+    pub schedule: Schedule,
+    /// The feature table it trains on.
+    pub features: Features,
+    /// The drift monitor's thresholds.
+    pub drift: Drift,
+}
+
+/// How a version that passes its gate is approved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Approval {
+    /// Registered `Approved` and deployed at once.
+    Auto,
+    /// Registered `PendingManualApproval`; deployed once a person approves it.
+    Manual,
+}
+
+/// An EventBridge Scheduler slot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    /// `cron(...)` or `rate(...)`, as `ScheduleExpression`.
+    pub expression: String,
+    /// An IANA zone, as `ScheduleExpressionTimezone`.
+    pub timezone: String,
+}
+
+/// The Glue Data Catalog table of a model's features.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Features {
+    /// The Glue database.
+    pub database: String,
+    /// The table.
+    pub table: String,
+    /// How old its newest partition may be when training starts, in hours.
+    pub max_age_hours: f64,
+}
+
+/// Population Stability Index thresholds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Drift {
+    /// Worth a look.
+    pub psi_warn: f64,
+    /// Retrain.
+    pub psi_act: f64,
+}
+
+/// A catalogue that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    /// The file cannot be read.
+    #[error("cannot read {path}: {message}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        message: String,
+    },
+    /// The YAML does not have the catalogue's shape.
+    #[error("{path} is not a valid model catalogue: {message}")]
+    Shape {
+        /// The file.
+        path: String,
+        /// The parser's message (field and line).
+        message: String,
+    },
+    /// An entry breaks a rule (name, task, thresholds).
+    #[error("{path}: models.{model}: {message}")]
+    Entry {
+        /// The file.
+        path: String,
+        /// The model.
+        model: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Catalogue {
+    /// Parses catalogue text; `path` names it in errors.
+    pub fn parse(text: &str, path: &str) -> Result<Catalogue, CatalogueError> {
+        let catalogue: Catalogue =
+            serde_norway::from_str(text).map_err(|e| CatalogueError::Shape {
+                path: path.into(),
+                message: e.to_string(),
+            })?;
+        catalogue.check(path)?;
+        Ok(catalogue)
+    }
+
+    /// Reads and parses the catalogue at `root/config/models.yaml`.
+    pub fn load(root: &Path) -> Result<Catalogue, CatalogueError> {
+        let path = root.join(PATH);
+        let text = std::fs::read_to_string(&path).map_err(|e| CatalogueError::Read {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Catalogue::parse(&text, PATH)
+    }
+
+    /// The catalogue built into this binary.
+    pub fn embedded() -> Result<Catalogue, CatalogueError> {
+        Catalogue::parse(EMBEDDED, PATH)
+    }
+
+    /// The entry of `name`.
+    pub fn model(&self, name: &str) -> Option<&Model> {
+        self.models.get(name)
+    }
+
+    fn check(&self, path: &str) -> Result<(), CatalogueError> {
+        if self.models.is_empty() {
+            return Err(CatalogueError::Shape {
+                path: path.into(),
+                message: "models is empty".into(),
+            });
+        }
+        for (name, model) in &self.models {
+            let fail = |message: String| CatalogueError::Entry {
+                path: path.into(),
+                model: name.clone(),
+                message,
+            };
+            if !valid_model_name(name) {
+                return Err(fail(format!(
+                    "the name must be lowercase letters, digits and single hyphens, at most {MAX_MODEL_NAME} characters"
+                )));
+            }
+            if !["regression", "multiclass", "binary"].contains(&model.task.as_str()) {
+                return Err(fail(format!(
+                    "task {:?} is not regression, multiclass or binary",
+                    model.task
+                )));
+            }
+            for per_run in ["model_uri", "predictions_uri", "production_metrics", "task"] {
+                if model.evaluation.contains_key(per_run) {
+                    return Err(fail(format!(
+                        "evaluation.{per_run} is set per run (task comes from the entry's task)"
+                    )));
+                }
+            }
+            if !model.evaluation.contains_key("gate") {
+                return Err(fail(
+                    "evaluation.gate is required: every model is gated".into(),
+                ));
+            }
+            if !(model.features.max_age_hours > 0.0) {
+                return Err(fail(
+                    "features.max_age_hours must be a positive number".into(),
+                ));
+            }
+            if !(0.0 < model.drift.psi_warn && model.drift.psi_warn <= model.drift.psi_act) {
+                return Err(fail(
+                    "drift: need 0 < psi_warn <= psi_act (0.1 and 0.25 are the usual values)"
+                        .into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Model {
+    /// The evaluation request of this model without the per-run fields: its `evaluation`
+    /// plus `task`.
+    pub fn evaluation_request(&self) -> Map<String, Value> {
+        let mut request = self.evaluation.clone();
+        request.insert("task".into(), Value::String(self.task.clone()));
+        request
+    }
+
+    /// The gate's metric name, when the gate names one.
+    pub fn gate_metric(&self) -> Option<&str> {
+        self.evaluation.get("gate")?.get("metric")?.as_str()
+    }
+}
+
+/// The retraining pipeline's model name rule: `^[a-z0-9](-?[a-z0-9])*$`, at most 21 characters.
+pub fn valid_model_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_MODEL_NAME
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && !name.contains("--")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_checked_in_catalogue_has_the_three_kinds_of_model() {
+        let catalogue = Catalogue::embedded().unwrap();
+        let tasks: Vec<&str> = catalogue.models.values().map(|m| m.task.as_str()).collect();
+        for task in ["regression", "multiclass", "binary"] {
+            assert!(tasks.contains(&task), "no {task} model");
+        }
+        let forecast = catalogue.model("demand-forecast").unwrap();
+        assert_eq!(forecast.gate_metric(), Some("mape"));
+        assert_eq!(forecast.evaluation_request()["task"], "regression");
+    }
+
+    #[test]
+    fn entries_breaking_a_rule_are_refused_with_the_model_named() {
+        let entry = |name: &str, body: &str| {
+            format!(
+                "models:\n  {name}:\n    description: d\n{body}\n    approval: auto\n    schedule: {{expression: cron(0 2 ? * SUN *), timezone: UTC}}\n    features: {{database: f, table: t, max_age_hours: 24}}\n    drift: {{psi_warn: 0.1, psi_act: 0.25}}\n"
+            )
+        };
+        let ok = "    task: regression\n    evaluation: {actual_column: a, predicted_column: p, gate: {metric: mape, direction: lower_is_better, threshold: 15}}";
+        assert!(Catalogue::parse(&entry("m", ok), "x").is_ok());
+        let err = Catalogue::parse(&entry("Bad_Name", ok), "x")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("models.Bad_Name") && err.contains("lowercase"),
+            "{err}"
+        );
+        let err = Catalogue::parse(&entry("m", &ok.replace("regression", "ranking")), "x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ranking"), "{err}");
+        let no_gate =
+            "    task: regression\n    evaluation: {actual_column: a, predicted_column: p}";
+        let err = Catalogue::parse(&entry("m", no_gate), "x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("gate is required"), "{err}");
+        let typo = entry("m", ok).replace("approval: auto", "aproval: auto");
+        assert!(Catalogue::parse(&typo, "x")
+            .unwrap_err()
+            .to_string()
+            .contains("aproval"));
+    }
+}

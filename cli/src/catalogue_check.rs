@@ -1,0 +1,208 @@
+//! `pipelines validate`'s checks of the model catalogue (`config/models.yaml`): every entry is a
+//! valid evaluate-model-metrics request for its task (so a gate naming a metric the task does
+//! not produce is refused, by the function's own request type), and the template has, for every
+//! model, a weekly retraining schedule at the catalogue's slot and a model package group; and
+//! every retraining schedule names a catalogue model. A missing resource's finding carries the
+//! YAML to paste.
+
+use crate::project::Project;
+use crate::template::ScheduleResource;
+use crate::validate::{Finding, Severity};
+use serde_json::Value;
+
+const FILE: &str = catalogue::PATH;
+
+fn finding(field: String, message: String) -> Finding {
+    Finding {
+        severity: Severity::Error,
+        file: FILE.into(),
+        state: None,
+        field,
+        message,
+    }
+}
+
+/// The model name a schedule's target input starts a retraining run for.
+fn scheduled_model(schedule: &ScheduleResource) -> Option<String> {
+    let input = schedule.target.get("Input")?;
+    let text = input.as_str().map(str::to_string).or_else(|| {
+        input
+            .get("Fn::Sub")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    })?;
+    let json: Value = serde_json::from_str(&text).ok()?;
+    json.get("model_name")?.as_str().map(str::to_string)
+}
+
+fn targets_retraining(project: &Project, schedule: &ScheduleResource) -> bool {
+    let target = schedule.target.get("Arn").cloned().unwrap_or(Value::Null);
+    let id = target.get("Ref").and_then(Value::as_str).or_else(|| {
+        target
+            .get("Fn::GetAtt")
+            .and_then(|a| a.get(0))
+            .and_then(Value::as_str)
+    });
+    project
+        .template
+        .state_machines()
+        .iter()
+        .any(|m| m.name == "ml-retraining" && Some(m.logical_id.as_str()) == id)
+}
+
+/// Every catalogue finding for `project` (none when the project has no catalogue and no
+/// retraining schedule).
+pub fn check(project: &Project, findings: &mut Vec<Finding>) {
+    let catalogue = match catalogue::Catalogue::load(&project.root) {
+        Ok(c) => c,
+        Err(e) => {
+            findings.push(finding("models".into(), e.to_string()));
+            return;
+        }
+    };
+    for (name, model) in &catalogue.models {
+        let mut request = model.evaluation_request();
+        request.insert(
+            "model_uri".into(),
+            Value::from("s3://catalogue-check/model.tar.gz"),
+        );
+        request.insert(
+            "predictions_uri".into(),
+            Value::from("s3://catalogue-check/evaluation.jsonl.out"),
+        );
+        let field = format!("models.{name}.evaluation");
+        match serde_json::from_value::<evaluate_model_metrics::input::EvaluateInput>(Value::Object(
+            request,
+        )) {
+            Ok(input) => {
+                if let Err(message) = input.validate() {
+                    findings.push(finding(field, message));
+                }
+            }
+            Err(e) => findings.push(finding(
+                field,
+                format!("not an evaluate-model-metrics request: {e}"),
+            )),
+        }
+    }
+
+    let schedules = match project.template.schedules() {
+        Ok(s) => s,
+        Err(_) => return, // check_schedules reports an unreadable schedule
+    };
+    let retraining: Vec<&ScheduleResource> = schedules
+        .iter()
+        .filter(|s| targets_retraining(project, s))
+        .collect();
+    for schedule in &retraining {
+        match scheduled_model(schedule) {
+            Some(model) if catalogue.model(&model).is_none() => findings.push(Finding {
+                severity: Severity::Error,
+                file: crate::project::TEMPLATE_FILE.into(),
+                state: None,
+                field: format!("Resources.{}.Properties.Target.Input", schedule.logical_id),
+                message: format!("model_name {model:?} is not in {FILE}"),
+            }),
+            Some(_) => {}
+            None => findings.push(Finding {
+                severity: Severity::Error,
+                file: crate::project::TEMPLATE_FILE.into(),
+                state: None,
+                field: format!("Resources.{}.Properties.Target.Input", schedule.logical_id),
+                message: "a retraining schedule's input must be JSON with a model_name".into(),
+            }),
+        }
+    }
+    let environment = project
+        .template
+        .parameters
+        .get("EnvironmentName")
+        .cloned()
+        .unwrap_or_default();
+    let groups: Vec<String> = project
+        .template
+        .resources()
+        .filter(|(_, r)| {
+            r.get("Type").and_then(Value::as_str) == Some("AWS::SageMaker::ModelPackageGroup")
+        })
+        .filter_map(|(id, r)| {
+            let name = r.pointer("/Properties/ModelPackageGroupName")?;
+            project
+                .template
+                .resolve_text(
+                    name,
+                    &format!("Resources.{id}.Properties.ModelPackageGroupName"),
+                )
+                .ok()
+        })
+        .collect();
+    for (name, model) in &catalogue.models {
+        let slot = &model.schedule;
+        let scheduled: Vec<&&ScheduleResource> = retraining
+            .iter()
+            .filter(|s| scheduled_model(s).as_deref() == Some(name.as_str()))
+            .collect();
+        match scheduled.as_slice() {
+            [] => findings.push(finding(
+                format!("models.{name}.schedule"),
+                format!(
+                    "no retraining schedule in the template starts {name}; add to Resources:\n{}",
+                    schedule_snippet(name, &slot.expression, &slot.timezone)
+                ),
+            )),
+            [one] if one.expression != slot.expression || one.timezone != slot.timezone => findings
+                .push(finding(
+                    format!("models.{name}.schedule"),
+                    format!(
+                        "the catalogue's slot is {} in {}, but {} fires {} in {}",
+                        slot.expression,
+                        slot.timezone,
+                        one.logical_id,
+                        one.expression,
+                        one.timezone
+                    ),
+                )),
+            [_] => {}
+            many => findings.push(finding(
+                format!("models.{name}.schedule"),
+                format!(
+                    "{} schedules start {name} ({}): one weekly slot per model",
+                    many.len(),
+                    many.iter()
+                        .map(|s| s.logical_id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+        }
+        let group = format!("{environment}-{name}");
+        if !groups.contains(&group) {
+            findings.push(finding(
+                format!("models.{name}"),
+                format!(
+                    "no model package group {group} in the template; add to Resources:\n  {}ModelPackageGroup:\n    Type: AWS::SageMaker::ModelPackageGroup\n    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n    Properties:\n      ModelPackageGroupName: !Sub \"${{EnvironmentName}}-{name}\"",
+                    pascal(name)
+                ),
+            ));
+        }
+    }
+}
+
+fn pascal(name: &str) -> String {
+    name.split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+fn schedule_snippet(model: &str, expression: &str, timezone: &str) -> String {
+    format!(
+        "  {}RetrainingSchedule:\n    Type: AWS::Scheduler::Schedule\n    Properties:\n      ScheduleExpression: {expression}\n      ScheduleExpressionTimezone: {timezone}\n      FlexibleTimeWindow:\n        Mode: \"OFF\"\n      Target:\n        Arn: !Ref MlRetrainingStateMachine\n        RoleArn: !GetAtt SchedulerRole.Arn\n        Input: >-\n          {{\"model_name\": \"{model}\", \"trigger\": {{\"source\": \"schedule\",\n          \"schedule_arn\": \"<aws.scheduler.schedule-arn>\",\n          \"scheduled_time\": \"<aws.scheduler.scheduled-time>\"}}}}\n        RetryPolicy:\n          MaximumEventAgeInSeconds: 3600\n          MaximumRetryAttempts: 10\n        DeadLetterConfig:\n          Arn: !GetAtt ScheduleDeadLetterQueue.Arn",
+        pascal(model)
+    )
+}
