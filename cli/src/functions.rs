@@ -30,9 +30,7 @@ pub fn registry() -> &'static [LocalFunction] {
     static FUNCTIONS: [LocalFunction; 3] = [
         LocalFunction {
             binary: "evaluate-model-metrics",
-            output_schema: || {
-                schema_of::<evaluate_model_metrics::output::EvaluateOutput>()
-            },
+            output_schema: || schema_of::<evaluate_model_metrics::output::EvaluateOutput>(),
             invoke: |event| Box::pin(invoke_evaluate(event)),
         },
         LocalFunction {
@@ -168,6 +166,18 @@ mod tests {
     fn the_evaluate_schema_declares_mape_as_a_number() {
         let schema = (find("evaluate-model-metrics").unwrap().output_schema)();
         assert_eq!(schema["properties"]["mape"]["type"], "number");
+    }
+
+    #[test]
+    fn the_schemas_of_the_warm_up_and_the_quality_summary_declare_what_the_workflows_read() {
+        let warmup = (find("cache-warmup").unwrap().output_schema)();
+        assert_eq!(warmup["properties"]["items_written"]["type"], "integer");
+        assert_eq!(warmup["properties"]["items_failed"]["type"], "integer");
+        let summary = (find("data-quality").unwrap().output_schema)();
+        for count in ["passed", "failed", "errors"] {
+            assert_eq!(summary["properties"][count]["type"], "integer", "{count}");
+        }
+        assert!(summary["properties"].get("nope").is_none());
     }
 
     #[tokio::test]
