@@ -27,29 +27,48 @@ pub struct LocalFunction {
 
 /// Every function that can run in-process.
 pub fn registry() -> &'static [LocalFunction] {
-    static FUNCTIONS: [LocalFunction; 2] = [
+    static FUNCTIONS: [LocalFunction; 4] = [
         LocalFunction {
             binary: "evaluate-model-metrics",
-            output_schema: schema::<evaluate_model_metrics::output::EvaluateOutput>,
+            output_schema: schema_of::<evaluate_model_metrics::output::EvaluateOutput>,
             invoke: |event| Box::pin(invoke_evaluate(event)),
         },
         LocalFunction {
             binary: "model-registry",
-            output_schema: schema::<model_registry::output::RegistryOutput>,
+            output_schema: schema_of::<model_registry::output::RegistryOutput>,
             invoke: |event| Box::pin(invoke_model_registry(event)),
+        },
+        LocalFunction {
+            binary: "cache-warmup",
+            output_schema: schema_of::<cache_warmup::WarmupOutput>,
+            invoke: |event| Box::pin(invoke_cache_warmup(event)),
+        },
+        LocalFunction {
+            binary: "data-quality",
+            output_schema: schema_of::<data_quality::Summary>,
+            invoke: |event| Box::pin(invoke_data_quality(event)),
         },
     ];
     &FUNCTIONS
 }
 
-fn schema<T: schemars::JsonSchema>() -> Value {
+/// The JSON schema of `T`, the one source of truth for what ASL may read from a result.
+fn schema_of<T: schemars::JsonSchema>() -> Value {
     serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Null)
 }
 
-/// A handler's result as Lambda reports it: the output, or the error's stable `errorType`.
-fn reported<O: serde::Serialize, E: shared::ErrorType + std::fmt::Display>(
-    result: Result<O, E>,
-) -> Result<Value, FunctionError> {
+/// The function whose binary is `binary`.
+pub fn find(binary: &str) -> Option<&'static LocalFunction> {
+    registry().iter().find(|f| f.binary == binary)
+}
+
+/// A handler's result as Lambda reports it: the output as JSON, or the typed error's
+/// `errorType` and message.
+fn reported<T, E>(result: Result<T, E>) -> Result<Value, FunctionError>
+where
+    T: serde::Serialize,
+    E: shared::ErrorType + std::fmt::Display,
+{
     match result {
         Ok(output) => serde_json::to_value(output).map_err(|e| FunctionError {
             error_type: "Runtime.SerializationError".into(),
@@ -79,16 +98,67 @@ async fn invoke_model_registry(event: Value) -> Result<Value, FunctionError> {
     reported(model_registry::handle(deps, event).await)
 }
 
-/// The function whose binary is `binary`.
-pub fn find(binary: &str) -> Option<&'static LocalFunction> {
-    registry().iter().find(|f| f.binary == binary)
-}
-
 async fn invoke_evaluate(event: Value) -> Result<Value, FunctionError> {
     static DEPS: tokio::sync::OnceCell<evaluate_model_metrics::Deps> =
         tokio::sync::OnceCell::const_new();
     let deps = DEPS.get_or_init(local_deps).await;
     reported(evaluate_model_metrics::handle(deps, event).await)
+}
+
+/// cache-warmup writes to DynamoDB even for `file://` forecasts, and data-quality queries
+/// Athena: both need an AWS endpoint (a local moto server or an account) and their settings in
+/// the environment. Without one the step fails with `Configuration` at once, naming what to
+/// set, instead of waiting on the EC2 metadata service; the state machines' test cases mock
+/// these steps.
+fn needs_aws(binary: &str, settings: &str) -> Result<(), FunctionError> {
+    if aws_configured() {
+        return Ok(());
+    }
+    Err(FunctionError {
+        error_type: "Configuration".into(),
+        message: format!(
+            "{binary} needs an AWS endpoint: set AWS_ENDPOINT_URL (e.g. a moto server on 127.0.0.1) \
+             and AWS_REGION, plus {settings}, or mock this step in the test case"
+        ),
+    })
+}
+
+async fn invoke_cache_warmup(event: Value) -> Result<Value, FunctionError> {
+    needs_aws("cache-warmup", "CACHE_TABLE_NAME")?;
+    match cache_warmup::Deps::from_env().await {
+        Ok(deps) => reported(cache_warmup::handle(&deps, event).await),
+        Err(error) => reported::<(), _>(Err(error)),
+    }
+}
+
+async fn invoke_data_quality(event: Value) -> Result<Value, FunctionError> {
+    needs_aws(
+        "data-quality",
+        "ATHENA_WORKGROUP, NOTIFICATIONS_TOPIC_ARN and CRITICAL_TOPIC_ARN",
+    )?;
+    // The handler's future is not `Send` (rustc cannot prove it for the closures over borrowed
+    // rules it streams), so it runs on a current-thread runtime of its own.
+    let run = move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| FunctionError {
+                error_type: "Runtime.Unavailable".into(),
+                message: format!("cannot start a runtime for data-quality: {e}"),
+            })?;
+        runtime.block_on(async {
+            match data_quality::Deps::from_env().await {
+                Ok(deps) => reported(data_quality::handle(&deps, event).await),
+                Err(error) => reported::<(), _>(Err(error)),
+            }
+        })
+    };
+    tokio::task::spawn_blocking(run)
+        .await
+        .map_err(|e| FunctionError {
+            error_type: "Runtime.ExitError".into(),
+            message: format!("data-quality stopped: {e}"),
+        })?
 }
 
 /// AWS clients only when a local AWS endpoint or a region is configured: a laptop without
@@ -131,6 +201,18 @@ mod tests {
         ] {
             assert!(schema.contains(field), "{field}");
         }
+    }
+
+    #[test]
+    fn the_schemas_of_the_warm_up_and_the_quality_summary_declare_what_the_workflows_read() {
+        let warmup = (find("cache-warmup").unwrap().output_schema)();
+        assert_eq!(warmup["properties"]["items_written"]["type"], "integer");
+        assert_eq!(warmup["properties"]["items_failed"]["type"], "integer");
+        let summary = (find("data-quality").unwrap().output_schema)();
+        for count in ["passed", "failed", "errors"] {
+            assert_eq!(summary["properties"][count]["type"], "integer", "{count}");
+        }
+        assert!(summary["properties"].get("nope").is_none());
     }
 
     #[tokio::test]

@@ -19,7 +19,7 @@ pub struct WarmupRequest {
 }
 
 /// The warm-up's report (`endpoint_warmup` in the output).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EndpointWarmup {
     /// The endpoint.
     pub endpoint_name: String,

@@ -129,7 +129,7 @@ impl Deps {
 }
 
 /// A malformed line or an item that could not be written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Problem {
     /// The file (empty for a write failure).
     pub uri: String,
@@ -150,7 +150,7 @@ impl std::fmt::Display for Problem {
 }
 
 /// The result of one run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WarmupOutput {
     /// The forecast date.
     pub date: String,

@@ -22,7 +22,9 @@ pub struct SourceFile {
 }
 
 /// A file under the location that is not loaded, and why.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct SkippedFile {
     /// The file.
     pub uri: String,

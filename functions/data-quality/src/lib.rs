@@ -271,7 +271,7 @@ pub struct RunRequest {
 }
 
 /// One check's result in the summary (the shape slack-notifier renders).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CheckResult {
     /// The check's name.
     pub name: String,
@@ -313,7 +313,7 @@ fn compact_number<S: serde::Serializer>(value: &Option<f64>, s: S) -> Result<S::
 }
 
 /// Where the alert went.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct AlertSent {
     /// The topic.
     pub topic_arn: String,
@@ -325,7 +325,7 @@ pub struct AlertSent {
 
 /// The run's result: `{checked_at, window, checks, failed, errors}` plus `passed`, the rules'
 /// time zone and where the alert went.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     /// When the run started.
     pub checked_at: String,

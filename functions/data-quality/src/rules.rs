@@ -25,7 +25,9 @@ pub const DEFAULT_FRESHNESS_LOOKBACK_HOURS: u64 = 24;
 pub const MAX_IDENTIFIER_LEN: usize = 255;
 
 /// How bad a failed check is: it picks the topic of the run's alert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth a look in working hours: notifications topic.

@@ -9,13 +9,15 @@ use serde::Serialize;
 pub const MAX_WINDOW_DAYS: i64 = 31;
 
 /// A half-open interval `[start, end)` of instants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Window {
     /// First instant inside.
     #[serde(serialize_with = "rfc3339")]
+    #[schemars(with = "String")]
     pub start: DateTime<Utc>,
     /// First instant after.
     #[serde(serialize_with = "rfc3339")]
+    #[schemars(with = "String")]
     pub end: DateTime<Utc>,
 }
 
