@@ -23,30 +23,54 @@ pub struct LocalFunction {
     pub output_schema: fn() -> Value,
     /// Calls the real handler with an event.
     pub invoke: fn(Value) -> BoxFuture<'static, Result<Value, FunctionError>>,
+    /// What the function sends to a state waiting on a task token, when it completes one.
+    pub callback: Option<Callback>,
+}
+
+/// A function's side of the callback pattern: it completes `.waitForTaskToken` states (those
+/// its template resource names under `Metadata.Callbacks`).
+pub struct Callback {
+    /// The JSON schema of its `SendTaskSuccess` output.
+    pub output_schema: fn() -> Value,
+    /// The error names of its `SendTaskFailure` calls.
+    pub errors: &'static [&'static str],
 }
 
 /// Every function that can run in-process.
 pub fn registry() -> &'static [LocalFunction] {
-    static FUNCTIONS: [LocalFunction; 4] = [
+    static FUNCTIONS: [LocalFunction; 5] = [
         LocalFunction {
             binary: "evaluate-model-metrics",
             output_schema: schema_of::<evaluate_model_metrics::output::EvaluateOutput>,
             invoke: |event| Box::pin(invoke_evaluate(event)),
+            callback: None,
         },
         LocalFunction {
             binary: "model-registry",
             output_schema: schema_of::<model_registry::output::RegistryOutput>,
             invoke: |event| Box::pin(invoke_model_registry(event)),
+            callback: None,
+        },
+        LocalFunction {
+            binary: "model-approval",
+            output_schema: schema_of::<model_approval::ApprovalOutcome>,
+            invoke: |event| Box::pin(invoke_model_approval(event)),
+            callback: Some(Callback {
+                output_schema: schema_of::<model_approval::ApprovalDecision>,
+                errors: model_approval::CALLBACK_ERRORS,
+            }),
         },
         LocalFunction {
             binary: "cache-warmup",
             output_schema: schema_of::<cache_warmup::WarmupOutput>,
             invoke: |event| Box::pin(invoke_cache_warmup(event)),
+            callback: None,
         },
         LocalFunction {
             binary: "data-quality",
             output_schema: schema_of::<data_quality::Summary>,
             invoke: |event| Box::pin(invoke_data_quality(event)),
+            callback: None,
         },
     ];
     &FUNCTIONS
@@ -121,6 +145,14 @@ fn needs_aws(binary: &str, settings: &str) -> Result<(), FunctionError> {
              and AWS_REGION, plus {settings}, or mock this step in the test case"
         ),
     })
+}
+
+async fn invoke_model_approval(event: Value) -> Result<Value, FunctionError> {
+    needs_aws("model-approval", "APPROVAL_TABLE_NAME")?;
+    match model_approval::Deps::from_env().await {
+        Ok(deps) => reported(model_approval::handle(&deps, event).await),
+        Err(error) => reported::<(), _>(Err(error)),
+    }
 }
 
 async fn invoke_cache_warmup(event: Value) -> Result<Value, FunctionError> {

@@ -301,7 +301,13 @@ fn check_state_machine(
     }
     let functions = project.local_functions();
     let template_functions: BTreeSet<String> = project.local_functions().keys().cloned().collect();
+    let callbacks = callback_states(project, resource, template_file, findings);
+    let mut seen_callbacks = BTreeSet::new();
     walk_graph(&machine.definition, &mut |state_name, state, states| {
+        if let Some((binary, callback)) = callbacks.get(state_name.as_str()) {
+            seen_callbacks.insert(state_name.clone());
+            check_callback_state(&file, state_name, state, states, binary, callback, findings);
+        }
         let Some(resource_arn) = state.get("Resource").and_then(Value::as_str) else {
             return;
         };
@@ -412,6 +418,143 @@ fn check_state_machine(
             }
         }
     });
+    for missing in callbacks
+        .keys()
+        .filter(|name| !seen_callbacks.contains(*name))
+    {
+        findings.push(error(
+            template_file,
+            None,
+            "Metadata.Callbacks",
+            format!("state {missing} of {} does not exist", resource.logical_id),
+        ));
+    }
+}
+
+/// The states of `resource` that a function of the template completes through a task token:
+/// `Metadata.Callbacks: [{StateMachine: <logical id>, State: <name>}]` on the function.
+fn callback_states(
+    project: &Project,
+    resource: &crate::template::StateMachineResource,
+    template_file: &str,
+    findings: &mut Vec<Finding>,
+) -> std::collections::BTreeMap<String, (&'static str, &'static crate::functions::Callback)> {
+    let mut out = std::collections::BTreeMap::new();
+    for function in project.template.functions() {
+        let Some(declared) = project
+            .template
+            .resources()
+            .find(|(id, _)| **id == function.logical_id)
+            .and_then(|(_, r)| r.pointer("/Metadata/Callbacks"))
+            .and_then(Value::as_array)
+        else {
+            continue;
+        };
+        let field = format!("Resources.{}.Metadata.Callbacks", function.logical_id);
+        let local = function
+            .binary
+            .as_deref()
+            .and_then(crate::functions::find)
+            .and_then(|f| f.callback.as_ref().map(|c| (f.binary, c)));
+        let Some((binary, callback)) = local else {
+            findings.push(error(template_file, None, field, "the function declares callback states but its crate has no callback contract in the `pipelines` registry"));
+            continue;
+        };
+        for entry in declared {
+            if entry.get("StateMachine").and_then(Value::as_str)
+                != Some(resource.logical_id.as_str())
+            {
+                continue;
+            }
+            match entry.get("State").and_then(Value::as_str) {
+                Some(state) => {
+                    out.insert(state.to_string(), (binary, callback));
+                }
+                None => findings.push(error(
+                    template_file,
+                    None,
+                    field.clone(),
+                    "each entry needs StateMachine and State",
+                )),
+            }
+        }
+    }
+    out
+}
+
+/// A state a function completes by task token: it must wait for one, catch only errors the
+/// function can send (besides `States.*` and the integration's own), and read only fields of
+/// its success output.
+fn check_callback_state(
+    file: &str,
+    state_name: &str,
+    state: &Value,
+    states: &StateMap,
+    binary: &str,
+    callback: &crate::functions::Callback,
+    findings: &mut Vec<Finding>,
+) {
+    let resource = state
+        .get("Resource")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !resource.ends_with(".waitForTaskToken") {
+        findings.push(error(file, Some(state_name), "Resource", format!("{binary} completes this state by task token, but {resource:?} does not wait for one (.waitForTaskToken)")));
+        return;
+    }
+    for (kind, handlers) in [("Catch", state.get("Catch")), ("Retry", state.get("Retry"))] {
+        for (i, handler) in handlers
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            for name in handler
+                .get("ErrorEquals")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
+                // `States.*` and the integration's own errors (`DynamoDB.ThrottlingException`)
+                // have a dot; a function's errorType has none.
+                if !name.contains('.') && !callback.errors.contains(&name) {
+                    findings.push(error(
+                        file,
+                        Some(state_name),
+                        format!("{kind}[{i}].ErrorEquals"),
+                        format!(
+                            "{name} is not an error {binary} sends (it sends: {})",
+                            callback.errors.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    let Some(result_path) = state
+        .get("ResultPath")
+        .and_then(Value::as_str)
+        .filter(|p| *p != "$")
+    else {
+        return;
+    };
+    let schema = (callback.output_schema)();
+    for (other_name, other) in states {
+        for (field, path, expected) in json_paths(other) {
+            let Some(rest) = path.strip_prefix(result_path) else {
+                continue;
+            };
+            if !(rest.starts_with('.') || rest.starts_with('[')) {
+                continue;
+            }
+            match check_schema_path(&schema, rest, expected) {
+                SchemaCheck::Ok | SchemaCheck::Nullable => {}
+                SchemaCheck::Missing(detail) => findings.push(error(file, Some(other_name), field, format!("{path}: {detail} in what {binary} sends to {state_name}"))),
+                SchemaCheck::WrongType(found) => findings.push(error(file, Some(other_name), field, format!("{path} is {found} in what {binary} sends to {state_name}, but this field needs {}", expected.unwrap_or("a value")))),
+            }
+        }
+    }
 }
 
 fn state_from_path(path: &str) -> Option<String> {

@@ -251,3 +251,32 @@ fn a_schedule_off_the_catalogues_slot_or_for_an_unknown_model_is_reported() {
         "{out}"
     );
 }
+
+#[test]
+fn a_callback_state_catching_an_error_the_approval_function_never_sends_is_reported() {
+    let (code, out) = validate_copy(in_asl(|t| {
+        replace_once(t, "\"ModelPackageRejected\"", "\"ModelRejected\"")
+    }));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("state WaitForApproval: Catch[0].ErrorEquals: ModelRejected is not an error model-approval sends (it sends: ModelPackageRejected)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_read_of_a_field_the_approval_decision_lacks_is_reported() {
+    let (code, out) = validate_copy(in_asl(|t| {
+        replace_once(
+            t,
+            "\"Message.$\": \"States.Format('{} Production keeps serving.",
+            "\"Approver.$\": \"$.approval.approver\", \"Message.$\": \"States.Format('{} Production keeps serving.",
+        )
+    }));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("$.approval.approver"), "{out}");
+    assert!(
+        out.contains("in what model-approval sends to WaitForApproval"),
+        "{out}"
+    );
+}

@@ -17,7 +17,6 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sfn::error::{ProvideErrorMetadata, SdkError};
 use error::ApprovalError;
 use serde::Serialize;
-use serde_json::json;
 
 /// The function's name: the `Service` metric dimension.
 pub const SERVICE: &str = "model-approval";
@@ -54,6 +53,24 @@ impl Deps {
         })
     }
 }
+
+/// What the waiting state receives when a version is approved (the `SendTaskSuccess` output,
+/// at the state's `ResultPath`). `pipelines validate` checks the state machine's reads of it
+/// against this type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct ApprovalDecision {
+    /// `Approved`.
+    pub approval_status: String,
+    /// The approver's note, if any.
+    pub approval_description: Option<String>,
+    /// Who approved it, when SageMaker says.
+    pub approved_by: Option<String>,
+    /// The version approved.
+    pub model_package_arn: String,
+}
+
+/// The errors a waiting state can receive from this function (`SendTaskFailure`).
+pub const CALLBACK_ERRORS: &[&str] = &[REJECTED_ERROR];
 
 /// What happened to one state change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -146,16 +163,19 @@ pub async fn handle(
         )));
     };
     let sent = if approved {
-        let output = json!({
-            "approval_status": change.approval_status,
-            "approval_description": change.approval_description,
-            "approved_by": change.modified_by,
-            "model_package_arn": change.model_package_arn,
-        });
+        let output = ApprovalDecision {
+            approval_status: change.approval_status.clone(),
+            approval_description: change.approval_description.clone(),
+            approved_by: change.modified_by.clone(),
+            model_package_arn: change.model_package_arn.clone(),
+        };
+        let output = serde_json::to_string(&output).map_err(|e| {
+            ApprovalError::ApprovalDeliveryFailed(format!("cannot encode the decision: {e}"))
+        })?;
         deps.sfn
             .send_task_success()
             .task_token(&token)
-            .output(output.to_string())
+            .output(output)
             .send()
             .await
             .map(|_| ())
