@@ -13,7 +13,7 @@ mod list;
 mod project;
 mod report;
 mod run;
-mod schedule;
+mod scheduler;
 mod template;
 mod validate;
 
