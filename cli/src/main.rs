@@ -13,9 +13,11 @@ mod list;
 mod project;
 mod report;
 mod run;
+mod schedule;
 mod scheduler;
 mod template;
 mod validate;
+mod workflows;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -40,6 +42,8 @@ enum Command {
     Graph(graph::Args),
     /// List the state machines, functions, schedules and rules of the template.
     List(list::Args),
+    /// When every schedule fires, exactly as EventBridge Scheduler fires it; overlaps; DST.
+    Schedule(schedule::Args),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +54,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Graph(args) => graph::run(args),
         Command::List(args) => list::run(args),
+        Command::Schedule(args) => schedule::run(args),
     };
     ExitCode::from(code)
 }

@@ -108,8 +108,6 @@ impl Field {
 /// A cron expression that passed AWS's rules, ready to match local wall-clock minutes.
 #[derive(Debug, Clone)]
 pub struct CronExpression {
-    /// The fields as written (inside `cron(...)`).
-    pub body: String,
     cron: Cron,
 }
 
@@ -142,10 +140,7 @@ impl CronExpression {
             .build()
             .parse(&rewritten.join(" "))
             .map_err(|e| format!("the cron library refused it after AWS's rules passed: {e}"))?;
-        Ok(CronExpression {
-            body: body.split_whitespace().collect::<Vec<_>>().join(" "),
-            cron,
-        })
+        Ok(CronExpression { cron })
     }
 
     /// The next local wall-clock minute at or after `cursor` (`inclusive`) or after it,

@@ -24,7 +24,7 @@ pub mod dst;
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 pub use cron::CronExpression;
-pub use dst::{DstKind, DstNote};
+pub use dst::DstNote;
 
 /// A schedule that breaks one of Scheduler's rules. The message quotes the rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, strum::IntoStaticStr)]
@@ -152,8 +152,6 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
 /// A schedule as Scheduler runs it: expression, time zone and bounds.
 #[derive(Debug, Clone)]
 pub struct Schedule {
-    /// The expression as written.
-    pub text: String,
     /// The parsed expression.
     pub expression: Expression,
     /// The time zone the expression is read in.
@@ -191,7 +189,6 @@ impl Schedule {
             }
         }
         Ok(Schedule {
-            text: expression.trim().to_string(),
             expression: parse(expression)?,
             zone: time_zone(timezone)?,
             start,

@@ -1,5 +1,6 @@
 //! Fire times against hand-checked values, and every form AWS rejects.
 
+use super::dst::DstKind;
 use super::*;
 
 fn utc(text: &str) -> DateTime<Utc> {
