@@ -5,11 +5,13 @@
 //! `exec`: the execution ran, whatever its result), 2 the input could not be used.
 #![forbid(unsafe_code)]
 
+mod cost;
 mod dispatch;
 mod exec;
 mod functions;
 mod graph;
 mod list;
+mod prices;
 mod project;
 mod report;
 mod run;
@@ -44,6 +46,8 @@ enum Command {
     List(list::Args),
     /// When every schedule fires, exactly as EventBridge Scheduler fires it; overlaps; DST.
     Schedule(schedule::Args),
+    /// What the platform costs per month, per workflow and service, against the budget.
+    Cost(cost::Args),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +59,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph::run(args),
         Command::List(args) => list::run(args),
         Command::Schedule(args) => schedule::run(args),
+        Command::Cost(args) => cost::run(args),
     };
     ExitCode::from(code)
 }
