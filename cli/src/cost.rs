@@ -221,8 +221,11 @@ fn function_property(template: &Template, id: &str, key: &str) -> Option<Value> 
         .resource(id)
         .and_then(|r| r.pointer(&format!("/Properties/{key}")));
     let global = template.body.pointer(&format!("/Globals/Function/{key}"));
-    own.or(global)
-        .and_then(|v| template.resolve(v, &format!("Resources.{id}.Properties.{key}")).ok())
+    own.or(global).and_then(|v| {
+        template
+            .resolve(v, &format!("Resources.{id}.Properties.{key}"))
+            .ok()
+    })
 }
 
 async fn bill(args: &Args) -> Result<Bill> {
@@ -248,7 +251,9 @@ async fn bill(args: &Args) -> Result<Bill> {
         if let Some(id) = &scheduled.workflow {
             let entry = runs.entry(id.clone()).or_default();
             entry.0 += fires;
-            entry.1.push(format!("{}: {fires}", scheduled.resource.logical_id));
+            entry
+                .1
+                .push(format!("{}: {fires}", scheduled.resource.logical_id));
         }
     }
     let mut flagged = BTreeMap::new();
@@ -369,7 +374,8 @@ async fn bill(args: &Args) -> Result<Bill> {
                 None => (args.lambda_duration_ms as f64, "default"),
             };
         let gb_seconds = invocations * duration_ms / 1000.0 * memory_mb / 1024.0;
-        let usd = invocations * prices.lambda_request_usd + gb_seconds * gb_second_price(&prices, &architecture);
+        let usd = invocations * prices.lambda_request_usd
+            + gb_seconds * gb_second_price(&prices, &architecture);
         functions.push(FunctionCost {
             logical_id: w.logical_id.clone(),
             name: w.name.clone(),
@@ -378,13 +384,22 @@ async fn bill(args: &Args) -> Result<Bill> {
             duration_ms,
             duration_from: duration_from.into(),
             invocations,
-            invoked_by: callers.iter().map(|(who, n)| format!("{who}: {n}")).collect(),
+            invoked_by: callers
+                .iter()
+                .map(|(who, n)| format!("{who}: {n}"))
+                .collect(),
             gb_seconds,
             usd,
         });
     }
 
-    let services = services(&prices, &costs, &functions, scheduler_invocations, !args.no_free_tier);
+    let services = services(
+        &prices,
+        &costs,
+        &functions,
+        scheduler_invocations,
+        !args.no_free_tier,
+    );
     let total_usd = sum(services.iter().map(|s| s.net_usd));
     if functions.iter().any(|f| f.duration_from == "default") {
         notes.push(format!(
@@ -502,7 +517,11 @@ fn services(
     free: bool,
 ) -> Vec<ServiceLine> {
     let line = |service: &str, quantity: f64, unit: &str, price: f64, free_quantity: f64| {
-        let free_quantity = if free { free_quantity.min(quantity) } else { 0.0 };
+        let free_quantity = if free {
+            free_quantity.min(quantity)
+        } else {
+            0.0
+        };
         ServiceLine {
             service: service.into(),
             quantity,
@@ -513,7 +532,10 @@ fn services(
         }
     };
     let transitions = sum(workflows.iter().map(|w| w.transitions));
-    let express: Vec<&WorkflowCost> = workflows.iter().filter(|w| w.kind == Kind::Express).collect();
+    let express: Vec<&WorkflowCost> = workflows
+        .iter()
+        .filter(|w| w.kind == Kind::Express)
+        .collect();
     let requests = sum(functions.iter().map(|f| f.invocations));
     let gb = |arch: &str| {
         sum(functions
@@ -524,13 +546,55 @@ fn services(
     let (arm, x86) = (gb("arm64"), gb("x86_64"));
     let arm_free = prices.lambda_free_gb_seconds.min(arm);
     vec![
-        line("Step Functions Standard", transitions, "state transitions", prices.standard_transition_usd, prices.standard_free_transitions),
-        line("Step Functions Express requests", sum(express.iter().map(|w| w.runs)), "requests", prices.express_request_usd, 0.0),
-        line("Step Functions Express duration", sum(express.iter().map(|w| w.express_gb_seconds)), "GB-seconds", prices.express_gb_second_usd, 0.0),
-        line("Lambda requests", requests, "requests", prices.lambda_request_usd, prices.lambda_free_requests),
-        line("Lambda compute (arm64)", arm, "GB-seconds", prices.lambda_gb_second_arm64_usd, arm_free),
-        line("Lambda compute (x86_64)", x86, "GB-seconds", prices.lambda_gb_second_x86_64_usd, prices.lambda_free_gb_seconds - arm_free),
-        line("EventBridge Scheduler", scheduler_invocations, "invocations", prices.scheduler_invocation_usd, prices.scheduler_free_invocations),
+        line(
+            "Step Functions Standard",
+            transitions,
+            "state transitions",
+            prices.standard_transition_usd,
+            prices.standard_free_transitions,
+        ),
+        line(
+            "Step Functions Express requests",
+            sum(express.iter().map(|w| w.runs)),
+            "requests",
+            prices.express_request_usd,
+            0.0,
+        ),
+        line(
+            "Step Functions Express duration",
+            sum(express.iter().map(|w| w.express_gb_seconds)),
+            "GB-seconds",
+            prices.express_gb_second_usd,
+            0.0,
+        ),
+        line(
+            "Lambda requests",
+            requests,
+            "requests",
+            prices.lambda_request_usd,
+            prices.lambda_free_requests,
+        ),
+        line(
+            "Lambda compute (arm64)",
+            arm,
+            "GB-seconds",
+            prices.lambda_gb_second_arm64_usd,
+            arm_free,
+        ),
+        line(
+            "Lambda compute (x86_64)",
+            x86,
+            "GB-seconds",
+            prices.lambda_gb_second_x86_64_usd,
+            prices.lambda_free_gb_seconds - arm_free,
+        ),
+        line(
+            "EventBridge Scheduler",
+            scheduler_invocations,
+            "invocations",
+            prices.scheduler_invocation_usd,
+            prices.scheduler_free_invocations,
+        ),
     ]
 }
 
@@ -543,7 +607,10 @@ fn render(bill: &Bill) -> String {
     for w in &bill.workflows {
         let per_run = match (w.kind, w.transitions_per_run, &w.test_case) {
             (Kind::Standard, Some(t), Some(case)) => {
-                format!(", {t} transitions per run ({case}), ${:.4}", w.step_functions_usd)
+                format!(
+                    ", {t} transitions per run ({case}), ${:.4}",
+                    w.step_functions_usd
+                )
             }
             (Kind::Express, _, _) => format!(
                 ", {:.1} GB-s, ${:.4}",
@@ -574,16 +641,13 @@ fn render(bill: &Bill) -> String {
             f.invoked_by.join("; ")
         ));
     }
-    out.push_str("\nServices                              quantity        gross    free tier          net\n");
+    out.push_str(
+        "\nServices                              quantity        gross    free tier          net\n",
+    );
     for s in bill.services.iter().filter(|s| s.quantity > 0.0) {
         out.push_str(&format!(
             "  {:<32} {:>14.1} {:>10.4} {:>12.1} {:>12.4}  ({})\n",
-            s.service,
-            s.quantity,
-            s.gross_usd,
-            s.free_quantity,
-            s.net_usd,
-            s.unit
+            s.service, s.quantity, s.gross_usd, s.free_quantity, s.net_usd, s.unit
         ));
     }
     out.push_str(&format!(
@@ -591,7 +655,11 @@ fn render(bill: &Bill) -> String {
         bill.total_usd,
         bill.budget_usd,
         if bill.within_budget { "within" } else { "OVER" },
-        if bill.budget_usd > 0.0 { bill.total_usd / bill.budget_usd * 100.0 } else { 0.0 }
+        if bill.budget_usd > 0.0 {
+            bill.total_usd / bill.budget_usd * 100.0
+        } else {
+            0.0
+        }
     ));
     out.push_str(&if bill.free_tiers_applied {
         format!(
@@ -602,7 +670,9 @@ fn render(bill: &Bill) -> String {
         "Free tiers left out (--no-free-tier): list prices throughout.\n".to_string()
     });
     for failed in &bill.failed_runs {
-        out.push_str(&format!("error: local run failed, transitions unknown: {failed}\n"));
+        out.push_str(&format!(
+            "error: local run failed, transitions unknown: {failed}\n"
+        ));
     }
     for note in &bill.notes {
         out.push_str(&format!("note: {note}\n"));

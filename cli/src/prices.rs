@@ -20,7 +20,9 @@ pub enum PricesError {
         source: std::io::Error,
     },
     /// The file is not a JSON object of known price fields.
-    #[error("the prices file {path} is not a JSON object of price fields ({message}); fields: {fields}")]
+    #[error(
+        "the prices file {path} is not a JSON object of price fields ({message}); fields: {fields}"
+    )]
     Invalid {
         /// The file.
         path: String,
@@ -109,8 +111,7 @@ impl Prices {
 
     /// The defaults, with the fields of the JSON object `text` replaced.
     pub fn with_overrides(text: &str) -> Result<Prices, String> {
-        let overrides: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let overrides: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
         let serde_json::Value::Object(overrides) = overrides else {
             return Err("not an object".into());
         };

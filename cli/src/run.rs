@@ -4,8 +4,8 @@
 
 use crate::dispatch::{LambdaTarget, LocalDispatcher};
 use crate::project::{parse_overrides, Project};
-use crate::template::StateMachineResource;
 use crate::report;
+use crate::template::StateMachineResource;
 use anyhow::{anyhow, bail, Context, Result};
 use asl::history::Details;
 use asl::{
@@ -304,12 +304,11 @@ pub async fn run_local(project: &Project, name: &str, setup: RunSetup) -> Result
         }
         None => (local, "no-mocks".to_string()),
     };
-    let observer: Option<Arc<dyn Fn(&HistoryEvent) + Send + Sync>> =
-        setup.progress.as_ref().map(|progress| {
-            progress.header(&resource.name, &test_case);
-            let progress = progress.clone();
-            Arc::new(move |event: &HistoryEvent| progress.event(event)) as _
-        });
+    let observer: Option<asl::Observer> = setup.progress.as_ref().map(|progress| {
+        progress.header(&resource.name, &test_case);
+        let progress = progress.clone();
+        Arc::new(move |event: &HistoryEvent| progress.event(event)) as _
+    });
     let options = ExecutionOptions {
         handler,
         clock: Arc::new(VirtualClock::starting_now()),

@@ -59,7 +59,12 @@ pub struct Args {
     #[arg(long, value_name = "EXPR")]
     expression: Option<String>,
     /// The expression's time zone (with --expression).
-    #[arg(long, value_name = "TZ", requires = "expression", default_value = "UTC")]
+    #[arg(
+        long,
+        value_name = "TZ",
+        requires = "expression",
+        default_value = "UTC"
+    )]
     timezone: String,
     /// Length of a run, in minutes, where the target's metadata states none.
     #[arg(long, value_name = "MINUTES", default_value_t = 30)]
@@ -105,7 +110,11 @@ impl Window {
             Some(text) => time(text, "--from")?,
             None => Utc::now(),
         };
-        let until = args.until.as_deref().map(|t| time(t, "--until")).transpose()?;
+        let until = args
+            .until
+            .as_deref()
+            .map(|t| time(t, "--until"))
+            .transpose()?;
         let count = match (args.count, until) {
             (Some(n), _) => n,
             (None, Some(_)) => MAX_FIRES,
@@ -230,7 +239,9 @@ fn week_runs(
     let to = from + Duration::days(7);
     let mut out = Vec::new();
     for (i, run) in runs.iter().enumerate() {
-        let Some(schedule) = run.enabled() else { continue };
+        let Some(schedule) = run.enabled() else {
+            continue;
+        };
         let minutes = run
             .workflow
             .as_ref()
@@ -254,7 +265,10 @@ fn week_runs(
 }
 
 fn overlaps(week: &[WeekRun], runs: &[ScheduledRun], all: &[Workflow]) -> Vec<Value> {
-    let find = |id: &Option<String>| id.as_ref().and_then(|id| all.iter().find(|w| w.logical_id == *id));
+    let find = |id: &Option<String>| {
+        id.as_ref()
+            .and_then(|id| all.iter().find(|w| w.logical_id == *id))
+    };
     let mut grouped: BTreeMap<(usize, usize, String), (usize, DateTime<Utc>)> = BTreeMap::new();
     for (i, a) in week.iter().enumerate() {
         for b in week[i + 1..].iter().take_while(|b| b.start < a.end) {
@@ -263,7 +277,8 @@ fn overlaps(week: &[WeekRun], runs: &[ScheduledRun], all: &[Workflow]) -> Vec<Va
                     format!("both start {}", x.name)
                 }
                 (Some(x), Some(y)) => {
-                    let shared: Vec<&str> = x.data.intersection(&y.data).map(String::as_str).collect();
+                    let shared: Vec<&str> =
+                        x.data.intersection(&y.data).map(String::as_str).collect();
                     if shared.is_empty() {
                         continue;
                     }
@@ -271,7 +286,11 @@ fn overlaps(week: &[WeekRun], runs: &[ScheduledRun], all: &[Workflow]) -> Vec<Va
                 }
                 _ => continue,
             };
-            let key = (a.schedule.min(b.schedule), a.schedule.max(b.schedule), reason);
+            let key = (
+                a.schedule.min(b.schedule),
+                a.schedule.max(b.schedule),
+                reason,
+            );
             grouped.entry(key).or_insert((0, b.start)).0 += 1;
         }
     }
@@ -293,7 +312,11 @@ fn render(
     all: &[Workflow],
     from: DateTime<Utc>,
 ) -> String {
-    let text = |v: &Value| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+    let text = |v: &Value| {
+        v.as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| v.to_string())
+    };
     let mut out = String::new();
     for (s, notes) in listed {
         out.push_str(&format!(

@@ -304,13 +304,14 @@ impl Template {
                     .map(|v| self.resolve_text(v, &at(field)))
                     .transpose()
             };
-            let flexible_window_minutes = match props.pointer("/FlexibleTimeWindow/MaximumWindowInMinutes") {
-                Some(v) => self
-                    .resolve_text(v, &at("FlexibleTimeWindow.MaximumWindowInMinutes"))?
-                    .parse()
-                    .unwrap_or(0),
-                None => 0,
-            };
+            let flexible_window_minutes =
+                match props.pointer("/FlexibleTimeWindow/MaximumWindowInMinutes") {
+                    Some(v) => self
+                        .resolve_text(v, &at("FlexibleTimeWindow.MaximumWindowInMinutes"))?
+                        .parse()
+                        .unwrap_or(0),
+                    None => 0,
+                };
             out.push(ScheduleResource {
                 logical_id: id.clone(),
                 expression,

@@ -73,7 +73,10 @@ pub fn metadata_number(template: &Template, logical_id: &str, key: &str) -> Opti
     let value = metadata(template, logical_id, key)?;
     value.as_f64().or_else(|| {
         template
-            .resolve_text(value, &format!("Resources.{logical_id}.Metadata.Pipelines.{key}"))
+            .resolve_text(
+                value,
+                &format!("Resources.{logical_id}.Metadata.Pipelines.{key}"),
+            )
             .ok()?
             .parse()
             .ok()
@@ -101,13 +104,21 @@ pub fn workflows(template: &Template) -> Vec<Workflow> {
         let express = template
             .resource(&machine.logical_id)
             .and_then(|r| r.pointer("/Properties/Type"))
-            .map(|t| template.resolve_text(t, &machine.logical_id).unwrap_or_default())
+            .map(|t| {
+                template
+                    .resolve_text(t, &machine.logical_id)
+                    .unwrap_or_default()
+            })
             .is_some_and(|t| t.eq_ignore_ascii_case("EXPRESS"));
         out.push(Workflow {
             data: data_references(template, &machine.logical_id),
             logical_id: machine.logical_id,
             name: machine.name,
-            kind: if express { Kind::Express } else { Kind::Standard },
+            kind: if express {
+                Kind::Express
+            } else {
+                Kind::Standard
+            },
         });
     }
     for function in template.functions() {
@@ -131,14 +142,17 @@ pub fn scheduled_runs(template: &Template) -> Result<Vec<ScheduledRun>, Template
     for resource in template.schedules()? {
         let arn_value = resource.target.get("Arn").cloned().unwrap_or(Value::Null);
         let target_arn = template
-            .resolve_text(&arn_value, &format!("Resources.{}.Properties.Target.Arn", resource.logical_id))
+            .resolve_text(
+                &arn_value,
+                &format!("Resources.{}.Properties.Target.Arn", resource.logical_id),
+            )
             .unwrap_or_default();
         let workflow = referenced_id(&arn_value)
             .filter(|id| candidates.iter().any(|w| w.logical_id == *id))
             .or_else(|| {
                 candidates
                     .iter()
-                    .find(|w| arn_of(template, &w.logical_id).iter().any(|a| *a == target_arn))
+                    .find(|w| arn_of(template, &w.logical_id).contains(&target_arn))
                     .map(|w| w.logical_id.clone())
             });
         let schedule = Schedule::new(
@@ -168,16 +182,22 @@ fn referenced_id(value: &Value) -> Option<String> {
 
 /// The ARNs a resource has locally (`Ref` for state machines, `GetAtt Arn` for functions).
 pub fn arn_of(template: &Template, logical_id: &str) -> Vec<String> {
-    [json!({"Ref": logical_id}), json!({"Fn::GetAtt": [logical_id, "Arn"]})]
-        .iter()
-        .filter_map(|v| template.resolve_text(v, logical_id).ok())
-        .collect()
+    [
+        json!({"Ref": logical_id}),
+        json!({"Fn::GetAtt": [logical_id, "Arn"]}),
+    ]
+    .iter()
+    .filter_map(|v| template.resolve_text(v, logical_id).ok())
+    .collect()
 }
 
 /// Data resources and data-naming parameters referenced in a resource's `Properties`.
 fn data_references(template: &Template, logical_id: &str) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
-    if let Some(props) = template.resource(logical_id).and_then(|r| r.get("Properties")) {
+    if let Some(props) = template
+        .resource(logical_id)
+        .and_then(|r| r.get("Properties"))
+    {
         collect_names(props, &mut names);
     }
     names
@@ -199,7 +219,10 @@ fn collect_names(value: &Value, names: &mut BTreeSet<String>) {
                 names.insert(id);
             }
             if let Some(sub) = map.get("Fn::Sub") {
-                let text = sub.as_str().or_else(|| sub.get(0)?.as_str()).unwrap_or_default();
+                let text = sub
+                    .as_str()
+                    .or_else(|| sub.get(0)?.as_str())
+                    .unwrap_or_default();
                 let mut rest = text;
                 while let Some(start) = rest.find("${") {
                     let after = &rest[start + 2..];

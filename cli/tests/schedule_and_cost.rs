@@ -24,8 +24,16 @@ fn an_expression_prints_exactly_its_fires_in_utc() {
     let output = pipelines(
         &root(),
         &[
-            "schedule", "--expression", "cron(0 2 ? * SUN *)", "--timezone", "Europe/Berlin",
-            "--from", "2027-03-20", "--count", "3", "--json",
+            "schedule",
+            "--expression",
+            "cron(0 2 ? * SUN *)",
+            "--timezone",
+            "Europe/Berlin",
+            "--from",
+            "2027-03-20",
+            "--count",
+            "3",
+            "--json",
         ],
     );
     assert!(output.status.success(), "{}", text(&output));
@@ -39,7 +47,12 @@ fn an_expression_prints_exactly_its_fires_in_utc() {
 fn an_invalid_expression_exits_2_with_aws_rule() {
     let output = pipelines(
         &root(),
-        &["schedule", "--expression", "cron(0 9 ? * 2#1,4 *)", "--json"],
+        &[
+            "schedule",
+            "--expression",
+            "cron(0 9 ? * 2#1,4 *)",
+            "--json",
+        ],
     );
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(
@@ -49,7 +62,16 @@ fn an_invalid_expression_exits_2_with_aws_rule() {
     );
     let output = pipelines(
         &root(),
-        &["schedule", "--expression", "cron(0/15 * * * ? *)", "--from", "2027-01-01T00:07:00Z", "--count", "2", "--json"],
+        &[
+            "schedule",
+            "--expression",
+            "cron(0/15 * * * ? *)",
+            "--from",
+            "2027-01-01T00:07:00Z",
+            "--count",
+            "2",
+            "--json",
+        ],
     );
     assert!(output.status.success(), "{}", text(&output));
     assert_eq!(
@@ -64,7 +86,16 @@ fn the_template_schedules_show_fires_dst_and_overlaps() {
     let project = dir.to_str().unwrap();
     let output = pipelines(
         &root(),
-        &["schedule", "--project", project, "--from", "2027-02-01", "--count", "2", "--json"],
+        &[
+            "schedule",
+            "--project",
+            project,
+            "--from",
+            "2027-02-01",
+            "--count",
+            "2",
+            "--json",
+        ],
     );
     assert!(output.status.success(), "{}", text(&output));
     let listing = json_of(&output);
@@ -95,20 +126,44 @@ fn the_template_schedules_show_fires_dst_and_overlaps() {
         .iter()
         .find(|o| o["reason"].as_str().unwrap().contains("DataBucket"))
         .unwrap_or_else(|| panic!("{overlaps:?}"));
-    assert_eq!(shared["schedules"], serde_json::json!(["NightlySchedule", "HourlySchedule"]));
+    assert_eq!(
+        shared["schedules"],
+        serde_json::json!(["NightlySchedule", "HourlySchedule"])
+    );
     assert_eq!(shared["count"], 14);
     // Every 10 minutes with 30-minute runs: a run still going when the next starts.
-    assert!(overlaps.iter().any(|o| o["reason"] == "both start frequent"), "{overlaps:?}");
+    assert!(
+        overlaps
+            .iter()
+            .any(|o| o["reason"] == "both start frequent"),
+        "{overlaps:?}"
+    );
     // Disabled schedules are not in the week.
-    assert!(!overlaps.iter().any(|o| o.to_string().contains("DisabledSchedule")));
+    assert!(!overlaps
+        .iter()
+        .any(|o| o.to_string().contains("DisabledSchedule")));
 
     let output = pipelines(
         &root(),
-        &["schedule", "--project", project, "--from", "2027-02-01", "--count", "1"],
+        &[
+            "schedule",
+            "--project",
+            project,
+            "--from",
+            "2027-02-01",
+            "--count",
+            "1",
+        ],
     );
     let shown = text(&output);
-    assert!(shown.contains("week (UTC)") && shown.contains("Mon 02-01"), "{shown}");
-    assert!(shown.contains("warning: overlap: NightlySchedule and HourlySchedule"), "{shown}");
+    assert!(
+        shown.contains("week (UTC)") && shown.contains("Mon 02-01"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("warning: overlap: NightlySchedule and HourlySchedule"),
+        "{shown}"
+    );
     assert!(shown.contains("does not exist on 2027-03-28"), "{shown}");
 }
 
@@ -122,13 +177,21 @@ fn the_template_schedules_show_fires_dst_and_overlaps() {
 ///   = 672 runs x 0.5 s (--lambda-duration-ms) x 1 GB (Globals) = 336 GB-s -> 364 GB-s arm64
 ///   = $0.0048533576, 700 requests = $0.00014: all inside Lambda's free tier
 /// - Scheduler: 28 + 4,032 + 672 = 4,732 invocations = $0.004732, inside its free tier
+///
 /// Total: $1.728825 with free tiers, $1.8385503576 without.
 #[test]
 fn cost_matches_the_bill_computed_by_hand() {
     let dir = fixture();
     let project = dir.to_str().unwrap();
     let args = [
-        "cost", "--project", project, "--month", "2027-02", "--lambda-duration-ms", "500", "--json",
+        "cost",
+        "--project",
+        project,
+        "--month",
+        "2027-02",
+        "--lambda-duration-ms",
+        "500",
+        "--json",
     ];
     let output = pipelines(&root(), &args);
     assert!(output.status.success(), "{}", text(&output));
@@ -146,7 +209,11 @@ fn cost_matches_the_bill_computed_by_hand() {
     assert_eq!(workflow("nightly")["transitions_per_run"], 3);
     assert_eq!(workflow("frequent")["runs"], 4032.0);
     assert_eq!(workflow("frequent")["transitions_per_run"], 2);
-    assert_eq!(workflow("hourly")["runs"], 672.0, "the disabled schedule is not counted");
+    assert_eq!(
+        workflow("hourly")["runs"],
+        672.0,
+        "the disabled schedule is not counted"
+    );
     assert!(close(&workflow("ingest")["step_functions_usd"], 1.625125));
     let service = |name: &str| {
         bill["services"]
@@ -158,7 +225,10 @@ fn cost_matches_the_bill_computed_by_hand() {
             .unwrap()
     };
     assert_eq!(service("Step Functions Standard")["quantity"], 8148.0);
-    assert!(close(&service("Step Functions Standard")["net_usd"], 0.1037));
+    assert!(close(
+        &service("Step Functions Standard")["net_usd"],
+        0.1037
+    ));
     assert!(close(&service("Lambda compute (arm64)")["quantity"], 364.0));
     assert_eq!(service("Lambda requests")["quantity"], 700.0);
     assert_eq!(service("EventBridge Scheduler")["quantity"], 4732.0);
@@ -169,32 +239,56 @@ fn cost_matches_the_bill_computed_by_hand() {
     let mut list_prices = args.to_vec();
     list_prices.push("--no-free-tier");
     let bill = json_of(&pipelines(&root(), &list_prices));
-    assert!(close(&bill["total_usd"], 1.8385503576), "{}", bill["total_usd"]);
+    assert!(
+        close(&bill["total_usd"], 1.8385503576),
+        "{}",
+        bill["total_usd"]
+    );
 }
 
 #[test]
 fn a_prices_file_replaces_prices_and_over_budget_exits_1() {
     let dir = tempfile::tempdir().unwrap();
     let prices = dir.path().join("prices.json");
-    std::fs::write(&prices, r#"{"budget_usd": 1.5, "express_request_usd": 0.000002}"#).unwrap();
+    std::fs::write(
+        &prices,
+        r#"{"budget_usd": 1.5, "express_request_usd": 0.000002}"#,
+    )
+    .unwrap();
     let fixture = fixture();
     let output = pipelines(
         &root(),
         &[
-            "cost", "--project", fixture.to_str().unwrap(), "--month", "2027-02",
-            "--lambda-duration-ms", "500", "--prices", prices.to_str().unwrap(),
+            "cost",
+            "--project",
+            fixture.to_str().unwrap(),
+            "--month",
+            "2027-02",
+            "--lambda-duration-ms",
+            "500",
+            "--prices",
+            prices.to_str().unwrap(),
         ],
     );
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     let shown = text(&output);
     // $2.00 of Express requests now, the rest as before: $2.728825 against $1.50.
-    assert!(shown.contains("Total: $2.73 per month; budget $1.50: OVER"), "{shown}");
+    assert!(
+        shown.contains("Total: $2.73 per month; budget $1.50: OVER"),
+        "{shown}"
+    );
     assert!(shown.contains("Free tiers applied"), "{shown}");
 
     std::fs::write(&prices, r#"{"budget": 1.5}"#).unwrap();
     let output = pipelines(
         &root(),
-        &["cost", "--project", fixture.to_str().unwrap(), "--prices", prices.to_str().unwrap()],
+        &[
+            "cost",
+            "--project",
+            fixture.to_str().unwrap(),
+            "--prices",
+            prices.to_str().unwrap(),
+        ],
     );
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(text(&output).contains("unknown field"), "{}", text(&output));

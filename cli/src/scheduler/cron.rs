@@ -130,7 +130,8 @@ impl CronExpression {
         let mut rewritten = vec!["0".to_string()];
         for (field, text) in Field::ALL.into_iter().zip(&fields) {
             rewritten.push(
-                check_field(field, text).map_err(|rule| format!("{} {text:?}: {rule}", field.name()))?,
+                check_field(field, text)
+                    .map_err(|rule| format!("{} {text:?}: {rule}", field.name()))?,
             );
         }
         let cron = CronParser::builder()
@@ -159,7 +160,9 @@ impl CronExpression {
 
     /// Whether the local wall-clock minute `local` matches.
     pub fn matches_local(&self, local: chrono::NaiveDateTime) -> bool {
-        self.cron.is_time_matching(&local.and_utc()).unwrap_or(false)
+        self.cron
+            .is_time_matching(&local.and_utc())
+            .unwrap_or(false)
     }
 }
 
@@ -174,7 +177,10 @@ fn check_field(field: Field, text: &str) -> Result<String, String> {
         .chars()
         .find(|c| !c.is_ascii_alphanumeric() && !field.allows(*c))
     {
-        return Err(format!("{bad:?} is not allowed here ({})", field.table_row()));
+        return Err(format!(
+            "{bad:?} is not allowed here ({})",
+            field.table_row()
+        ));
     }
     if upper == "?" {
         return Ok("?".into());
@@ -235,7 +241,7 @@ fn check_term(field: Field, term: &str) -> Result<String, String> {
                 .parse()
                 .ok()
                 .filter(|n| (1..=5).contains(n))
-                .ok_or_else(|| format!("in n#k, k is the k-th such day of the month, 1 to 5 (3#2 is the second Tuesday)"))?;
+                .ok_or_else(|| "in n#k, k is the k-th such day of the month, 1 to 5 (3#2 is the second Tuesday)".to_string())?;
             return Ok(format!("{day}#{nth}"));
         }
     }

@@ -108,10 +108,18 @@ pub fn notes(schedule: &Schedule, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec
         let naive = change.at.naive_utc();
         let (kind, start, end) = if change.after > change.before {
             let start = naive + Duration::seconds(change.before.into());
-            (DstKind::Skipped, start, naive + Duration::seconds(change.after.into()))
+            (
+                DstKind::Skipped,
+                start,
+                naive + Duration::seconds(change.after.into()),
+            )
         } else {
             let start = naive + Duration::seconds(change.after.into());
-            (DstKind::Repeated, start, naive + Duration::seconds(change.before.into()))
+            (
+                DstKind::Repeated,
+                start,
+                naive + Duration::seconds(change.before.into()),
+            )
         };
         let within = |t: &NaiveDateTime| *t >= start && *t < end;
         let locals: Vec<NaiveDateTime> = match &schedule.expression {
@@ -143,7 +151,10 @@ pub fn notes(schedule: &Schedule, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec
         out.push(DstNote {
             kind,
             date: start.date().to_string(),
-            local_times: locals.iter().map(|l| l.format("%H:%M").to_string()).collect(),
+            local_times: locals
+                .iter()
+                .map(|l| l.format("%H:%M").to_string())
+                .collect(),
             zone: zone.name().to_string(),
             change_at: iso(change.at),
             fires_at,

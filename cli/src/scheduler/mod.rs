@@ -61,7 +61,8 @@ pub enum ScheduleError {
 /// AWS's syntax line for rate expressions (EventBridge "Rate expressions reference").
 pub const RULE_RATE: &str = "rate(value unit): value is a positive whole number, unit is minute | minutes | hour | hours | day | days. If the value is equal to 1, then the unit must be singular. If the value is greater than 1, the unit must be plural.";
 /// AWS's syntax for one-time schedules.
-pub const RULE_AT: &str = "a one-time schedule is at(yyyy-mm-ddThh:mm:ss), in the schedule's time zone";
+pub const RULE_AT: &str =
+    "a one-time schedule is at(yyyy-mm-ddThh:mm:ss), in the schedule's time zone";
 
 /// A parsed schedule expression.
 #[derive(Debug, Clone)]

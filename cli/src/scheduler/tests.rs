@@ -172,7 +172,12 @@ fn rate_counts_real_time_across_a_dst_change() {
 #[test]
 fn at_is_read_in_the_schedule_zone() {
     assert_eq!(
-        fires("at(2027-06-01T08:00:00)", "America/New_York", "2027-01-01", 5),
+        fires(
+            "at(2027-06-01T08:00:00)",
+            "America/New_York",
+            "2027-01-01",
+            5
+        ),
         ["2027-06-01T12:00:00Z"]
     );
     // A repeated local time fires at its first occurrence (CEST).
@@ -312,7 +317,10 @@ fn every_form_aws_rejects_is_rejected_with_the_rule() {
         ("at(2027-01-01 00:00:00)", "at(yyyy-mm-ddThh:mm:ss)"),
         ("at(2027-01-01T00:00)", "at(yyyy-mm-ddThh:mm:ss)"),
         // Not an expression.
-        ("every sunday", "at(yyyy-mm-ddThh:mm:ss), rate(value unit) or cron(fields)"),
+        (
+            "every sunday",
+            "at(yyyy-mm-ddThh:mm:ss), rate(value unit) or cron(fields)",
+        ),
         ("cron 0 2 ? * SUN *", "or cron(fields)"),
     ] {
         match parse(bad) {
