@@ -679,3 +679,36 @@ fn render(bill: &Bill) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_names_lose_their_version_or_alias() {
+        let arn = "arn:aws:lambda:us-east-1:123456789012:function:worker";
+        assert_eq!(unqualified(&format!("{arn}:live")), arn);
+        assert_eq!(unqualified(&format!("{arn}:$LATEST")), arn);
+        assert_eq!(unqualified(arn), arn);
+        assert_eq!(unqualified("worker:7"), "worker");
+        assert_eq!(unqualified("worker"), "worker");
+    }
+
+    #[test]
+    fn express_billing_rounds_up_to_its_steps() {
+        assert_eq!(round_up(250.0, 100.0), 300.0);
+        assert_eq!(round_up(300.0, 100.0), 300.0);
+        assert_eq!(round_up(65.0, 64.0), 128.0);
+        assert_eq!(round_up(65.0, 0.0), 65.0);
+    }
+
+    #[test]
+    fn a_month_runs_from_its_first_day_to_the_next_months() {
+        let (name, start, end) = month_bounds(Some("2027-12")).unwrap();
+        assert_eq!(name, "2027-12");
+        assert_eq!(iso(start), "2027-12-01T00:00:00Z");
+        assert_eq!(iso(end), "2028-01-01T00:00:00Z");
+        assert!(month_bounds(Some("2027-13")).is_err());
+        assert!(month_bounds(Some("December")).is_err());
+    }
+}
