@@ -240,6 +240,14 @@ fn check_schedules(template: &Template, file: &str, findings: &mut Vec<Finding>)
                 findings.push(error(file, None, at(field), e.to_string()));
             }
         }
+        if let Some(properties) = template
+            .resource(&s.logical_id)
+            .and_then(|r| r.get("Properties"))
+        {
+            for (field, problem) in scheduler::property_problems(properties) {
+                findings.push(error(file, None, at(&field), problem));
+            }
+        }
         match s.target.get("Arn") {
             Some(target) => check_target(template, target, file, &at("Target.Arn"), findings),
             None => findings.push(error(file, None, at("Target.Arn"), "missing")),

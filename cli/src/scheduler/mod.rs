@@ -259,6 +259,79 @@ impl Schedule {
     }
 }
 
+/// Scheduler's rules on a schedule's other properties, from the `CreateSchedule` API reference:
+/// `State` is ENABLED or DISABLED; `FlexibleTimeWindow.Mode` is OFF or FLEXIBLE, and FLEXIBLE needs
+/// `MaximumWindowInMinutes` from 1 to 1440; `Target.RetryPolicy.MaximumEventAgeInSeconds` is 60 to
+/// 86400 and `MaximumRetryAttempts` 0 to 185. Only literal values are checked (an intrinsic
+/// function is left to deploy time). Returns (field, problem) pairs.
+pub fn property_problems(properties: &serde_json::Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let literal = |path: &str| -> Option<String> {
+        match properties.pointer(path)? {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    };
+    let mut one_of = |field: &str, path: &str, allowed: &[&str]| {
+        if let Some(value) = literal(path) {
+            if !allowed.contains(&value.as_str()) {
+                out.push((
+                    field.to_string(),
+                    format!("{value:?} is not one of {}", allowed.join(" | ")),
+                ));
+            }
+        }
+    };
+    one_of("State", "/State", &["ENABLED", "DISABLED"]);
+    one_of(
+        "FlexibleTimeWindow.Mode",
+        "/FlexibleTimeWindow/Mode",
+        &["OFF", "FLEXIBLE"],
+    );
+    let ranges = [
+        (
+            "FlexibleTimeWindow.MaximumWindowInMinutes",
+            "/FlexibleTimeWindow/MaximumWindowInMinutes",
+            1,
+            1440,
+        ),
+        (
+            "Target.RetryPolicy.MaximumEventAgeInSeconds",
+            "/Target/RetryPolicy/MaximumEventAgeInSeconds",
+            60,
+            86_400,
+        ),
+        (
+            "Target.RetryPolicy.MaximumRetryAttempts",
+            "/Target/RetryPolicy/MaximumRetryAttempts",
+            0,
+            185,
+        ),
+    ];
+    for (field, path, min, max) in ranges {
+        if let Some(value) = literal(path) {
+            if !value.parse::<i64>().is_ok_and(|v| (min..=max).contains(&v)) {
+                out.push((
+                    field.to_string(),
+                    format!("{value} is not a whole number from {min} to {max}"),
+                ));
+            }
+        }
+    }
+    if literal("/FlexibleTimeWindow/Mode").as_deref() == Some("FLEXIBLE")
+        && properties
+            .pointer("/FlexibleTimeWindow/MaximumWindowInMinutes")
+            .is_none()
+    {
+        out.push((
+            "FlexibleTimeWindow.MaximumWindowInMinutes".into(),
+            "required when Mode is FLEXIBLE (1 to 1440)".into(),
+        ));
+    }
+    out
+}
+
 /// ISO 8601 in UTC to the second: `2027-03-21T01:00:00Z`.
 pub fn iso(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

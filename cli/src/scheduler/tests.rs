@@ -373,3 +373,35 @@ fn dst_notes_name_the_skipped_and_repeated_dates() {
     let at = Schedule::new("at(2027-03-28T02:30:00)", "Europe/Berlin", None, None).unwrap();
     assert_eq!(at.dst_notes(utc("2027-01-01"), utc("2028-01-01")).len(), 1);
 }
+
+#[test]
+fn the_other_schedule_properties_follow_the_api_ranges() {
+    let good = serde_json::json!({
+        "State": "ENABLED",
+        "FlexibleTimeWindow": {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 15},
+        "Target": {"RetryPolicy": {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 10}}
+    });
+    assert!(property_problems(&good).is_empty());
+    let bad = serde_json::json!({
+        "State": "ON",
+        "FlexibleTimeWindow": {"Mode": "FLEXIBLE"},
+        "Target": {"RetryPolicy": {"MaximumEventAgeInSeconds": 30, "MaximumRetryAttempts": 186}}
+    });
+    let fields: Vec<String> = property_problems(&bad)
+        .into_iter()
+        .map(|(f, _)| f)
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "State",
+            "Target.RetryPolicy.MaximumEventAgeInSeconds",
+            "Target.RetryPolicy.MaximumRetryAttempts",
+            "FlexibleTimeWindow.MaximumWindowInMinutes"
+        ]
+    );
+    let window = serde_json::json!({"FlexibleTimeWindow": {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 1441}});
+    assert_eq!(property_problems(&window).len(), 1);
+    let intrinsic = serde_json::json!({"State": {"Ref": "ScheduleState"}});
+    assert!(property_problems(&intrinsic).is_empty());
+}
