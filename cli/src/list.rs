@@ -1,7 +1,7 @@
 //! `pipelines list`: what the template defines, with each schedule's next fire times.
 
 use crate::project::Project;
-use crate::schedule;
+use crate::scheduler;
 use anyhow::Result;
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -62,15 +62,18 @@ fn listing(args: &Args) -> Result<Value> {
         let target = template
             .resolve_text(s.target.get("Arn").unwrap_or(&Value::Null), &s.logical_id)
             .unwrap_or_default();
-        let fires = match (
-            schedule::parse(&s.expression),
-            schedule::time_zone(&s.timezone),
+        let fires = match scheduler::Schedule::new(
+            &s.expression,
+            &s.timezone,
+            s.start_date.as_deref(),
+            s.end_date.as_deref(),
         ) {
-            (Ok(expression), Ok(zone)) => schedule::next_fires(&expression, zone, now, args.fires)
-                .iter()
-                .map(|t| Value::String(t.to_rfc3339()))
+            Ok(schedule) => schedule
+                .fires(now)
+                .take(args.fires)
+                .map(|t| Value::String(t.with_timezone(&schedule.zone).to_rfc3339()))
                 .collect(),
-            (Err(e), _) | (_, Err(e)) => vec![Value::String(format!("invalid: {e}"))],
+            Err(e) => vec![Value::String(format!("invalid: {e}"))],
         };
         schedules.push(json!({
             "logical_id": s.logical_id, "expression": s.expression, "timezone": s.timezone,

@@ -6,17 +6,21 @@
 #![forbid(unsafe_code)]
 
 mod catalogue_check;
+mod cost;
 mod dispatch;
 mod exec;
 mod functions;
 mod graph;
 mod list;
+mod prices;
 mod project;
 mod report;
 mod run;
 mod schedule;
+mod scheduler;
 mod template;
 mod validate;
+mod workflows;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -41,6 +45,10 @@ enum Command {
     Graph(graph::Args),
     /// List the state machines, functions, schedules and rules of the template.
     List(list::Args),
+    /// When every schedule fires, exactly as EventBridge Scheduler fires it; overlaps; DST.
+    Schedule(schedule::Args),
+    /// What the platform costs per month, per workflow and service, against the budget.
+    Cost(cost::Args),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +59,8 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Graph(args) => graph::run(args),
         Command::List(args) => list::run(args),
+        Command::Schedule(args) => schedule::run(args),
+        Command::Cost(args) => cost::run(args),
     };
     ExitCode::from(code)
 }

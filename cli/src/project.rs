@@ -34,7 +34,9 @@ impl Project {
     /// directory that holds `sam-template.yaml`.
     pub fn discover(dir: Option<&Path>, overrides: &BTreeMap<String, String>) -> Result<Project> {
         let root = match dir {
-            Some(d) => d.to_path_buf(),
+            // Absolute, so that commands which enter the project folder keep finding it.
+            Some(d) => std::fs::canonicalize(d)
+                .with_context(|| format!("cannot open the project folder {}", d.display()))?,
             None => {
                 let cwd = std::env::current_dir().context("cannot read the working directory")?;
                 cwd.ancestors()

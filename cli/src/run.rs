@@ -5,6 +5,7 @@
 use crate::dispatch::{LambdaTarget, LocalDispatcher};
 use crate::project::{parse_overrides, Project};
 use crate::report;
+use crate::template::StateMachineResource;
 use anyhow::{anyhow, bail, Context, Result};
 use asl::history::Details;
 use asl::{
@@ -76,15 +77,20 @@ pub struct Args {
     project: Option<PathBuf>,
 }
 
-/// Runs the subcommand; returns the exit code.
-pub fn run(args: Args) -> u8 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+/// The async runtime the engine runs on.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
+        .context("cannot start the async runtime")
+}
+
+/// Runs the subcommand; returns the exit code.
+pub fn run(args: Args) -> u8 {
+    let runtime = match runtime() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("pipelines run: cannot start the async runtime: {e}");
+            eprintln!("pipelines run: {e:#}");
             return EXIT_UNUSABLE;
         }
     };
@@ -109,7 +115,6 @@ fn read_json(path: &Path, what: &str) -> Result<Value> {
 
 /// Runs the state machine as `args` say.
 pub async fn execute(args: &Args) -> Result<asl::ExecutionResult> {
-    shared::metrics::set_sink(shared::metrics::Sink::Discard);
     let overrides = parse_overrides(&args.parameters)?;
     let project = Project::discover(args.project.as_deref(), &overrides)?;
     let (name, case_from_name) = match args.name.split_once('#') {
@@ -139,7 +144,114 @@ pub async fn execute(args: &Args) -> Result<asl::ExecutionResult> {
     let report_arg = args.report.as_deref().map(from_cwd);
     std::env::set_current_dir(&project.root)
         .with_context(|| format!("cannot enter the project folder {}", project.root.display()))?;
-    let resource = project.machine(&name)?;
+    let input = match &input_arg {
+        Some(arg) if Path::new(arg).is_file() => Some(read_json(Path::new(arg), "input")?),
+        Some(arg) => Some(
+            serde_json::from_str(arg)
+                .with_context(|| format!("--input is neither a file nor JSON: {arg}"))?,
+        ),
+        None => None,
+    };
+    let setup = RunSetup {
+        input,
+        mock_config,
+        no_mocks: args.no_mocks,
+        test_case: args.test_case.clone().or(case_from_name),
+        lambda: match &args.lambda_endpoint {
+            Some(url) => LambdaTarget::Endpoint(url.clone()),
+            None => LambdaTarget::InProcess,
+        },
+        seed: args.seed,
+        progress: Some(Progress::new(!args.json)),
+    };
+    if !project.template.placeholder_parameters.is_empty() && !args.json {
+        eprintln!(
+            "note: template parameters without a default run with placeholders: {} (set them with --parameter KEY=VALUE)",
+            project.template.placeholder_parameters.join(", ")
+        );
+    }
+    let progress = setup.progress.clone();
+    let LocalRun {
+        resource,
+        definition,
+        test_case,
+        result,
+    } = run_local(&project, &name, setup).await?;
+
+    let history_file = history_arg.unwrap_or_else(|| {
+        project
+            .root
+            .join("target/pipelines")
+            .join(format!("{}-{test_case}.history.json", resource.name))
+    });
+    write_history(&history_file, &result)?;
+    let path = report::path_taken(&result.history);
+    if let Some(report_file) = &report_arg {
+        let html = report::html(&resource.name, &test_case, &definition, &result);
+        write_file(report_file, html.as_bytes())?;
+    }
+    if args.json {
+        let mut json = result.to_json(false);
+        json["path"] = Value::from(path.clone());
+        json["history_file"] = Value::from(history_file.display().to_string());
+        println!("{json}");
+    } else if let Some(progress) = progress {
+        progress.summary(&result, &path, &history_file, report_arg.as_deref());
+    }
+    Ok(result)
+}
+
+/// How to run a state machine locally, beyond the project and its name.
+pub struct RunSetup {
+    /// The execution input (default: `events/NAME/input.json`, else `{}`).
+    pub input: Option<Value>,
+    /// The mock configuration (default: `events/NAME/mock-config.json` when it exists).
+    pub mock_config: Option<PathBuf>,
+    /// Run without any mock configuration.
+    pub no_mocks: bool,
+    /// The test case (default: `HappyPath`).
+    pub test_case: Option<String>,
+    /// Where Lambda steps run.
+    pub lambda: LambdaTarget,
+    /// Seed for UUIDs, random numbers and jitter.
+    pub seed: u64,
+    /// Live progress on stderr; `None` runs quietly.
+    pub progress: Option<Progress>,
+}
+
+impl RunSetup {
+    /// A quiet run of the default test case with in-process handlers and seed 1.
+    pub fn quiet() -> RunSetup {
+        RunSetup {
+            input: None,
+            mock_config: None,
+            no_mocks: false,
+            test_case: None,
+            lambda: LambdaTarget::InProcess,
+            seed: 1,
+            progress: None,
+        }
+    }
+}
+
+/// A finished local run.
+pub struct LocalRun {
+    /// The state machine.
+    pub resource: StateMachineResource,
+    /// Its definition, substitutions applied.
+    pub definition: Value,
+    /// The test case run (`no-mocks` without a mock configuration).
+    pub test_case: String,
+    /// The execution: status, output, transitions, history.
+    pub result: asl::ExecutionResult,
+}
+
+/// Runs the state machine `name` of `project` in the engine, in virtual time. Relative
+/// `file://` paths in the mock configuration are read from the working directory, which
+/// should be the project root.
+pub async fn run_local(project: &Project, name: &str, setup: RunSetup) -> Result<LocalRun> {
+    shared::metrics::set_sink(shared::metrics::Sink::Discard);
+    let resource = project.machine(name)?;
     let machine = project.load_machine(&resource)?;
     if !machine.unsupplied.is_empty() {
         bail!(
@@ -164,37 +276,27 @@ pub async fn execute(args: &Args) -> Result<asl::ExecutionResult> {
                 .join("\n")
         )
     })?;
-
-    let input = match &input_arg {
-        Some(arg) if Path::new(arg).is_file() => read_json(Path::new(arg), "input")?,
-        Some(arg) => serde_json::from_str(arg)
-            .with_context(|| format!("--input is neither a file nor JSON: {arg}"))?,
+    let input = match setup.input {
+        Some(input) => input,
         None => match project.event_file(&resource.name, "input.json") {
             Some(path) => read_json(&path, "input")?,
             None => Value::Object(Default::default()),
         },
     };
-
-    let target = match &args.lambda_endpoint {
-        Some(url) => LambdaTarget::Endpoint(url.clone()),
-        None => LambdaTarget::InProcess,
-    };
-    let local: Arc<dyn TaskHandler> =
-        Arc::new(LocalDispatcher::new(project.local_functions(), target));
-    let mock_path = match (&mock_config, args.no_mocks) {
+    let local: Arc<dyn TaskHandler> = Arc::new(LocalDispatcher::new(
+        project.local_functions(),
+        setup.lambda,
+    ));
+    let mock_path = match (setup.mock_config, setup.no_mocks) {
         (_, true) => None,
-        (Some(p), _) => Some(p.clone()),
+        (Some(p), _) => Some(p),
         (None, _) => project.event_file(&resource.name, "mock-config.json"),
     };
     let (handler, test_case): (Arc<dyn TaskHandler>, String) = match mock_path {
         Some(path) => {
             let config = MockConfig::parse(&read_json(&path, "mock configuration")?)
                 .with_context(|| format!("the mock configuration {} is invalid", path.display()))?;
-            let case = args
-                .test_case
-                .clone()
-                .or(case_from_name)
-                .unwrap_or_else(|| "HappyPath".into());
+            let case = setup.test_case.unwrap_or_else(|| "HappyPath".into());
             let mocks = config
                 .handler(&resource.name, &case, Some(local))
                 .with_context(|| format!("in {}", path.display()))?;
@@ -202,51 +304,28 @@ pub async fn execute(args: &Args) -> Result<asl::ExecutionResult> {
         }
         None => (local, "no-mocks".to_string()),
     };
-
-    let progress = Progress::new(!args.json);
-    let observer_progress = progress.clone();
+    let observer: Option<asl::Observer> = setup.progress.as_ref().map(|progress| {
+        progress.header(&resource.name, &test_case);
+        let progress = progress.clone();
+        Arc::new(move |event: &HistoryEvent| progress.event(event)) as _
+    });
     let options = ExecutionOptions {
         handler,
         clock: Arc::new(VirtualClock::starting_now()),
-        rng: Arc::new(SeededRng::new(args.seed)),
-        observer: Some(Arc::new(move |event: &HistoryEvent| {
-            observer_progress.event(event)
-        })),
+        rng: Arc::new(SeededRng::new(setup.seed)),
+        observer,
         record_history: true,
         execution_name: format!("local-{test_case}"),
         state_machine_name: resource.name.clone(),
         ..ExecutionOptions::default()
     };
-    progress.header(&resource.name, &test_case);
-    if !project.template.placeholder_parameters.is_empty() && !args.json {
-        eprintln!(
-            "note: template parameters without a default run with placeholders: {} (set them with --parameter KEY=VALUE)",
-            project.template.placeholder_parameters.join(", ")
-        );
-    }
     let result = state_machine.run(input, &options).await;
-
-    let history_file = history_arg.unwrap_or_else(|| {
-        project
-            .root
-            .join("target/pipelines")
-            .join(format!("{}-{test_case}.history.json", resource.name))
-    });
-    write_history(&history_file, &result)?;
-    let path = report::path_taken(&result.history);
-    if let Some(report_file) = &report_arg {
-        let html = report::html(&resource.name, &test_case, &machine.definition, &result);
-        write_file(report_file, html.as_bytes())?;
-    }
-    if args.json {
-        let mut json = result.to_json(false);
-        json["path"] = Value::from(path.clone());
-        json["history_file"] = Value::from(history_file.display().to_string());
-        println!("{json}");
-    } else {
-        progress.summary(&result, &path, &history_file, report_arg.as_deref());
-    }
-    Ok(result)
+    Ok(LocalRun {
+        resource,
+        definition: machine.definition,
+        test_case,
+        result,
+    })
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -266,7 +345,7 @@ fn write_history(path: &Path, result: &asl::ExecutionResult) -> Result<()> {
 /// Live progress on stderr: each state as it starts and ends, task failures and retries,
 /// stamped with virtual time since the start.
 #[derive(Clone)]
-struct Progress {
+pub struct Progress {
     enabled: bool,
     colour: bool,
     state: Arc<Mutex<ProgressState>>,

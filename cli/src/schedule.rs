@@ -1,257 +1,425 @@
-//! EventBridge Scheduler expressions: `cron(min hour day-of-month month day-of-week year)`,
-//! `rate(N unit)` and `at(yyyy-mm-ddThh:mm:ss)`, checked by AWS's rules and evaluated in a
-//! named time zone (DST gaps skipped, repeated hours fired once, as Scheduler does).
+//! `pipelines schedule`: when every schedule of the template fires, exactly as EventBridge
+//! Scheduler fires it (see `scheduler`), a week of every workflow's runs side by side, the
+//! runs that overlap, and the daylight saving changes that skip or repeat a run.
+//!
+//! Overlap rule: a run occupies `[fire, fire + flexible window + run length)`, the run length
+//! being the target's `Metadata.Pipelines.RunMinutes` or `--run-minutes` (default 30). Two
+//! runs in the week that intersect are reported when they start the same workflow (two
+//! trainings at once, or one run still going when the next starts), or when their workflows
+//! reference a common data resource (an S3 bucket, DynamoDB table, Glue, Athena, SageMaker,
+//! Redshift, RDS or EFS resource) or a common parameter naming data (`*Bucket*`, `*Table*`,
+//! `*Endpoint*`, `*Database*`): a warm-up reading what a batch is still writing.
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
-use chrono_tz::Tz;
-use croner::parser::{CronParser, Seconds, Year};
-use croner::Cron;
+use crate::project::{parse_overrides, Project};
+use crate::scheduler::{self, iso, DstNote, Schedule};
+use crate::workflows::{self, ScheduledRun, Workflow};
+use anyhow::{anyhow, Result};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
-/// A parsed schedule expression.
-#[derive(Debug, Clone)]
-pub enum Expression {
-    /// A cron expression (AWS's six fields).
-    Cron(Box<Cron>),
-    /// A fixed rate, in minutes.
-    Rate(i64),
-    /// One time, in the schedule's time zone.
-    At(NaiveDateTime),
+/// Fires listed per schedule when neither --count nor --until is given.
+const DEFAULT_COUNT: usize = 5;
+/// At most this many fires per schedule with --until.
+const MAX_FIRES: usize = 10_000;
+
+/// When every schedule fires (in local time and UTC), a week side by side, overlaps, DST.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  pipelines schedule                                   # next 5 fires of every schedule, the week ahead
+  pipelines schedule --from 2027-03-20 --until 2027-04-05 --json
+  pipelines schedule --expression 'cron(0 2 ? * SUN *)' --timezone Europe/Berlin --from 2027-03-20 --count 3 --json
+
+Fire times follow EventBridge Scheduler: cron and at() in the schedule's zone, a local time that
+daylight saving skips does not fire, a repeated one fires once (the first); rate() counts real time
+from StartDate, or from --from when there is none. Times: RFC 3339, or YYYY-MM-DD[THH:MM[:SS]] in UTC.
+
+Overlaps: a run lasts its target's Metadata.Pipelines.RunMinutes (or --run-minutes) plus the
+flexible window; two runs that intersect are reported when they start the same workflow or share
+a data resource (bucket, table, Glue/Athena/SageMaker resource, or a *Bucket*/*Table*/*Endpoint*/
+*Database* parameter).
+
+Exit status: 0 done (warnings allowed), 1 a schedule of the template breaks Scheduler's rules,
+2 the expression, a time or the project cannot be used.")]
+pub struct Args {
+    /// The first time to list (default: now).
+    #[arg(long, value_name = "TIME")]
+    from: Option<String>,
+    /// How many fires to list per schedule (default 5, or 10 with --expression).
+    #[arg(long, value_name = "N", conflicts_with = "until")]
+    count: Option<usize>,
+    /// List fires before this time instead of a count.
+    #[arg(long, value_name = "TIME")]
+    until: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    /// Evaluate this expression instead of the template's schedules.
+    #[arg(long, value_name = "EXPR")]
+    expression: Option<String>,
+    /// The expression's time zone (with --expression).
+    #[arg(
+        long,
+        value_name = "TZ",
+        requires = "expression",
+        default_value = "UTC"
+    )]
+    timezone: String,
+    /// Length of a run, in minutes, where the target's metadata states none.
+    #[arg(long, value_name = "MINUTES", default_value_t = 30)]
+    run_minutes: u32,
+    /// Override a template parameter (repeatable).
+    #[arg(long = "parameter", value_name = "KEY=VALUE")]
+    parameters: Vec<String>,
+    /// The project folder (default: found upwards from the working directory).
+    #[arg(long, value_name = "DIR")]
+    project: Option<PathBuf>,
 }
 
-/// Parses a schedule expression, with AWS's error wording where it has one.
-pub fn parse(expression: &str) -> Result<Expression, String> {
-    let expression = expression.trim();
-    if let Some(body) = expression
-        .strip_prefix("cron(")
-        .and_then(|b| b.strip_suffix(')'))
-    {
-        parse_cron(body).map(|c| Expression::Cron(Box::new(c)))
-    } else if let Some(body) = expression
-        .strip_prefix("rate(")
-        .and_then(|b| b.strip_suffix(')'))
-    {
-        parse_rate(body).map(Expression::Rate)
-    } else if let Some(body) = expression
-        .strip_prefix("at(")
-        .and_then(|b| b.strip_suffix(')'))
-    {
-        NaiveDateTime::parse_from_str(body, "%Y-%m-%dT%H:%M:%S")
-            .map(Expression::At)
-            .map_err(|_| format!("at({body}): expected at(yyyy-mm-ddThh:mm:ss)"))
-    } else {
-        Err(format!(
-            "{expression:?} is not cron(...), rate(...) or at(...)"
-        ))
-    }
-}
-
-fn parse_cron(body: &str) -> Result<Cron, String> {
-    let fields: Vec<&str> = body.split_whitespace().collect();
-    if fields.len() != 6 {
-        return Err(format!(
-            "cron({body}) has {} fields; EventBridge Scheduler takes six: minutes hours day-of-month month day-of-week year",
-            fields.len()
-        ));
-    }
-    let (day_of_month, day_of_week) = (fields[2], fields[4]);
-    match (day_of_month == "?", day_of_week == "?") {
-        (false, false) => {
-            return Err(format!(
-                "cron({body}): one of day-of-month ({day_of_month}) and day-of-week ({day_of_week}) must be '?'"
-            ))
-        }
-        (true, true) => return Err(format!("cron({body}): day-of-month and day-of-week cannot both be '?'")),
-        _ => {}
-    }
-    if day_of_week.matches('#').count() > 1 {
-        return Err(format!(
-            "cron({body}): day-of-week allows one '#' expression only"
-        ));
-    }
-    // croner wants seconds first; AWS day-of-week 1-7 is SUN-SAT (Quartz style).
-    CronParser::builder()
-        .seconds(Seconds::Required)
-        .year(Year::Required)
-        .alternative_weekdays(true)
-        .build()
-        .parse(&format!("0 {body}"))
-        .map_err(|e| format!("cron({body}): {e}"))
-}
-
-fn parse_rate(body: &str) -> Result<i64, String> {
-    let mut parts = body.split_whitespace();
-    let (Some(value), Some(unit), None) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(format!("rate({body}): expected rate(value unit)"));
+/// Runs the subcommand; returns the exit code.
+pub fn run(args: Args) -> u8 {
+    let outcome = match &args.expression {
+        Some(expression) => one_expression(&args, expression),
+        None => template_schedules(&args),
     };
-    let value: i64 = value
-        .parse()
-        .ok()
-        .filter(|v| *v > 0)
-        .ok_or_else(|| format!("rate({body}): the value must be a positive whole number"))?;
-    let minutes = match unit {
-        "minute" | "minutes" => 1,
-        "hour" | "hours" => 60,
-        "day" | "days" => 1440,
-        other => {
-            return Err(format!(
-                "rate({body}): unknown unit {other:?} (minute(s), hour(s) or day(s))"
-            ))
+    match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("pipelines schedule: {e:#}");
+            2
         }
-    };
-    if (value == 1) == unit.ends_with('s') {
-        return Err(format!(
-            "rate({body}): the unit is singular for 1 and plural otherwise"
-        ));
     }
-    Ok(value * minutes)
 }
 
-/// Parses an IANA time zone name.
-pub fn time_zone(name: &str) -> Result<Tz, String> {
-    name.parse::<Tz>()
-        .map_err(|_| format!("unknown time zone {name:?}"))
-}
-
-/// The next `count` fire times after `after`, in `zone`.
-pub fn next_fires(
-    expression: &Expression,
-    zone: Tz,
-    after: DateTime<Utc>,
+/// Where to start and where to stop.
+struct Window {
+    from: DateTime<Utc>,
     count: usize,
-) -> Vec<DateTime<Tz>> {
-    let start = after.with_timezone(&zone);
-    match expression {
-        Expression::Cron(cron) => {
-            let mut out = Vec::with_capacity(count);
-            let mut cursor = start;
-            let mut guard = 0;
-            while out.len() < count && guard < count * 4 + 8 {
-                guard += 1;
-                let Ok(next) = cron.find_next_occurrence(&cursor, false) else {
-                    break;
-                };
-                cursor = next;
-                // Scheduler skips a local time that DST removes (croner would fire it shifted
-                // to the first valid instant) and fires a repeated local time once.
-                let shifted = !cron.is_time_matching(&next).unwrap_or(false);
-                let repeated = out
-                    .last()
-                    .is_some_and(|last: &DateTime<Tz>| last.naive_local() == next.naive_local());
-                if !shifted && !repeated {
-                    out.push(next);
-                }
-            }
-            out
-        }
-        Expression::Rate(minutes) => (1..=count as i64)
-            .map(|i| start + chrono::Duration::minutes(minutes * i))
-            .collect(),
-        Expression::At(at) => zone
-            .from_local_datetime(at)
-            .earliest()
-            .filter(|t| *t > start)
-            .into_iter()
-            .collect(),
+    until: Option<DateTime<Utc>>,
+}
+
+impl Window {
+    fn new(args: &Args, default_count: usize) -> Result<Window> {
+        let time = |text: &str, flag: &str| {
+            scheduler::parse_time(text).ok_or_else(|| {
+                anyhow!("{flag} {text:?} is not a time: use RFC 3339 (2027-03-20T00:00:00Z) or YYYY-MM-DD[THH:MM[:SS]] (UTC)")
+            })
+        };
+        let from = match &args.from {
+            Some(text) => time(text, "--from")?,
+            None => Utc::now(),
+        };
+        let until = args
+            .until
+            .as_deref()
+            .map(|t| time(t, "--until"))
+            .transpose()?;
+        let count = match (args.count, until) {
+            (Some(n), _) => n,
+            (None, Some(_)) => MAX_FIRES,
+            (None, None) => default_count,
+        };
+        Ok(Window { from, count, until })
+    }
+
+    fn fires(&self, schedule: &Schedule) -> Vec<DateTime<Utc>> {
+        schedule
+            .fires(self.from)
+            .take_while(|t| self.until.is_none_or(|u| *t < u))
+            .take(self.count)
+            .collect()
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::{Datelike, Timelike, Weekday};
-
-    fn utc(text: &str) -> DateTime<Utc> {
-        text.parse().unwrap()
-    }
-
-    #[test]
-    fn the_weekly_retraining_cron_fires_on_sundays_at_two() {
-        let cron = parse("cron(0 2 ? * SUN *)").unwrap();
-        let fires = next_fires(
-            &cron,
-            time_zone("UTC").unwrap(),
-            utc("2026-11-27T10:00:00Z"),
-            3,
-        );
-        assert_eq!(fires.len(), 3);
-        for fire in &fires {
-            assert_eq!(fire.weekday(), Weekday::Sun);
-            assert_eq!((fire.hour(), fire.minute()), (2, 0));
+fn one_expression(args: &Args, expression: &str) -> Result<u8> {
+    let schedule = match Schedule::new(expression, &args.timezone, None, None) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("pipelines schedule: {e}");
+            return Ok(2);
         }
-        assert_eq!(fires[0].day(), 29);
-    }
-
-    #[test]
-    fn numeric_day_of_week_one_is_sunday_as_in_aws() {
-        let cron = parse("cron(30 6 ? * 1 *)").unwrap();
-        let fire = next_fires(
-            &cron,
-            time_zone("UTC").unwrap(),
-            utc("2026-11-27T10:00:00Z"),
-            1,
-        )[0];
-        assert_eq!(fire.weekday(), Weekday::Sun);
-    }
-
-    #[test]
-    fn a_local_time_skipped_by_dst_does_not_fire_that_day() {
-        // 02:30 does not exist in Europe/Berlin on 2027-03-28.
-        let cron = parse("cron(30 2 * * ? *)").unwrap();
-        let fires = next_fires(
-            &cron,
-            time_zone("Europe/Berlin").unwrap(),
-            utc("2027-03-26T12:00:00Z"),
-            3,
+    };
+    let window = Window::new(args, 10)?;
+    let fires = window.fires(&schedule);
+    if args.json {
+        let fires: Vec<String> = fires.into_iter().map(iso).collect();
+        println!(
+            "{}",
+            json!({"expression": expression, "timezone": args.timezone, "fires": fires})
         );
-        let days: Vec<u32> = fires.iter().map(|f| f.day()).collect();
-        assert!(!days.contains(&28), "{fires:?}");
+        return Ok(0);
     }
+    for fire in &fires {
+        println!("{}  ({})", iso(*fire), local(&schedule, *fire));
+    }
+    for note in schedule.dst_notes(window.from, window.from + Duration::days(365)) {
+        println!("warning: {note}");
+    }
+    Ok(0)
+}
 
-    #[test]
-    fn a_local_time_repeated_by_dst_fires_once() {
-        // 02:30 happens twice in Europe/Berlin on 2027-10-31.
-        let cron = parse("cron(30 2 * * ? *)").unwrap();
-        let fires = next_fires(
-            &cron,
-            time_zone("Europe/Berlin").unwrap(),
-            utc("2027-10-30T12:00:00Z"),
-            3,
+fn local(schedule: &Schedule, t: DateTime<Utc>) -> String {
+    t.with_timezone(&schedule.zone)
+        .format("%a %Y-%m-%d %H:%M %Z")
+        .to_string()
+}
+
+fn template_schedules(args: &Args) -> Result<u8> {
+    let project = Project::discover(args.project.as_deref(), &parse_overrides(&args.parameters)?)?;
+    let template = &project.template;
+    let window = Window::new(args, DEFAULT_COUNT)?;
+    let runs = workflows::scheduled_runs(template)?;
+    let all = workflows::workflows(template);
+    let name_of = |id: &Option<String>| -> String {
+        id.as_ref()
+            .and_then(|id| all.iter().find(|w| w.logical_id == *id))
+            .map(|w| w.name.clone())
+            .unwrap_or_else(|| "-".into())
+    };
+    let year_on = window.from + Duration::days(365);
+    let mut listed = Vec::new();
+    let mut invalid = 0;
+    for run in &runs {
+        let r = &run.resource;
+        let mut entry = json!({
+            "logical_id": r.logical_id, "expression": r.expression, "timezone": r.timezone,
+            "state": r.state, "start_date": r.start_date, "end_date": r.end_date,
+            "flexible_window_minutes": r.flexible_window_minutes,
+            "target": {"arn": run.target_arn, "logical_id": run.workflow, "name": name_of(&run.workflow)},
+        });
+        let mut notes = Vec::new();
+        match &run.schedule {
+            Ok(schedule) => {
+                let fires: Vec<Value> = window
+                    .fires(schedule)
+                    .into_iter()
+                    .map(|t| json!({"utc": iso(t), "local": local(schedule, t)}))
+                    .collect();
+                entry["fires"] = Value::from(fires);
+                notes = schedule.dst_notes(window.from, year_on);
+                entry["dst"] = json!(notes);
+            }
+            Err(e) => {
+                invalid += 1;
+                entry["error"] = Value::from(e.to_string());
+            }
+        }
+        listed.push((entry, notes));
+    }
+    let week = week_runs(template, &runs, &all, window.from, args.run_minutes);
+    let overlaps = overlaps(&week, &runs, &all);
+    if args.json {
+        println!(
+            "{}",
+            json!({"from": iso(window.from), "overlaps": overlaps,
+                "schedules": listed.into_iter().map(|(entry, _)| entry).collect::<Vec<_>>()})
         );
-        let on_the_31st = fires.iter().filter(|f| f.day() == 31).count();
-        assert_eq!(on_the_31st, 1, "{fires:?}");
+    } else {
+        print!("{}", render(&listed, &week, &overlaps, &all, window.from));
     }
+    Ok(u8::from(invalid > 0))
+}
 
-    #[test]
-    fn aws_rules_are_enforced_with_clear_messages() {
-        for (bad, fragment) in [
-            ("cron(0 6 * *)", "has 4 fields"),
-            ("cron(0 6 1 * MON *)", "must be '?'"),
-            ("cron(0 6 ? * ? *)", "cannot both be '?'"),
-            ("cron(0 25 ? * SUN *)", "cron(0 25"),
-            ("rate(0 minutes)", "positive whole number"),
-            ("rate(5 minute)", "plural"),
-            ("rate(1 hours)", "singular"),
-            ("rate(2 weeks)", "unknown unit"),
-            ("at(2026-13-01T00:00:00)", "at(yyyy-mm-ddThh:mm:ss)"),
-            ("every sunday", "is not cron"),
-        ] {
-            let err = parse(bad).unwrap_err();
-            assert!(err.contains(fragment), "{bad}: {err}");
+/// One run in the week ahead.
+struct WeekRun {
+    schedule: usize,
+    workflow: Option<String>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+}
+
+fn week_runs(
+    template: &crate::template::Template,
+    runs: &[ScheduledRun],
+    all: &[Workflow],
+    from: DateTime<Utc>,
+    default_minutes: u32,
+) -> Vec<WeekRun> {
+    let to = from + Duration::days(7);
+    let mut out = Vec::new();
+    for (i, run) in runs.iter().enumerate() {
+        let Some(schedule) = run.enabled() else {
+            continue;
+        };
+        let minutes = run
+            .workflow
+            .as_ref()
+            .filter(|id| all.iter().any(|w| w.logical_id == **id))
+            .and_then(|id| workflows::metadata_number(template, id, "RunMinutes"))
+            .unwrap_or(default_minutes.into());
+        let length = Duration::seconds(
+            ((minutes + f64::from(run.resource.flexible_window_minutes)) * 60.0) as i64,
+        );
+        for start in schedule.fires(from).take_while(|t| *t < to).take(MAX_FIRES) {
+            out.push(WeekRun {
+                schedule: i,
+                workflow: run.workflow.clone(),
+                start,
+                end: start + length,
+            });
         }
     }
+    out.sort_by_key(|r| r.start);
+    out
+}
 
-    #[test]
-    fn rates_and_one_time_schedules_have_next_fires() {
-        let zone = time_zone("UTC").unwrap();
-        let rate = parse("rate(2 hours)").unwrap();
-        let fires = next_fires(&rate, zone, utc("2026-11-27T10:00:00Z"), 2);
-        assert_eq!(fires[1].hour(), 14);
-        let at = parse("at(2026-12-01T08:00:00)").unwrap();
-        assert_eq!(
-            next_fires(&at, zone, utc("2026-11-27T10:00:00Z"), 5).len(),
-            1
-        );
-        assert!(next_fires(&at, zone, utc("2027-01-01T00:00:00Z"), 5).is_empty());
-        assert!(time_zone("Mars/Olympus").is_err());
+fn overlaps(week: &[WeekRun], runs: &[ScheduledRun], all: &[Workflow]) -> Vec<Value> {
+    let find = |id: &Option<String>| {
+        id.as_ref()
+            .and_then(|id| all.iter().find(|w| w.logical_id == *id))
+    };
+    let mut grouped: BTreeMap<(usize, usize, String), (usize, DateTime<Utc>)> = BTreeMap::new();
+    for (i, a) in week.iter().enumerate() {
+        for b in week[i + 1..].iter().take_while(|b| b.start < a.end) {
+            let reason = match (find(&a.workflow), find(&b.workflow)) {
+                (Some(x), Some(y)) if x.logical_id == y.logical_id => {
+                    format!("both start {}", x.name)
+                }
+                (Some(x), Some(y)) => {
+                    let shared: Vec<&str> =
+                        x.data.intersection(&y.data).map(String::as_str).collect();
+                    if shared.is_empty() {
+                        continue;
+                    }
+                    format!("{} and {} both use {}", x.name, y.name, shared.join(", "))
+                }
+                _ => continue,
+            };
+            let key = (
+                a.schedule.min(b.schedule),
+                a.schedule.max(b.schedule),
+                reason,
+            );
+            grouped.entry(key).or_insert((0, b.start)).0 += 1;
+        }
     }
+    grouped
+        .into_iter()
+        .map(|((a, b, reason), (count, first))| {
+            json!({
+                "schedules": [runs[a].resource.logical_id, runs[b].resource.logical_id],
+                "reason": reason, "count": count, "first": iso(first),
+            })
+        })
+        .collect()
+}
+
+fn render(
+    listed: &[(Value, Vec<DstNote>)],
+    week: &[WeekRun],
+    overlaps: &[Value],
+    all: &[Workflow],
+    from: DateTime<Utc>,
+) -> String {
+    let text = |v: &Value| {
+        v.as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| v.to_string())
+    };
+    let mut out = String::new();
+    for (s, notes) in listed {
+        out.push_str(&format!(
+            "{}  {}  {}  ({}) → {}\n",
+            text(&s["logical_id"]),
+            text(&s["expression"]),
+            text(&s["timezone"]),
+            text(&s["state"]),
+            text(&s["target"]["name"]),
+        ));
+        if let Some(e) = s.get("error") {
+            out.push_str(&format!("    error: {}\n", text(e)));
+        }
+        for fire in s["fires"].as_array().into_iter().flatten() {
+            out.push_str(&format!(
+                "    {}  {}\n",
+                text(&fire["utc"]),
+                text(&fire["local"])
+            ));
+        }
+        for note in notes {
+            out.push_str(&format!("    warning: {note}\n"));
+        }
+    }
+    out.push_str(&week_table(week, all, from));
+    for o in overlaps {
+        out.push_str(&format!(
+            "warning: overlap: {} and {}: {} ({} time(s) this week, first at {})\n",
+            text(&o["schedules"][0]),
+            text(&o["schedules"][1]),
+            text(&o["reason"]),
+            o["count"],
+            text(&o["first"]),
+        ));
+    }
+    out
+}
+
+/// Seven days from `from`'s date (UTC), one column per scheduled workflow, the runs' UTC times.
+fn week_table(week: &[WeekRun], all: &[Workflow], from: DateTime<Utc>) -> String {
+    let mut columns: Vec<String> = Vec::new();
+    for run in week {
+        let name = run
+            .workflow
+            .as_ref()
+            .and_then(|id| all.iter().find(|w| w.logical_id == *id))
+            .map(|w| w.name.clone())
+            .unwrap_or_else(|| "(other target)".into());
+        if !columns.contains(&name) {
+            columns.push(name);
+        }
+    }
+    let first_day = from.date_naive();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for day in 0..8 {
+        let date = first_day + Duration::days(day);
+        let mut row = vec![date.format("%a %m-%d").to_string()];
+        for column in &columns {
+            let times: Vec<String> = week
+                .iter()
+                .filter(|r| r.start.date_naive() == date)
+                .filter(|r| {
+                    r.workflow
+                        .as_ref()
+                        .and_then(|id| all.iter().find(|w| w.logical_id == *id))
+                        .map(|w| &w.name)
+                        .unwrap_or(&"(other target)".to_string())
+                        == column
+                })
+                .map(|r| r.start.format("%H:%M").to_string())
+                .collect();
+            row.push(match times.len() {
+                0 => "-".into(),
+                1..=4 => times.join(" "),
+                n => format!("{}…{} ×{n}", times[0], times[n - 1]),
+            });
+        }
+        if day < 7 || row.iter().skip(1).any(|c| c != "-") {
+            rows.push(row);
+        }
+    }
+    let mut header = vec!["week (UTC)".to_string()];
+    header.extend(columns);
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            rows.iter()
+                .chain(std::iter::once(&header))
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        format!("{}\n", padded.join("  ").trim_end())
+    };
+    let mut out = format!("\n{}", line(&header));
+    for row in &rows {
+        out.push_str(&line(row));
+    }
+    out
 }

@@ -95,6 +95,12 @@ pub struct ScheduleResource {
     pub target: Value,
     /// `State` (ENABLED when absent).
     pub state: String,
+    /// `StartDate`, resolved, when set.
+    pub start_date: Option<String>,
+    /// `EndDate`, resolved, when set.
+    pub end_date: Option<String>,
+    /// `FlexibleTimeWindow.MaximumWindowInMinutes` (0 when the mode is OFF or it is absent).
+    pub flexible_window_minutes: u32,
 }
 
 /// An EventBridge rule.
@@ -179,7 +185,8 @@ impl Template {
             .flatten()
     }
 
-    fn resource(&self, logical_id: &str) -> Option<&Value> {
+    /// A resource by logical id.
+    pub fn resource(&self, logical_id: &str) -> Option<&Value> {
         self.body.get("Resources")?.get(logical_id)
     }
 
@@ -291,12 +298,29 @@ impl Template {
                 Some(v) => self.resolve_text(v, &at("State"))?,
                 None => "ENABLED".into(),
             };
+            let optional = |field: &str| {
+                props
+                    .get(field)
+                    .map(|v| self.resolve_text(v, &at(field)))
+                    .transpose()
+            };
+            let flexible_window_minutes =
+                match props.pointer("/FlexibleTimeWindow/MaximumWindowInMinutes") {
+                    Some(v) => self
+                        .resolve_text(v, &at("FlexibleTimeWindow.MaximumWindowInMinutes"))?
+                        .parse()
+                        .unwrap_or(0),
+                    None => 0,
+                };
             out.push(ScheduleResource {
                 logical_id: id.clone(),
                 expression,
                 timezone,
                 target: props.get("Target").cloned().unwrap_or(Value::Null),
                 state,
+                start_date: optional("StartDate")?,
+                end_date: optional("EndDate")?,
+                flexible_window_minutes,
             });
         }
         Ok(out)

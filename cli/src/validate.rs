@@ -6,7 +6,7 @@
 //! fitting JSON type.
 
 use crate::project::{parse_overrides, Project};
-use crate::schedule;
+use crate::scheduler;
 use crate::template::Template;
 
 use asl::StateMachine;
@@ -207,13 +207,47 @@ fn check_schedules(template: &Template, file: &str, findings: &mut Vec<Finding>)
             return;
         }
     };
+    let now = chrono::Utc::now();
+    let year_on = now + chrono::Duration::days(365);
     for s in schedules {
         let at = |field: &str| format!("Resources.{}.Properties.{field}", s.logical_id);
-        if let Err(message) = schedule::parse(&s.expression) {
-            findings.push(error(file, None, at("ScheduleExpression"), message));
+        match scheduler::Schedule::new(
+            &s.expression,
+            &s.timezone,
+            s.start_date.as_deref(),
+            s.end_date.as_deref(),
+        ) {
+            Ok(schedule) => {
+                if s.state == "ENABLED" && schedule.fires(now).next().is_none() {
+                    findings.push(Finding {
+                        severity: Severity::Warning,
+                        ..error(file, None, at("ScheduleExpression"), "no fire time from now on (at() in the past, EndDate passed, or years over): the schedule never fires again")
+                    });
+                }
+                for note in schedule.dst_notes(now, year_on) {
+                    findings.push(Finding {
+                        severity: Severity::Warning,
+                        ..error(file, None, at("ScheduleExpression"), note.to_string())
+                    });
+                }
+            }
+            Err(e) => {
+                let field = match &e {
+                    scheduler::ScheduleError::InvalidExpression { .. } => "ScheduleExpression",
+                    scheduler::ScheduleError::UnknownTimeZone(_) => "ScheduleExpressionTimezone",
+                    scheduler::ScheduleError::InvalidDate { field, .. } => field,
+                    scheduler::ScheduleError::StartNotBeforeEnd { .. } => "StartDate",
+                };
+                findings.push(error(file, None, at(field), e.to_string()));
+            }
         }
-        if let Err(message) = schedule::time_zone(&s.timezone) {
-            findings.push(error(file, None, at("ScheduleExpressionTimezone"), message));
+        if let Some(properties) = template
+            .resource(&s.logical_id)
+            .and_then(|r| r.get("Properties"))
+        {
+            for (field, problem) in scheduler::property_problems(properties) {
+                findings.push(error(file, None, at(&field), problem));
+            }
         }
         match s.target.get("Arn") {
             Some(target) => check_target(template, target, file, &at("Target.Arn"), findings),
@@ -240,8 +274,8 @@ fn check_schedules(template: &Template, file: &str, findings: &mut Vec<Finding>)
                         format!("Resources.{id}.Properties.Events.{event}.Properties.Schedule");
                     match template.resolve_text(expression, &field) {
                         Ok(text) => {
-                            if let Err(message) = schedule::parse(&text) {
-                                findings.push(error(file, None, field, message));
+                            if let Err(e) = scheduler::parse(&text) {
+                                findings.push(error(file, None, field, e.to_string()));
                             }
                         }
                         Err(e) => findings.push(error(file, None, field, e.to_string())),

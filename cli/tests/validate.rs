@@ -146,10 +146,46 @@ fn a_malformed_schedule_expression_is_reported() {
     assert_eq!(code, Some(1), "{out}");
     assert!(
         out.contains(
-            "WeeklyRetrainingSchedule.Properties.ScheduleExpression: cron(0 2 * *) has 4 fields"
+            "WeeklyRetrainingSchedule.Properties.ScheduleExpression: cron(0 2 * *): 4 field(s) given. Cron expressions have six required fields"
         ),
         "{out}"
     );
+}
+
+#[test]
+fn schedules_follow_eventbridge_schedulers_dialect_not_the_cron_librarys() {
+    // AWS's own "every 15 minutes" example validates...
+    let (code, out) = validate_copy(in_template(|t| {
+        replace_once(t, "cron(5 * * * ? *)", "cron(0/15 * * * ? *)")
+    }));
+    assert_eq!(code, Some(0), "{out}");
+    // ...and two '#' expressions, which AWS refuses, do not.
+    let (code, out) = validate_copy(in_template(|t| {
+        replace_once(t, "cron(0 2 ? * SUN *)", "cron(0 9 ? * 2#1,4 *)")
+    }));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("If you use a '#' character, you can define only one expression in the day-of-week field"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_schedule_whose_local_time_meets_a_dst_change_is_warned_about_with_its_dates() {
+    // The hourly check at minute 5, read in Berlin: 02:05 is skipped in March, repeated in October.
+    let (code, out) = validate_copy(in_template(|t| {
+        replace_once(
+            t,
+            "ScheduleExpression: cron(5 * * * ? *)\n      ScheduleExpressionTimezone: UTC",
+            "ScheduleExpression: cron(5 * * * ? *)\n      ScheduleExpressionTimezone: Europe/Berlin",
+        )
+    }));
+    assert_eq!(code, Some(0), "warnings do not fail validation: {out}");
+    assert!(
+        out.contains("warning: sam-template.yaml: Resources.DataQualityHourlySchedule.Properties.ScheduleExpression: 02:05 local does not exist on 20"),
+        "{out}"
+    );
+    assert!(out.contains("02:05 local happens twice on 20"), "{out}");
 }
 
 #[test]
