@@ -79,6 +79,21 @@ impl Deps {
         }
     }
 
+    /// Dependencies for `file://` locations only, publishing nowhere reachable: for local runs
+    /// and benchmarks with `"publish": false` (no AWS call is made).
+    pub fn local() -> Self {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
+        Self {
+            s3: None,
+            events: aws_sdk_eventbridge::Client::new(&config),
+            event_bus: DEFAULT_EVENT_BUS.to_string(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
     /// The same dependencies reading time from `clock` (the default window end).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
