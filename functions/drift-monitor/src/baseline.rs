@@ -34,7 +34,9 @@ pub async fn build_baseline(
     deps: &Deps,
     request: BaselineRequest,
 ) -> Result<BaselineOutput, DriftMonitorError> {
-    request.validate().map_err(DriftMonitorError::InvalidInput)?;
+    request
+        .validate()
+        .map_err(DriftMonitorError::InvalidInput)?;
     let uri = ObjectUri::parse(&request.training_data_uri)
         .map_err(|e| DriftMonitorError::InvalidInput(e.to_string()))?;
     let output = ObjectUri::parse(&request.output_uri)
@@ -203,8 +205,11 @@ impl Table {
 
 fn read_error(uri: &ObjectUri, error: &std::io::Error, line: u64) -> DriftMonitorError {
     match StorageError::from_read(uri, error) {
-        StorageError::Corrupt { .. } if error.kind() == std::io::ErrorKind::InvalidData
-            && error.get_ref().is_some_and(|e| e.is::<std::str::Utf8Error>()) =>
+        StorageError::Corrupt { .. }
+            if error.kind() == std::io::ErrorKind::InvalidData
+                && error
+                    .get_ref()
+                    .is_some_and(|e| e.is::<std::str::Utf8Error>()) =>
         {
             DriftMonitorError::UnparsableRow {
                 uri: uri.to_string(),
@@ -257,9 +262,7 @@ async fn read_csv(
                 header.len()
             )));
         }
-        table
-            .add(|i| Cell::Text(fields[i]))
-            .map_err(unparsable)?;
+        table.add(|i| Cell::Text(fields[i])).map_err(unparsable)?;
     }
     Ok(table)
 }
@@ -309,7 +312,9 @@ async fn read_jsonl(
                 .map_err(unparsable)?;
         }
     }
-    table.map(|(_, t)| t).ok_or_else(|| DriftMonitorError::EmptyTrainingData {
-        uri: uri.to_string(),
-    })
+    table
+        .map(|(_, t)| t)
+        .ok_or_else(|| DriftMonitorError::EmptyTrainingData {
+            uri: uri.to_string(),
+        })
 }

@@ -134,7 +134,13 @@ impl FeatureBuilder {
     /// The finished profile.
     pub fn finish(self, settings: &BuildSettings) -> FeatureProfile {
         let rows = self.rows;
-        let share = |count: u64| if rows == 0 { 0.0 } else { count as f64 / rows as f64 };
+        let share = |count: u64| {
+            if rows == 0 {
+                0.0
+            } else {
+                count as f64 / rows as f64
+            }
+        };
         let distribution = match self.kind {
             Kind::Numeric {
                 sample,
@@ -145,7 +151,11 @@ impl FeatureBuilder {
                 let non_null = sample.seen();
                 let exact = sample.is_exact();
                 let sorted = sample.into_sorted();
-                let mean = if non_null == 0 { 0.0 } else { sum / non_null as f64 };
+                let mean = if non_null == 0 {
+                    0.0
+                } else {
+                    sum / non_null as f64
+                };
                 numeric_profile(&sorted, share(non_null), settings, exact, (min, max, mean))
             }
             Kind::Categorical { counts, overflow } => {
@@ -297,6 +307,9 @@ mod tests {
         let sorted: Vec<f64> = (0..101).map(f64::from).collect();
         assert_eq!(cdf_grid(&sorted, 100).len(), 101);
         let thin = cdf_grid(&sorted, 10);
-        assert_eq!(thin, (0..=10).map(|k| f64::from(k * 10)).collect::<Vec<_>>());
+        assert_eq!(
+            thin,
+            (0..=10).map(|k| f64::from(k * 10)).collect::<Vec<_>>()
+        );
     }
 }

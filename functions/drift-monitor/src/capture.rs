@@ -175,7 +175,9 @@ impl<'p> CaptureTally<'p> {
                 Some(Value::Array(rows)) => rows.iter().for_each(|row| self.add_json_row(row)),
                 _ => self.add_json_row(value),
             },
-            Value::Array(items) if items.iter().all(|i| i.is_array() || i.is_object()) && !items.is_empty() => {
+            Value::Array(items)
+                if items.iter().all(|i| i.is_array() || i.is_object()) && !items.is_empty() =>
+            {
                 items.iter().for_each(|row| self.add_json_row(row));
             }
             Value::Array(_) => self.add_json_row(value),

@@ -80,8 +80,14 @@ mod tests {
 
     #[test]
     fn labels_of_numbers_and_booleans_are_their_text() {
-        assert_eq!(Cell::Number(3.0).with_label(|l| l.map(str::to_string)), Some("3".into()));
-        assert_eq!(Cell::Bool(false).with_label(|l| l.map(str::to_string)), Some("false".into()));
+        assert_eq!(
+            Cell::Number(3.0).with_label(|l| l.map(str::to_string)),
+            Some("3".into())
+        );
+        assert_eq!(
+            Cell::Bool(false).with_label(|l| l.map(str::to_string)),
+            Some("false".into())
+        );
         assert_eq!(Cell::Text("").with_label(|l| l.is_none()), true);
     }
 }

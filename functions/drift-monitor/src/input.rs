@@ -52,7 +52,10 @@ impl Format {
             .unwrap_or(&lower);
         if stem.ends_with(".csv") {
             Some(Format::Csv)
-        } else if [".jsonl", ".ndjson", ".json"].iter().any(|e| stem.ends_with(e)) {
+        } else if [".jsonl", ".ndjson", ".json"]
+            .iter()
+            .any(|e| stem.ends_with(e))
+        {
             Some(Format::Jsonl)
         } else {
             None
@@ -203,9 +206,12 @@ fn default_true() -> bool {
 /// bridge enforces): lowercase letters and digits, single inner hyphens, 1–21 characters.
 pub fn check_model_name(name: &str) -> Result<(), String> {
     let ok = (1..=21).contains(&name.len())
-        && name
-            .split('-')
-            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        && name.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
     if ok {
         Ok(())
     } else {
@@ -245,7 +251,10 @@ impl MonitorRequest {
     pub fn validate(&self) -> Result<(), String> {
         check_model_name(&self.model_name)?;
         if !(1..=744).contains(&self.window_hours) {
-            return Err(format!("window_hours must be within 1-744, got {}", self.window_hours));
+            return Err(format!(
+                "window_hours must be within 1-744, got {}",
+                self.window_hours
+            ));
         }
         let t = &self.thresholds;
         let positive = |v: f64| v.is_finite() && v > 0.0;
@@ -277,7 +286,9 @@ mod tests {
             "report_prefix": "s3://b/reports"
         }))
         .unwrap();
-        let Request::Monitor(m) = request else { panic!("not monitor") };
+        let Request::Monitor(m) = request else {
+            panic!("not monitor")
+        };
         assert_eq!(m.thresholds, Thresholds::default());
         assert_eq!((m.window_hours, m.min_rows, m.publish), (24, 1000, true));
         assert!(m.validate().is_ok());
@@ -294,7 +305,9 @@ mod tests {
             "mode": "baseline", "model_name": "m", "training_data_uri": "file://t.csv",
             "output_uri": "file://b.json"
         }))
-        .unwrap() else { panic!("not baseline") };
+        .unwrap() else {
+            panic!("not baseline")
+        };
         assert!(b.validate().is_ok());
         b.bins = 1;
         assert!(b.validate().is_err());
@@ -305,7 +318,15 @@ mod tests {
         for good in ["a", "demand-forecast", "m1", "abcdefghijklmnopqrstu"] {
             assert!(check_model_name(good).is_ok(), "{good}");
         }
-        for bad in ["", "Demand", "demand_forecast", "-a", "a-", "a--b", "abcdefghijklmnopqrstuv"] {
+        for bad in [
+            "",
+            "Demand",
+            "demand_forecast",
+            "-a",
+            "a-",
+            "a--b",
+            "abcdefghijklmnopqrstuv",
+        ] {
             assert!(check_model_name(bad).is_err(), "{bad}");
         }
     }

@@ -113,8 +113,8 @@ pub enum Output {
 
 /// The Lambda entry point: decodes the request and runs its mode.
 pub async fn handle(deps: &Deps, event: serde_json::Value) -> Result<Output, DriftMonitorError> {
-    let request: Request =
-        serde_json::from_value(event).map_err(|e| DriftMonitorError::InvalidInput(e.to_string()))?;
+    let request: Request = serde_json::from_value(event)
+        .map_err(|e| DriftMonitorError::InvalidInput(e.to_string()))?;
     match request {
         Request::Baseline(request) => baseline::build_baseline(deps, request)
             .await

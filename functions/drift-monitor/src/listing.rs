@@ -34,7 +34,9 @@ impl CaptureLocation {
         } else if let Some(path) = text.strip_prefix("file://").filter(|p| !p.is_empty()) {
             Ok(CaptureLocation::Dir(PathBuf::from(path)))
         } else {
-            Err(format!("capture_prefix must be s3://bucket/prefix or file://dir, got {text:?}"))
+            Err(format!(
+                "capture_prefix must be s3://bucket/prefix or file://dir, got {text:?}"
+            ))
         }
     }
 
@@ -72,7 +74,11 @@ pub async fn list_hour(
     let tail = hour.format("%Y/%m/%d/%H/").to_string();
     match location {
         CaptureLocation::S3 { bucket, prefix } => {
-            let key_prefix = if prefix.is_empty() { tail } else { format!("{prefix}/{tail}") };
+            let key_prefix = if prefix.is_empty() {
+                tail
+            } else {
+                format!("{prefix}/{tail}")
+            };
             let folder = ObjectUri::S3 {
                 bucket: bucket.clone(),
                 key: key_prefix.clone(),
@@ -136,7 +142,11 @@ mod tests {
         let hours = window_hours(end, 3);
         let folders: Vec<String> = hours
             .iter()
-            .map(|&h| CaptureLocation::parse("s3://b/dc/ep/AllTraffic/").unwrap().hour_folder(h))
+            .map(|&h| {
+                CaptureLocation::parse("s3://b/dc/ep/AllTraffic/")
+                    .unwrap()
+                    .hour_folder(h)
+            })
             .collect();
         assert_eq!(
             folders,
@@ -155,7 +165,10 @@ mod tests {
         }
         assert_eq!(
             CaptureLocation::parse("s3://b").unwrap(),
-            CaptureLocation::S3 { bucket: "b".into(), prefix: String::new() }
+            CaptureLocation::S3 {
+                bucket: "b".into(),
+                prefix: String::new()
+            }
         );
     }
 }

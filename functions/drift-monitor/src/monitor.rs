@@ -23,9 +23,12 @@ pub async fn monitor(
     deps: &Deps,
     request: MonitorRequest,
 ) -> Result<MonitorReport, DriftMonitorError> {
-    request.validate().map_err(DriftMonitorError::InvalidInput)?;
+    request
+        .validate()
+        .map_err(DriftMonitorError::InvalidInput)?;
     let invalid = DriftMonitorError::InvalidInput;
-    let baseline_uri = ObjectUri::parse(&request.baseline_uri).map_err(|e| invalid(e.to_string()))?;
+    let baseline_uri =
+        ObjectUri::parse(&request.baseline_uri).map_err(|e| invalid(e.to_string()))?;
     let location = CaptureLocation::parse(&request.capture_prefix).map_err(invalid)?;
     let report_prefix = request.report_prefix.trim_end_matches('/');
     let end = request
@@ -66,7 +69,8 @@ pub async fn monitor(
     }
 
     let thresholds = request.thresholds;
-    let score = |t: &crate::tally::LiveTally| FeatureScore::new(t.profile(), &t.measures(), &thresholds);
+    let score =
+        |t: &crate::tally::LiveTally| FeatureScore::new(t.profile(), &t.measures(), &thresholds);
     let status = if tally.rows >= request.min_rows {
         Status::Ok
     } else {
@@ -127,7 +131,9 @@ async fn read_baseline(deps: &Deps, uri: &ObjectUri) -> Result<Baseline, DriftMo
         .take(MAX_BASELINE_BYTES + 1)
         .read_to_end(&mut bytes)
         .await
-        .map_err(|e| DriftMonitorError::from_storage(StorageError::from_read(uri, &e), not_found))?;
+        .map_err(|e| {
+            DriftMonitorError::from_storage(StorageError::from_read(uri, &e), not_found)
+        })?;
     let invalid = |detail: String| DriftMonitorError::InvalidBaseline {
         uri: uri.to_string(),
         detail,
@@ -140,7 +146,11 @@ async fn read_baseline(deps: &Deps, uri: &ObjectUri) -> Result<Baseline, DriftMo
     Ok(baseline)
 }
 
-fn capture_error(location: &CaptureLocation, hour: DateTime<Utc>, error: StorageError) -> DriftMonitorError {
+fn capture_error(
+    location: &CaptureLocation,
+    hour: DateTime<Utc>,
+    error: StorageError,
+) -> DriftMonitorError {
     DriftMonitorError::from_storage(error, |_| {
         DriftMonitorError::InvalidInput(format!(
             "the capture location of {} does not exist (no such bucket)",
@@ -155,7 +165,9 @@ pub async fn read_capture_file(
     uri: &ObjectUri,
     tally: &mut CaptureTally<'_>,
 ) -> Result<(), DriftMonitorError> {
-    let gone = |uri: String| DriftMonitorError::StorageFailed(format!("capture file {uri} vanished while reading"));
+    let gone = |uri: String| {
+        DriftMonitorError::StorageFailed(format!("capture file {uri} vanished while reading"))
+    };
     let mut stream = storage::open(uri, Compression::infer(uri.file_name()), deps.s3.as_ref())
         .await
         .map_err(|e| DriftMonitorError::from_storage(e, gone))?;
@@ -175,15 +187,28 @@ pub async fn read_capture_file(
 }
 
 fn emit_metrics(report: &MonitorReport) {
-    let Ok(model) = MetricsLogger::new(crate::SERVICE).dimension("Model", &report.model_name) else {
+    let Ok(model) = MetricsLogger::new(crate::SERVICE).dimension("Model", &report.model_name)
+    else {
         return;
     };
     {
         let mut run = model.clone();
         run.put("RowsMonitored", report.rows as f64, Unit::Count);
-        run.put("MalformedRecords", report.malformed_records as f64, Unit::Count);
-        run.put("DriftDetected", f64::from(u8::from(report.drift_detected)), Unit::Count);
-        run.put("FeaturesDrifted", report.drifted_features.len() as f64, Unit::Count);
+        run.put(
+            "MalformedRecords",
+            report.malformed_records as f64,
+            Unit::Count,
+        );
+        run.put(
+            "DriftDetected",
+            f64::from(u8::from(report.drift_detected)),
+            Unit::Count,
+        );
+        run.put(
+            "FeaturesDrifted",
+            report.drifted_features.len() as f64,
+            Unit::Count,
+        );
         run.put(
             "InsufficientData",
             f64::from(u8::from(report.status == Status::InsufficientData)),

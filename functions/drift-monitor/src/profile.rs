@@ -150,7 +150,11 @@ impl FeatureProfile {
             if n.cdf.len() != n.cdf_grid.len() {
                 return fail("cdf and cdf_grid must have the same length");
             }
-            if n.bin_edges.iter().chain(&n.cdf_grid).any(|v| !v.is_finite()) {
+            if n.bin_edges
+                .iter()
+                .chain(&n.cdf_grid)
+                .any(|v| !v.is_finite())
+            {
                 return fail("edges and grid points must be finite");
             }
         }

@@ -63,8 +63,10 @@ impl CsvRecords {
     }
 
     fn fields(&self) -> std::io::Result<Vec<&str>> {
-        let text = std::str::from_utf8(&self.output[..self.ends[..self.fields].last().copied().unwrap_or(0)])
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        let text = std::str::from_utf8(
+            &self.output[..self.ends[..self.fields].last().copied().unwrap_or(0)],
+        )
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
         let mut start = 0;
         Ok(self.ends[..self.fields]
             .iter()
@@ -156,13 +158,18 @@ mod tests {
 
     fn rows(text: &str) -> Vec<Vec<String>> {
         let mut out = Vec::new();
-        for_each_csv_row(text, |f| out.push(f.iter().map(|s| s.to_string()).collect()));
+        for_each_csv_row(text, |f| {
+            out.push(f.iter().map(|s| s.to_string()).collect())
+        });
         out
     }
 
     #[test]
     fn plain_and_quoted_csv_split_alike() {
-        assert_eq!(rows("1,2,a\n3,,b\r\n"), vec![vec!["1", "2", "a"], vec!["3", "", "b"]]);
+        assert_eq!(
+            rows("1,2,a\n3,,b\r\n"),
+            vec![vec!["1", "2", "a"], vec!["3", "", "b"]]
+        );
         assert_eq!(
             rows("1,\"x, y\",\"say \"\"hi\"\"\"\n"),
             vec![vec!["1", "x, y", "say \"hi\""]]
@@ -177,7 +184,14 @@ mod tests {
             std::io::Cursor::new(text.into_bytes()),
         ));
         let mut records = CsvRecords::new(stream);
-        let header: Vec<String> = records.next().await.unwrap().unwrap().iter().map(|s| s.to_string()).collect();
+        let header: Vec<String> = records
+            .next()
+            .await
+            .unwrap()
+            .unwrap()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert_eq!(header, ["a", "b"]);
         let mut count = 0;
         let mut last = Vec::new();

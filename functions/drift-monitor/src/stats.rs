@@ -106,7 +106,8 @@ mod tests {
     fn psi_matches_a_hand_computation() {
         let e = [0.5, 0.5];
         let a = [0.25, 0.75];
-        let expected = (0.25f64 - 0.5) * (0.25f64 / 0.5).ln() + (0.75f64 - 0.5) * (0.75f64 / 0.5).ln();
+        let expected =
+            (0.25f64 - 0.5) * (0.25f64 / 0.5).ln() + (0.75f64 - 0.5) * (0.75f64 / 0.5).ln();
         assert!((psi(&e, &a) - expected).abs() < 1e-15);
     }
 

@@ -18,7 +18,10 @@ pub struct LiveTally<'p> {
 
 #[derive(Debug, Clone)]
 enum Kind {
-    Numeric { bins: Vec<u64>, grid: GridCounts },
+    Numeric {
+        bins: Vec<u64>,
+        grid: GridCounts,
+    },
     Categorical {
         index: HashMap<String, usize>,
         /// One count per baseline category, then `__other__`.
@@ -114,7 +117,9 @@ impl<'p> LiveTally<'p> {
                 add(&mut grid.cells, &g.cells);
                 add(&mut grid.at, &g.at);
             }
-            (Kind::Categorical { counts, .. }, Kind::Categorical { counts: c, .. }) => add(counts, c),
+            (Kind::Categorical { counts, .. }, Kind::Categorical { counts: c, .. }) => {
+                add(counts, c)
+            }
             _ => {}
         }
     }
@@ -131,7 +136,13 @@ impl<'p> LiveTally<'p> {
     /// PSI and KS against the baseline.
     pub fn measures(&self) -> Measures {
         let rows = self.rows();
-        let share = |c: u64| if rows == 0 { 0.0 } else { c as f64 / rows as f64 };
+        let share = |c: u64| {
+            if rows == 0 {
+                0.0
+            } else {
+                c as f64 / rows as f64
+            }
+        };
         let (counts, ks) = match (&self.kind, &self.profile.distribution) {
             (Kind::Numeric { bins, grid }, Distribution::Numeric(n)) => {
                 (bins.as_slice(), ks_statistic(&n.cdf, grid))
@@ -199,10 +210,18 @@ mod tests {
     #[test]
     fn unseen_categories_count_as_other_and_invalid_numbers_as_missing() {
         let mut b = FeatureBuilder::categorical("c");
-        ["a", "b"].iter().cycle().take(100).for_each(|l| b.add(Cell::Text(l)).unwrap());
+        ["a", "b"]
+            .iter()
+            .cycle()
+            .take(100)
+            .for_each(|l| b.add(Cell::Text(l)).unwrap());
         let profile = b.finish(&SETTINGS);
         let mut live = LiveTally::new(&profile);
-        ["a", "b", "new"].iter().cycle().take(99).for_each(|l| live.add(Cell::Text(l)));
+        ["a", "b", "new"]
+            .iter()
+            .cycle()
+            .take(99)
+            .for_each(|l| live.add(Cell::Text(l)));
         let m = live.measures();
         assert!((m.actual[2] - 1.0 / 3.0).abs() < 1e-12, "{:?}", m.actual);
         assert!(m.psi > 0.25);

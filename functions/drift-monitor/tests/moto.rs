@@ -14,7 +14,9 @@ use serde_json::{json, Value};
 #[tokio::test]
 async fn a_baseline_is_built_from_gzip_training_data_in_s3() {
     let aws = Aws::new().await;
-    let uri = aws.upload_gzip("train/training.csv.gz", &fixtures().join("training.csv")).await;
+    let uri = aws
+        .upload_gzip("train/training.csv.gz", &fixtures().join("training.csv"))
+        .await;
     let output = handle(
         &aws.deps,
         json!({"mode": "baseline", "model_name": "demand-forecast", "training_data_uri": uri,
@@ -23,7 +25,9 @@ async fn a_baseline_is_built_from_gzip_training_data_in_s3() {
     )
     .await
     .expect("baseline builds");
-    let Output::Baseline(summary) = output else { panic!("not a baseline summary") };
+    let Output::Baseline(summary) = output else {
+        panic!("not a baseline summary")
+    };
     assert_eq!(summary.rows, 3000);
     let profile = aws.get_json("models/demand-forecast/baseline.json").await;
     assert_eq!(profile["schema_version"], 1);
@@ -58,7 +62,9 @@ async fn a_shifted_window_publishes_one_drift_event_the_bridge_accepts() {
     assert_eq!(drift.model_name, "demand-forecast");
     assert_eq!(drift.detected_at_text(), "2026-11-29T11:00:00.000Z");
 
-    let stored = aws.get_json("reports/demand-forecast/20261129T11Z.json").await;
+    let stored = aws
+        .get_json("reports/demand-forecast/20261129T11Z.json")
+        .await;
     assert_eq!(stored, report, "the report in S3 is the one returned");
 }
 
@@ -86,7 +92,11 @@ async fn an_unshifted_window_publishes_nothing() {
     assert_eq!(report["drift_detected"], false);
     assert_eq!(report["event_id"], Value::Null);
     assert!(aws.received_events().await.is_empty());
-    assert_eq!(aws.get_json("reports/demand-forecast/20261129T11Z.json").await["rows"], 2000);
+    assert_eq!(
+        aws.get_json("reports/demand-forecast/20261129T11Z.json")
+            .await["rows"],
+        2000
+    );
 }
 
 #[tokio::test]
@@ -97,7 +107,10 @@ async fn too_few_rows_is_insufficient_data_not_drift() {
     let report = aws.monitor("mean_shift", json!({"min_rows": 5000})).await;
     assert_eq!(report["status"], "insufficient_data");
     assert_eq!(report["drift_detected"], false);
-    assert!(report["features"][0]["psi"].as_f64().unwrap_or(0.0) > 0.25, "scores are still reported");
+    assert!(
+        report["features"][0]["psi"].as_f64().unwrap_or(0.0) > 0.25,
+        "scores are still reported"
+    );
     assert!(aws.received_events().await.is_empty());
 }
 
@@ -107,12 +120,20 @@ async fn a_ks_threshold_flags_drift_that_psi_alone_would_not() {
     aws.baseline().await;
     aws.upload_capture("no_shift").await;
     let report = aws
-        .monitor("no_shift", json!({"thresholds": {"ks": 0.02}, "publish": false}))
+        .monitor(
+            "no_shift",
+            json!({"thresholds": {"ks": 0.02}, "publish": false}),
+        )
         .await;
     assert_eq!(report["drift_detected"], true);
     assert_eq!(report["event_published"], false);
-    assert!(report["drifted_features"].as_array().is_some_and(|d| d.contains(&json!("quantity"))));
-    assert!(aws.received_events().await.is_empty(), "publish: false sends nothing");
+    assert!(report["drifted_features"]
+        .as_array()
+        .is_some_and(|d| d.contains(&json!("quantity"))));
+    assert!(
+        aws.received_events().await.is_empty(),
+        "publish: false sends nothing"
+    );
 }
 
 #[tokio::test]

@@ -40,7 +40,10 @@ async fn build_baseline(dir: &Path, ks_grid: usize) -> PathBuf {
         panic!("not a baseline summary")
     };
     assert_eq!((summary.rows, summary.features), (3000, 4));
-    assert_eq!((summary.numeric_features, summary.categorical_features), (3, 1));
+    assert_eq!(
+        (summary.numeric_features, summary.categorical_features),
+        (3, 1)
+    );
     assert!(summary.has_prediction && summary.exact);
     output
 }
@@ -76,7 +79,12 @@ fn scores_by_feature(report: &Value) -> Vec<(String, Value)> {
         .as_array()
         .expect("features")
         .iter()
-        .map(|s| (s["feature"].as_str().unwrap_or_default().to_string(), s.clone()))
+        .map(|s| {
+            (
+                s["feature"].as_str().unwrap_or_default().to_string(),
+                s.clone(),
+            )
+        })
         .collect();
     all.push(("prediction".to_string(), report["prediction"].clone()));
     all
@@ -107,12 +115,25 @@ async fn the_baseline_has_numpys_bin_edges_and_null_rates() {
             want_edges.as_array().map(Vec::len),
             "{name} edges"
         );
-        for (g, w) in edges.as_array().into_iter().flatten().zip(want_edges.as_array().into_iter().flatten()) {
+        for (g, w) in edges
+            .as_array()
+            .into_iter()
+            .flatten()
+            .zip(want_edges.as_array().into_iter().flatten())
+        {
             close(g, w, 1e-9, &format!("{name} edge"));
         }
-        close(&profile["null_rate"], &want["null_rate"], 1e-12, &format!("{name} null rate"));
+        close(
+            &profile["null_rate"],
+            &want["null_rate"],
+            1e-12,
+            &format!("{name} null rate"),
+        );
     }
-    let store = profiles.iter().find(|p| p["name"] == "store_type").expect("store_type");
+    let store = profiles
+        .iter()
+        .find(|p| p["name"] == "store_type")
+        .expect("store_type");
     let kept: Vec<&Value> = store["categories"]
         .as_array()
         .expect("categories")
@@ -138,16 +159,47 @@ async fn psi_and_ks_match_numpy_and_scipy_for_every_known_shift() {
         let report = monitor(&baseline, scenario, &dir.path().join(scenario)).await;
         assert_eq!(report["status"], "ok", "{scenario}");
         assert_eq!(report["rows"], want["rows"], "{scenario} rows");
-        assert_eq!((report["hours_with_data"].as_u64(), report["files_read"].as_u64()), (Some(2), Some(2)));
+        assert_eq!(
+            (
+                report["hours_with_data"].as_u64(),
+                report["files_read"].as_u64()
+            ),
+            (Some(2), Some(2))
+        );
         assert_eq!(report["malformed_records"], 0, "{scenario}");
-        assert_eq!(report["drift_detected"], want["drift_expected"], "{scenario}: {:#}", report["drifted_features"]);
+        assert_eq!(
+            report["drift_detected"], want["drift_expected"],
+            "{scenario}: {:#}",
+            report["drifted_features"]
+        );
         for (name, score) in scores_by_feature(&report) {
-            let want = if name == "prediction" { &want["prediction"] } else { &want["features"][&name] };
-            close(&score["psi"], &want["psi"], 1e-9, &format!("{scenario} {name} PSI"));
-            close(&score["ks"], &want["ks"], 1e-12, &format!("{scenario} {name} KS"));
+            let want = if name == "prediction" {
+                &want["prediction"]
+            } else {
+                &want["features"][&name]
+            };
+            close(
+                &score["psi"],
+                &want["psi"],
+                1e-9,
+                &format!("{scenario} {name} PSI"),
+            );
+            close(
+                &score["ks"],
+                &want["ks"],
+                1e-12,
+                &format!("{scenario} {name} KS"),
+            );
         }
-        let written = dir.path().join(scenario).join("demand-forecast/20261129T11Z.json");
-        assert!(written.exists(), "{scenario}: report not written at {}", written.display());
+        let written = dir
+            .path()
+            .join(scenario)
+            .join("demand-forecast/20261129T11Z.json");
+        assert!(
+            written.exists(),
+            "{scenario}: report not written at {}",
+            written.display()
+        );
     }
 }
 
@@ -163,12 +215,24 @@ async fn with_the_default_grid_ks_stays_within_its_documented_bound() {
     for (scenario, want) in expected["scenarios"].as_object().expect("scenarios") {
         let report = monitor(&baseline, scenario, dir.path()).await;
         for (name, score) in scores_by_feature(&report) {
-            let want = if name == "prediction" { &want["prediction"] } else { &want["features"][&name] };
-            close(&score["ks"], &want["ks"], bound, &format!("{scenario} {name} KS"));
+            let want = if name == "prediction" {
+                &want["prediction"]
+            } else {
+                &want["features"][&name]
+            };
+            close(
+                &score["ks"],
+                &want["ks"],
+                bound,
+                &format!("{scenario} {name} KS"),
+            );
             if let (Some(g), Some(w)) = (score["ks"].as_f64(), want["ks"].as_f64()) {
                 largest_error = largest_error.max((g - w).abs());
             }
         }
     }
-    assert!(largest_error > 0.0, "a 1000-point grid on 3000 values is not exact: the test would not see a grid bug");
+    assert!(
+        largest_error > 0.0,
+        "a 1000-point grid on 3000 values is not exact: the test would not see a grid bug"
+    );
 }

@@ -51,9 +51,18 @@ impl Aws {
         let events = aws_sdk_eventbridge::Client::new(&config);
         let sqs = aws_sdk_sqs::Client::new(&config);
         let bucket = LocalAws::unique_name("drift");
-        s3.create_bucket().bucket(&bucket).send().await.expect("bucket");
+        s3.create_bucket()
+            .bucket(&bucket)
+            .send()
+            .await
+            .expect("bucket");
         let bus = LocalAws::unique_name("monitoring");
-        events.create_event_bus().name(&bus).send().await.expect("bus");
+        events
+            .create_event_bus()
+            .name(&bus)
+            .send()
+            .await
+            .expect("bus");
         let queue_url = sqs
             .create_queue()
             .queue_name(LocalAws::unique_name("drift-events"))
@@ -71,7 +80,10 @@ impl Aws {
             .await
             .expect("queue attributes")
             .attributes()
-            .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn).cloned())
+            .and_then(|a| {
+                a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                    .cloned()
+            })
             .expect("queue arn");
         let rule = LocalAws::unique_name("drift-retraining");
         events
@@ -157,7 +169,8 @@ impl Aws {
         for hour in ["2026/11/29/09", "2026/11/29/10"] {
             let file = root.join(hour).join("capture.jsonl.gz");
             let key = format!("capture/{scenario}/{hour}/capture.jsonl.gz");
-            self.put(&key, std::fs::read(&file).expect("capture fixture")).await;
+            self.put(&key, std::fs::read(&file).expect("capture fixture"))
+                .await;
         }
     }
 
@@ -181,7 +194,9 @@ impl Aws {
         let output = handle(&self.deps, self.monitor_request(scenario, extra))
             .await
             .unwrap_or_else(|e| panic!("monitor {scenario}: {e}"));
-        let Output::Monitor(report) = output else { panic!("not a report") };
+        let Output::Monitor(report) = output else {
+            panic!("not a report")
+        };
         serde_json::to_value(report).expect("report serialises")
     }
 
@@ -217,7 +232,9 @@ impl Aws {
                 return events;
             }
             for message in messages {
-                events.push(serde_json::from_str(message.body().unwrap_or("null")).expect("event JSON"));
+                events.push(
+                    serde_json::from_str(message.body().unwrap_or("null")).expect("event JSON"),
+                );
                 if let Some(handle) = message.receipt_handle() {
                     self.sqs
                         .delete_message()
