@@ -107,7 +107,7 @@ impl FeatureBuilder {
                     *sum += v;
                 }
                 Ok(None) => self.nulls += 1,
-                Err(()) => {
+                Err(crate::cell::NotANumber) => {
                     return Err(format!(
                         "numeric feature {:?} holds {cell:?}; list it in categorical_features if it is a category",
                         self.name

@@ -1,5 +1,9 @@
 //! One value of a feature as read from a row: missing, a number, or text.
 
+/// A value where a number was expected that is not one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotANumber;
+
 /// A feature's value in one row, borrowed from the line it was read from.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Cell<'a> {
@@ -15,8 +19,9 @@ pub enum Cell<'a> {
 
 impl Cell<'_> {
     /// The value as a finite number: a number, or text that parses as one (surrounding spaces
-    /// allowed). `Err(())` for text that is not a number, a boolean, or a non-finite number.
-    pub fn as_number(&self) -> Result<Option<f64>, ()> {
+    /// allowed); `None` when missing. [`NotANumber`] for other text, a boolean, or a non-finite
+    /// number.
+    pub fn as_number(&self) -> Result<Option<f64>, NotANumber> {
         match self {
             Cell::Null => Ok(None),
             Cell::Number(v) if v.is_finite() => Ok(Some(*v)),
@@ -27,10 +32,10 @@ impl Cell<'_> {
                 }
                 match fast_float2::parse::<f64, _>(text) {
                     Ok(v) if v.is_finite() => Ok(Some(v)),
-                    _ => Err(()),
+                    _ => Err(NotANumber),
                 }
             }
-            Cell::Number(_) | Cell::Bool(_) => Err(()),
+            Cell::Number(_) | Cell::Bool(_) => Err(NotANumber),
         }
     }
 
@@ -38,7 +43,7 @@ impl Cell<'_> {
     pub fn with_label<R>(&self, f: impl FnOnce(Option<&str>) -> R) -> R {
         match self {
             Cell::Null => f(None),
-            Cell::Text(text) if text.is_empty() => f(None),
+            Cell::Text("") => f(None),
             Cell::Text(text) => f(Some(text)),
             Cell::Bool(b) => f(Some(if *b { "true" } else { "false" })),
             Cell::Number(v) => {
@@ -73,9 +78,9 @@ mod tests {
         assert_eq!(Cell::Text(" 1e3 ").as_number(), Ok(Some(1000.0)));
         assert_eq!(Cell::Text("").as_number(), Ok(None));
         assert_eq!(Cell::Null.as_number(), Ok(None));
-        assert_eq!(Cell::Text("abc").as_number(), Err(()));
-        assert_eq!(Cell::Text("NaN").as_number(), Err(()));
-        assert_eq!(Cell::Bool(true).as_number(), Err(()));
+        assert_eq!(Cell::Text("abc").as_number(), Err(NotANumber));
+        assert_eq!(Cell::Text("NaN").as_number(), Err(NotANumber));
+        assert_eq!(Cell::Bool(true).as_number(), Err(NotANumber));
     }
 
     #[test]
@@ -88,6 +93,6 @@ mod tests {
             Cell::Bool(false).with_label(|l| l.map(str::to_string)),
             Some("false".into())
         );
-        assert_eq!(Cell::Text("").with_label(|l| l.is_none()), true);
+        assert!(Cell::Text("").with_label(|l| l.is_none()));
     }
 }

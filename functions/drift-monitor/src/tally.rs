@@ -89,7 +89,7 @@ impl<'p> LiveTally<'p> {
                     }
                 }
                 Ok(None) => self.nulls += 1,
-                Err(()) => {
+                Err(crate::cell::NotANumber) => {
                     self.nulls += 1;
                     self.invalid += 1;
                 }
