@@ -26,6 +26,7 @@ use crate::tally::LiveTally;
 use serde::Deserialize;
 use serde_json::Value;
 use std::borrow::Cow;
+use std::sync::Arc;
 
 #[derive(Deserialize)]
 struct Record<'a> {
@@ -85,13 +86,14 @@ impl Payload<'_> {
     }
 }
 
-/// Counts of one window of capture, against a baseline.
+/// Counts of one window of capture (or one file of it), against a baseline. Cloning an empty
+/// tally is cheap (the profiles are shared), so each file can be counted on its own and merged.
 #[derive(Debug, Clone)]
-pub struct CaptureTally<'p> {
+pub struct CaptureTally {
     /// One tally per baseline feature, in feature order.
-    pub features: Vec<LiveTally<'p>>,
+    pub features: Vec<LiveTally>,
     /// The prediction's tally, when the baseline has a prediction profile.
-    pub prediction: Option<LiveTally<'p>>,
+    pub prediction: Option<LiveTally>,
     /// Capture records (lines) read.
     pub records: u64,
     /// Lines that are not capture records, or whose input cannot be decoded.
@@ -102,12 +104,13 @@ pub struct CaptureTally<'p> {
     pub rows: u64,
 }
 
-impl<'p> CaptureTally<'p> {
+impl CaptureTally {
     /// Empty counts against `baseline`.
-    pub fn new(baseline: &'p Baseline) -> Self {
+    pub fn new(baseline: &Baseline) -> Self {
+        let tally = |p: &crate::profile::FeatureProfile| LiveTally::new(Arc::new(p.clone()));
         Self {
-            features: baseline.features.iter().map(LiveTally::new).collect(),
-            prediction: baseline.prediction.as_ref().map(LiveTally::new),
+            features: baseline.features.iter().map(tally).collect(),
+            prediction: baseline.prediction.as_ref().map(tally),
             records: 0,
             malformed_records: 0,
             malformed_rows: 0,
@@ -116,7 +119,7 @@ impl<'p> CaptureTally<'p> {
     }
 
     /// Adds the counts of another tally of the same baseline.
-    pub fn merge(&mut self, other: CaptureTally<'p>) {
+    pub fn merge(&mut self, other: CaptureTally) {
         for (mine, theirs) in self.features.iter_mut().zip(other.features) {
             mine.merge(theirs);
         }

@@ -11,6 +11,7 @@ use crate::records::next_line;
 use crate::report::{FeatureScore, MonitorReport, Status};
 use crate::Deps;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use futures::StreamExt;
 use shared::metrics::{MetricsLogger, Unit};
 use shared::storage::{self, Compression, ObjectUri, StorageError};
 use tokio::io::AsyncReadExt;
@@ -54,19 +55,18 @@ pub async fn monitor(
         });
     }
 
-    let mut tally = CaptureTally::new(&baseline);
     let hours = window_hours(end, request.window_hours);
-    let (mut files_read, mut hours_with_data) = (0u64, 0u32);
+    let mut files = Vec::new();
+    let mut hours_with_data = 0u32;
     for &hour in &hours {
-        let files = list_hour(&location, hour, deps.s3.as_ref())
+        let listed = list_hour(&location, hour, deps.s3.as_ref())
             .await
             .map_err(|e| capture_error(&location, hour, e))?;
-        hours_with_data += u32::from(!files.is_empty());
-        for file in files {
-            read_capture_file(deps, &file, &mut tally).await?;
-            files_read += 1;
-        }
+        hours_with_data += u32::from(!listed.is_empty());
+        files.extend(listed);
     }
+    let files_read = files.len() as u64;
+    let tally = read_capture_files(deps, CaptureTally::new(&baseline), files).await?;
 
     let thresholds = request.thresholds;
     let score =
@@ -159,11 +159,47 @@ fn capture_error(
     })
 }
 
+/// Capture files read at once, at most (and at most one per core). Each S3 file reads ahead
+/// `PARTS_IN_FLIGHT × PART_BYTES` (32 MiB), so this bounds the read-ahead to 128 MiB.
+pub const MAX_FILES_IN_FLIGHT: usize = 4;
+
+/// Counts `files` into `empty` (a tally with no counts): one task per file, up to
+/// [`MAX_FILES_IN_FLIGHT`] at a time, each with its own tally, merged as they finish (counts are
+/// integers, so the result does not depend on the order). Memory: a line buffer, a tally and
+/// the stream's read-ahead per task.
+pub async fn read_capture_files(
+    deps: &Deps,
+    empty: CaptureTally,
+    files: Vec<ObjectUri>,
+) -> Result<CaptureTally, DriftMonitorError> {
+    let parallel = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(MAX_FILES_IN_FLIGHT);
+    let mut tasks = futures::stream::iter(files)
+        .map(|file| {
+            let (deps, mut tally) = (deps.clone(), empty.clone());
+            tokio::spawn(async move {
+                read_capture_file(&deps, &file, &mut tally)
+                    .await
+                    .map(|()| tally)
+            })
+        })
+        .buffer_unordered(parallel);
+    let mut total = empty.clone();
+    while let Some(joined) = tasks.next().await {
+        let tally = joined.map_err(|e| {
+            DriftMonitorError::StorageFailed(format!("a capture reader stopped: {e}"))
+        })??;
+        total.merge(tally);
+    }
+    Ok(total)
+}
+
 /// Streams one capture file into `tally`, a line at a time (memory: one line).
 pub async fn read_capture_file(
     deps: &Deps,
     uri: &ObjectUri,
-    tally: &mut CaptureTally<'_>,
+    tally: &mut CaptureTally,
 ) -> Result<(), DriftMonitorError> {
     let gone = |uri: String| {
         DriftMonitorError::StorageFailed(format!("capture file {uri} vanished while reading"))

@@ -6,11 +6,12 @@ use crate::profile::{Distribution, FeatureProfile};
 use crate::sample::bin_index;
 use crate::stats::{ks_statistic, psi, GridCounts};
 use hashbrown::HashMap;
+use std::sync::Arc;
 
 /// Live counts of one feature.
 #[derive(Debug, Clone)]
-pub struct LiveTally<'p> {
-    profile: &'p FeatureProfile,
+pub struct LiveTally {
+    profile: Arc<FeatureProfile>,
     nulls: u64,
     invalid: u64,
     kind: Kind,
@@ -46,9 +47,9 @@ pub struct Measures {
     pub actual: Vec<f64>,
 }
 
-impl<'p> LiveTally<'p> {
+impl LiveTally {
     /// Empty counts for `profile`.
-    pub fn new(profile: &'p FeatureProfile) -> Self {
+    pub fn new(profile: Arc<FeatureProfile>) -> Self {
         let kind = match &profile.distribution {
             Distribution::Numeric(n) => Kind::Numeric {
                 bins: vec![0; n.bin_edges.len() + 1],
@@ -73,8 +74,8 @@ impl<'p> LiveTally<'p> {
     }
 
     /// The profile this tally counts against.
-    pub fn profile(&self) -> &'p FeatureProfile {
-        self.profile
+    pub fn profile(&self) -> &FeatureProfile {
+        &self.profile
     }
 
     /// Counts one row's value.
@@ -105,7 +106,7 @@ impl<'p> LiveTally<'p> {
     }
 
     /// Adds the counts of another tally of the same profile.
-    pub fn merge(&mut self, other: LiveTally<'p>) {
+    pub fn merge(&mut self, other: LiveTally) {
         self.nulls += other.nulls;
         self.invalid += other.invalid;
         let add = |mine: &mut Vec<u64>, theirs: &[u64]| {
@@ -176,16 +177,16 @@ mod tests {
         max_categories: 50,
     };
 
-    fn numeric(values: impl Iterator<Item = f64>) -> FeatureProfile {
+    fn numeric(values: impl Iterator<Item = f64>) -> Arc<FeatureProfile> {
         let mut b = FeatureBuilder::numeric("x", &SETTINGS, 1);
         values.for_each(|v| b.add(Cell::Number(v)).unwrap());
-        b.finish(&SETTINGS)
+        Arc::new(b.finish(&SETTINGS))
     }
 
     #[test]
     fn the_same_data_scores_zero() {
         let profile = numeric((0..1000).map(f64::from));
-        let mut live = LiveTally::new(&profile);
+        let mut live = LiveTally::new(profile.clone());
         (0..1000).for_each(|v| live.add(Cell::Number(f64::from(v))));
         let m = live.measures();
         assert!(m.psi.abs() < 1e-12, "{}", m.psi);
@@ -196,12 +197,12 @@ mod tests {
     #[test]
     fn a_shifted_feature_scores_high_and_a_feature_gone_null_too() {
         let profile = numeric((0..1000).map(f64::from));
-        let mut shifted = LiveTally::new(&profile);
+        let mut shifted = LiveTally::new(profile.clone());
         (500..1500).for_each(|v| shifted.add(Cell::Number(f64::from(v))));
         let m = shifted.measures();
         assert!(m.psi > 0.25, "{}", m.psi);
         assert!((m.ks.unwrap() - 0.5).abs() < 1e-9);
-        let mut gone = LiveTally::new(&profile);
+        let mut gone = LiveTally::new(profile.clone());
         (0..1000).for_each(|_| gone.add(Cell::Null));
         let m = gone.measures();
         assert!(m.psi > 1.0 && m.ks.is_none() && m.null_rate == 1.0);
@@ -215,8 +216,8 @@ mod tests {
             .cycle()
             .take(100)
             .for_each(|l| b.add(Cell::Text(l)).unwrap());
-        let profile = b.finish(&SETTINGS);
-        let mut live = LiveTally::new(&profile);
+        let profile = Arc::new(b.finish(&SETTINGS));
+        let mut live = LiveTally::new(profile.clone());
         ["a", "b", "new"]
             .iter()
             .cycle()
@@ -227,7 +228,7 @@ mod tests {
         assert!(m.psi > 0.25);
 
         let profile = numeric((0..10).map(f64::from));
-        let mut live = LiveTally::new(&profile);
+        let mut live = LiveTally::new(profile.clone());
         live.add(Cell::Text("oops"));
         live.add(Cell::Number(3.0));
         let m = live.measures();
