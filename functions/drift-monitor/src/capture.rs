@@ -1,0 +1,251 @@
+//! SageMaker Data Capture records and the rows in them.
+//!
+//! A capture file is JSON Lines, one inference per line (the format SageMaker Model Monitor
+//! reads; see the "Data capture" page of the SageMaker developer guide):
+//!
+//! ```json
+//! {"captureData": {
+//!    "endpointInput":  {"observedContentType": "text/csv", "mode": "INPUT",  "data": "1.5,3,urban", "encoding": "CSV"},
+//!    "endpointOutput": {"observedContentType": "text/csv; charset=utf-8", "mode": "OUTPUT", "data": "42.1", "encoding": "CSV"}},
+//!  "eventMetadata": {"eventId": "8f45e35c-…", "inferenceTime": "2026-11-29T13:36:30Z"},
+//!  "eventVersion": "0"}
+//! ```
+//!
+//! `encoding` is `CSV` or `JSON` (the data as text) or `BASE64` (the bytes base64-encoded: then
+//! `observedContentType` says whether they are CSV or JSON). A CSV input holds one row per
+//! line, its fields in the baseline's feature order. A JSON input is one row (an object of
+//! feature name → value, or an array in feature order), an array of rows, or
+//! `{"instances": [rows]}` (rows may also be `{"features": [..]}`). A CSV output holds one
+//! prediction per line (its first field); a JSON output is a number, an array of numbers, or
+//! `{"predictions": [...]}` whose items are numbers or objects with `score` or `predicted_label`.
+
+use crate::cell::Cell;
+use crate::profile::Baseline;
+use crate::records::for_each_csv_row;
+use crate::tally::LiveTally;
+use serde::Deserialize;
+use serde_json::Value;
+use std::borrow::Cow;
+use std::sync::Arc;
+
+#[derive(Deserialize)]
+struct Record<'a> {
+    #[serde(rename = "captureData", borrow)]
+    capture_data: CaptureData<'a>,
+}
+
+#[derive(Deserialize)]
+struct CaptureData<'a> {
+    #[serde(rename = "endpointInput", borrow, default)]
+    endpoint_input: Option<Payload<'a>>,
+    #[serde(rename = "endpointOutput", borrow, default)]
+    endpoint_output: Option<Payload<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Payload<'a> {
+    #[serde(rename = "observedContentType", borrow, default)]
+    observed_content_type: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    data: Cow<'a, str>,
+    #[serde(borrow)]
+    encoding: Cow<'a, str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    Csv,
+    Json,
+}
+
+impl Payload<'_> {
+    /// The payload as text and how to read it; `None` when it cannot be decoded.
+    fn text(&self) -> Option<(Cow<'_, str>, Layout)> {
+        let content_type = self
+            .observed_content_type
+            .as_deref()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let by_type = if content_type.contains("csv") {
+            Some(Layout::Csv)
+        } else if content_type.contains("json") {
+            Some(Layout::Json)
+        } else {
+            None
+        };
+        match self.encoding.as_ref() {
+            "CSV" => Some((Cow::Borrowed(self.data.as_ref()), Layout::Csv)),
+            "JSON" => Some((Cow::Borrowed(self.data.as_ref()), Layout::Json)),
+            "BASE64" => {
+                let bytes = aws_smithy_types::base64::decode(self.data.as_ref()).ok()?;
+                let text = String::from_utf8(bytes).ok()?;
+                Some((Cow::Owned(text), by_type?))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Counts of one window of capture (or one file of it), against a baseline. Cloning an empty
+/// tally is cheap (the profiles are shared), so each file can be counted on its own and merged.
+#[derive(Debug, Clone)]
+pub struct CaptureTally {
+    /// One tally per baseline feature, in feature order.
+    pub features: Vec<LiveTally>,
+    /// The prediction's tally, when the baseline has a prediction profile.
+    pub prediction: Option<LiveTally>,
+    /// Capture records (lines) read.
+    pub records: u64,
+    /// Lines that are not capture records, or whose input cannot be decoded.
+    pub malformed_records: u64,
+    /// Input rows that do not fit the features (wrong field count, not a row).
+    pub malformed_rows: u64,
+    /// Input rows counted.
+    pub rows: u64,
+}
+
+impl CaptureTally {
+    /// Empty counts against `baseline`.
+    pub fn new(baseline: &Baseline) -> Self {
+        let tally = |p: &crate::profile::FeatureProfile| LiveTally::new(Arc::new(p.clone()));
+        Self {
+            features: baseline.features.iter().map(tally).collect(),
+            prediction: baseline.prediction.as_ref().map(tally),
+            records: 0,
+            malformed_records: 0,
+            malformed_rows: 0,
+            rows: 0,
+        }
+    }
+
+    /// Adds the counts of another tally of the same baseline.
+    pub fn merge(&mut self, other: CaptureTally) {
+        for (mine, theirs) in self.features.iter_mut().zip(other.features) {
+            mine.merge(theirs);
+        }
+        if let (Some(mine), Some(theirs)) = (&mut self.prediction, other.prediction) {
+            mine.merge(theirs);
+        }
+        self.records += other.records;
+        self.malformed_records += other.malformed_records;
+        self.malformed_rows += other.malformed_rows;
+        self.rows += other.rows;
+    }
+
+    /// Counts one capture line.
+    pub fn add_line(&mut self, line: &[u8]) {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return;
+        }
+        self.records += 1;
+        let Ok(record) = serde_json::from_slice::<Record>(line) else {
+            self.malformed_records += 1;
+            return;
+        };
+        let data = record.capture_data;
+        let Some((text, layout)) = data.endpoint_input.as_ref().and_then(Payload::text) else {
+            self.malformed_records += 1;
+            return;
+        };
+        match layout {
+            Layout::Csv => for_each_csv_row(&text, |fields| self.add_positional_text(fields)),
+            Layout::Json => match serde_json::from_str::<Value>(&text) {
+                Ok(value) => self.add_json_rows(&value),
+                Err(_) => self.malformed_rows += 1,
+            },
+        }
+        if self.prediction.is_some() {
+            if let Some((text, layout)) = data.endpoint_output.as_ref().and_then(Payload::text) {
+                self.add_predictions(&text, layout);
+            }
+        }
+    }
+
+    fn add_positional_text(&mut self, fields: &[&str]) {
+        if fields.len() != self.features.len() {
+            self.malformed_rows += 1;
+            return;
+        }
+        self.rows += 1;
+        for (tally, field) in self.features.iter_mut().zip(fields) {
+            tally.add(Cell::Text(field));
+        }
+    }
+
+    fn add_json_rows(&mut self, value: &Value) {
+        match value {
+            Value::Object(object) => match object.get("instances") {
+                Some(Value::Array(rows)) => rows.iter().for_each(|row| self.add_json_row(row)),
+                _ => self.add_json_row(value),
+            },
+            Value::Array(items)
+                if items.iter().all(|i| i.is_array() || i.is_object()) && !items.is_empty() =>
+            {
+                items.iter().for_each(|row| self.add_json_row(row));
+            }
+            Value::Array(_) => self.add_json_row(value),
+            _ => self.malformed_rows += 1,
+        }
+    }
+
+    fn add_json_row(&mut self, row: &Value) {
+        match row {
+            Value::Object(object) => {
+                if let Some(features @ Value::Array(_)) = object.get("features") {
+                    return self.add_json_row(features);
+                }
+                self.rows += 1;
+                for tally in &mut self.features {
+                    let name = &tally.profile().name;
+                    let cell = object.get(name).map_or(Some(Cell::Null), Cell::from_json);
+                    tally.add(cell.unwrap_or(Cell::Text("<nested JSON>")));
+                }
+            }
+            Value::Array(values) if values.len() == self.features.len() => {
+                self.rows += 1;
+                for (tally, value) in self.features.iter_mut().zip(values) {
+                    tally.add(Cell::from_json(value).unwrap_or(Cell::Text("<nested JSON>")));
+                }
+            }
+            _ => self.malformed_rows += 1,
+        }
+    }
+
+    fn add_predictions(&mut self, text: &str, layout: Layout) {
+        let Some(tally) = &mut self.prediction else {
+            return;
+        };
+        match layout {
+            Layout::Csv => for_each_csv_row(text, |fields| {
+                if let Some(first) = fields.first() {
+                    tally.add(Cell::Text(first));
+                }
+            }),
+            Layout::Json => {
+                if let Ok(value) = serde_json::from_str::<Value>(text) {
+                    let items = match &value {
+                        Value::Object(o) => match o.get("predictions") {
+                            Some(Value::Array(items)) => items.as_slice(),
+                            _ => std::slice::from_ref(&value),
+                        },
+                        Value::Array(items) => items.as_slice(),
+                        _ => std::slice::from_ref(&value),
+                    };
+                    for item in items {
+                        let item = match item {
+                            Value::Object(o) => o
+                                .get("score")
+                                .or_else(|| o.get("predicted_label"))
+                                .unwrap_or(&Value::Null),
+                            Value::Array(a) => a.first().unwrap_or(&Value::Null),
+                            other => other,
+                        };
+                        if let Some(cell) = Cell::from_json(item) {
+                            tally.add(cell);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! `drift-monitor`: measures whether a model's live inputs and predictions still look like the
+//! data it was trained on, and starts the retraining loop when they do not.
+//!
+//! Two modes, one request type ([`input::Request`]):
+//! - **baseline** ([`baseline::build_baseline`]): one streaming pass over the training data (CSV
+//!   or JSON Lines, gzip, `s3://` or `file://`) builds a [`profile::Baseline`]: per numeric
+//!   feature fixed quantile bins (edges stored) and a CDF grid for the KS statistic, per
+//!   categorical feature its frequent categories (rare ones pooled into `__other__`), and the
+//!   null rate; written as JSON.
+//! - **monitor** ([`monitor::monitor`]): streams the SageMaker Data Capture files of a window
+//!   (one folder per hour), computes per feature and for the prediction the Population
+//!   Stability Index and, for numeric ones, the Kolmogorov–Smirnov statistic
+//!   ([`stats`]), compares them with the thresholds, writes the report, emits the scores as EMF
+//!   metrics and, on drift, publishes `model.drift_detected` to EventBridge ([`publish`]).
+//!
+//! Memory depends on the baseline (features × bins and grid points), never on the capture's
+//! size: every file is read a line at a time.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod baseline;
+pub mod build;
+pub mod capture;
+pub mod cell;
+pub mod error;
+pub mod input;
+pub mod listing;
+pub mod monitor;
+pub mod profile;
+pub mod publish;
+pub mod records;
+pub mod report;
+pub mod sample;
+pub mod sink;
+pub mod stats;
+pub mod tally;
+
+use baseline::BaselineOutput;
+use error::DriftMonitorError;
+use input::Request;
+use report::MonitorReport;
+use serde::{Deserialize, Serialize};
+use shared::clock::{Clock, SystemClock};
+use std::sync::Arc;
+
+/// The function's name: the `Service` metric dimension.
+pub const SERVICE: &str = "drift-monitor";
+/// The event bus used when `EVENT_BUS_NAME` is not set.
+pub const DEFAULT_EVENT_BUS: &str = "default";
+
+/// What the handler needs, built once per cold start.
+#[derive(Debug, Clone)]
+pub struct Deps {
+    s3: Option<aws_sdk_s3::Client>,
+    events: aws_sdk_eventbridge::Client,
+    event_bus: String,
+    clock: Arc<dyn Clock>,
+}
+
+impl Deps {
+    /// Clients from the standard AWS configuration (honours `AWS_ENDPOINT_URL`); the bus from
+    /// `EVENT_BUS_NAME` (default `default`).
+    pub async fn from_env() -> Self {
+        let config = shared::aws::load_config().await;
+        let bus = std::env::var("EVENT_BUS_NAME")
+            .ok()
+            .filter(|b| !b.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_EVENT_BUS.to_string());
+        Self::new(&config, bus)
+    }
+
+    /// Clients from `config`, publishing to `event_bus`, with the system clock.
+    pub fn new(config: &aws_config::SdkConfig, event_bus: impl Into<String>) -> Self {
+        Self {
+            s3: Some(shared::aws::s3_client(config)),
+            events: aws_sdk_eventbridge::Client::new(config),
+            event_bus: event_bus.into(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Dependencies for `file://` locations only, publishing nowhere reachable: for local runs
+    /// and benchmarks with `"publish": false` (no AWS call is made).
+    pub fn local() -> Self {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
+        Self {
+            s3: None,
+            events: aws_sdk_eventbridge::Client::new(&config),
+            event_bus: DEFAULT_EVENT_BUS.to_string(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The same dependencies reading time from `clock` (the default window end).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+}
+
+/// What an invocation returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Output {
+    /// The monitor report.
+    Monitor(Box<MonitorReport>),
+    /// The baseline summary.
+    Baseline(BaselineOutput),
+}
+
+/// The Lambda entry point: decodes the request and runs its mode.
+pub async fn handle(deps: &Deps, event: serde_json::Value) -> Result<Output, DriftMonitorError> {
+    let request: Request = serde_json::from_value(event)
+        .map_err(|e| DriftMonitorError::InvalidInput(e.to_string()))?;
+    match request {
+        Request::Baseline(request) => baseline::build_baseline(deps, request)
+            .await
+            .map(Output::Baseline),
+        Request::Monitor(request) => monitor::monitor(deps, request)
+            .await
+            .map(|r| Output::Monitor(Box::new(r))),
+    }
+}
