@@ -190,7 +190,7 @@ impl Catalogue {
                     "evaluation.gate is required: every model is gated".into(),
                 ));
             }
-            if !(model.features.max_age_hours > 0.0) {
+            if model.features.max_age_hours.is_nan() || model.features.max_age_hours <= 0.0 {
                 return Err(fail(
                     "features.max_age_hours must be a positive number".into(),
                 ));

@@ -217,9 +217,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_evaluate_schema_declares_mape_as_a_number() {
+    fn the_evaluate_schema_declares_mape_as_a_nullable_number() {
         let schema = (find("evaluate-model-metrics").unwrap().output_schema)();
-        assert_eq!(schema["properties"]["mape"]["type"], "number");
+        assert_eq!(
+            schema["properties"]["mape"]["type"],
+            serde_json::json!(["number", "null"])
+        );
     }
 
     #[test]

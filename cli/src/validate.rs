@@ -926,6 +926,11 @@ mod tests {
         let s = schema();
         assert_eq!(
             check_schema_path(&s, ".mape", Some("number")),
+            SchemaCheck::Nullable,
+            "mape is null for classification tasks"
+        );
+        assert_eq!(
+            check_schema_path(&s, ".gate.passed", Some("boolean")),
             SchemaCheck::Ok
         );
         assert_eq!(
