@@ -22,7 +22,7 @@ for kind in multiclass binary; do
   data="bench/data/$kind-$suffix.csv"
   [ -f "$data" ] || { echo "generating $data"; "$venv/bin/python" bench/generate_classification_data.py "$kind" "$data" "$rows"; }
 done
-cargo build --quiet --release --example evaluate_local
+flock /tmp/cargo.lock cargo build --quiet --release --example evaluate_local
 classes='["bumper", "crack", "dent", "glass", "light", "none", "paint", "rust", "scratch", "tire"]'
 probabilities=$("$venv/bin/python" -c "import json; print(json.dumps({c: 'p_' + c for c in $classes}))")
 cat > bench/data/event-multiclass.json <<JSON

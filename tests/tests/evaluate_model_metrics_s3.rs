@@ -2,8 +2,8 @@
 //! over HTTP, the handler as Lambda calls it, its typed errors.
 
 use aws_sdk_s3::primitives::ByteStream;
-use evaluate_model_metrics::{handle, Deps};
 use evaluate_model_metrics::input::Task;
+use evaluate_model_metrics::{handle, Deps};
 use integration_tests::{workspace_root, LocalAws};
 use serde_json::{json, Value};
 use shared::ErrorType;
@@ -205,7 +205,10 @@ async fn every_sample_event_gives_its_documented_result() {
                     }
                     _ => {
                         assert!(output.mape.is_none(), "{file}");
-                        assert!(output.gate.is_some(), "{file}: every classification sample has a gate");
+                        assert!(
+                            output.gate.is_some(),
+                            "{file}: every classification sample has a gate"
+                        );
                     }
                 }
             }

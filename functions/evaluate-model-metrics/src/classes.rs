@@ -173,7 +173,8 @@ impl ClassStats {
         let rows = self.rows as f64;
         let scores = self.scores();
         let k = scores.len().max(1) as f64;
-        let mean = |pick: fn(&(f64, f64, f64, u64)) -> f64| scores.iter().map(pick).sum::<f64>() / k;
+        let mean =
+            |pick: fn(&(f64, f64, f64, u64)) -> f64| scores.iter().map(pick).sum::<f64>() / k;
         let correct: u64 = self.per_class().true_positives.iter().sum();
         let weighted_f1 = scores.iter().map(|s| s.2 * s.3 as f64).sum::<f64>() / rows;
         let mut metrics = BTreeMap::from([

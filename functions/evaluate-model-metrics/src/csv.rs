@@ -10,8 +10,7 @@ use crate::tally::Tally;
 use csv_core::{ReadRecordResult, Reader};
 
 /// Where the columns asked for sit in each record.
-#[derive(Debug)]
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 struct Layout {
     actual: usize,
     predicted: Option<usize>,
@@ -422,7 +421,8 @@ impl CsvTallier {
         let columns = &self.sink.columns;
         let actual = find(&columns.actual)?;
         let predicted = columns.predicted.as_deref().map(find).transpose()?;
-        let find_all = |names: &[String]| names.iter().map(|c| find(c)).collect::<Result<Vec<_>, _>>();
+        let find_all =
+            |names: &[String]| names.iter().map(|c| find(c)).collect::<Result<Vec<_>, _>>();
         let scores = find_all(&columns.scores)?;
         let segments = find_all(&columns.segments)?;
         let needed = segments

@@ -21,9 +21,8 @@ pub fn judge(
 ) -> GateResult {
     let value = metrics.get(&gate.metric).copied().flatten();
     let production_value = production.and_then(|p| p.get(&gate.metric));
-    let passed_threshold = value.is_some_and(|v| {
-        v == gate.threshold || better(gate.direction, v, gate.threshold)
-    });
+    let passed_threshold =
+        value.is_some_and(|v| v == gate.threshold || better(gate.direction, v, gate.threshold));
     let beats_production = match (value, production_value) {
         (_, None) => true,
         (Some(v), Some(p)) => better(gate.direction, v, p),
@@ -62,11 +61,23 @@ mod tests {
     #[test]
     fn the_threshold_is_inclusive_and_production_must_be_beaten_strictly() {
         let production = ProductionMetrics(BTreeMap::from([("f1".to_string(), 0.8)]));
-        let at = judge(&gate(Direction::HigherIsBetter, true), &metrics(Some(0.8)), Some(&production));
+        let at = judge(
+            &gate(Direction::HigherIsBetter, true),
+            &metrics(Some(0.8)),
+            Some(&production),
+        );
         assert!(at.passed_threshold && !at.beats_production && !at.passed);
-        let lenient = judge(&gate(Direction::HigherIsBetter, false), &metrics(Some(0.8)), Some(&production));
+        let lenient = judge(
+            &gate(Direction::HigherIsBetter, false),
+            &metrics(Some(0.8)),
+            Some(&production),
+        );
         assert!(lenient.passed);
-        let lower = judge(&gate(Direction::LowerIsBetter, true), &metrics(Some(0.7)), Some(&production));
+        let lower = judge(
+            &gate(Direction::LowerIsBetter, true),
+            &metrics(Some(0.7)),
+            Some(&production),
+        );
         assert!(lower.passed && lower.production_value == Some(0.8));
     }
 

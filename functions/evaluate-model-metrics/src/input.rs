@@ -173,8 +173,9 @@ impl<'de> Deserialize<'de> for ProductionMetrics {
             if value.is_null() {
                 continue;
             }
-            let number = number_or_numeric_string(value)
-                .map_err(|e| serde::de::Error::custom(format!("production metric {name:?}: {e}")))?;
+            let number = number_or_numeric_string(value).map_err(|e| {
+                serde::de::Error::custom(format!("production metric {name:?}: {e}"))
+            })?;
             metrics.insert(name, number);
         }
         Ok(Self(metrics))
@@ -201,7 +202,11 @@ impl EvaluateInput {
         }
         self.validate_task()?;
         let mut used: Vec<(&str, &str)> = vec![("actual_column", &self.actual_column)];
-        used.extend(self.predicted_column.as_deref().map(|c| ("predicted_column", c)));
+        used.extend(
+            self.predicted_column
+                .as_deref()
+                .map(|c| ("predicted_column", c)),
+        );
         used.extend(self.score_column.as_deref().map(|c| ("score_column", c)));
         for (field, column) in self.probability_columns.iter().flatten() {
             used.push((field, column));
@@ -303,7 +308,10 @@ impl EvaluateInput {
                         }
                     }
                     None if self.predicted_column.is_none() => {
-                        return Err("a multiclass evaluation needs predicted_column or probability_columns".into())
+                        return Err(
+                            "a multiclass evaluation needs predicted_column or probability_columns"
+                                .into(),
+                        )
                     }
                     None => {}
                 }
@@ -322,7 +330,11 @@ impl EvaluateInput {
                 if self.score_column.is_none() {
                     return Err("score_column is required for a binary evaluation".into());
                 }
-                if self.positive_label.as_deref().is_some_and(|l| l.trim().is_empty()) {
+                if self
+                    .positive_label
+                    .as_deref()
+                    .is_some_and(|l| l.trim().is_empty())
+                {
                     return Err("positive_label is empty".into());
                 }
                 if let Some(t) = self.threshold {
@@ -376,7 +388,10 @@ mod tests {
         assert_eq!(p.get("mape"), Some(14.5));
         assert_eq!(p.get("wape"), Some(9.0));
         assert_eq!(p.get("r2"), None);
-        assert!(serde_json::from_value::<ProductionMetrics>(json!({})).unwrap().0.is_empty());
+        assert!(serde_json::from_value::<ProductionMetrics>(json!({}))
+            .unwrap()
+            .0
+            .is_empty());
         assert!(serde_json::from_value::<ProductionMetrics>(json!({"mape": "x"})).is_err());
         assert!(serde_json::from_value::<ProductionMetrics>(json!({"mape": "NaN"})).is_err());
     }
@@ -415,12 +430,27 @@ mod tests {
     fn each_task_names_what_it_lacks() {
         let cases = [
             (json!({}), "predicted_column is required"),
-            (json!({"task": "multiclass", "predicted_column": "p"}), "classes"),
-            (json!({"task": "multiclass", "classes": ["a"]}), "needs predicted_column or probability_columns"),
-            (json!({"task": "multiclass", "classes": ["a", "b"], "probability_columns": {"a": "pa"}}), "no column for the classes b"),
-            (json!({"task": "multiclass", "classes": ["a"], "predicted_column": "p", "top_k": 2}), "needs probability_columns"),
+            (
+                json!({"task": "multiclass", "predicted_column": "p"}),
+                "classes",
+            ),
+            (
+                json!({"task": "multiclass", "classes": ["a"]}),
+                "needs predicted_column or probability_columns",
+            ),
+            (
+                json!({"task": "multiclass", "classes": ["a", "b"], "probability_columns": {"a": "pa"}}),
+                "no column for the classes b",
+            ),
+            (
+                json!({"task": "multiclass", "classes": ["a"], "predicted_column": "p", "top_k": 2}),
+                "needs probability_columns",
+            ),
             (json!({"task": "binary"}), "score_column is required"),
-            (json!({"task": "binary", "score_column": "s", "threshold": 1.5}), "outside [0, 1]"),
+            (
+                json!({"task": "binary", "score_column": "s", "threshold": 1.5}),
+                "outside [0, 1]",
+            ),
             (json!({"task": "binary", "score_column": "y"}), "both \"y\""),
         ];
         for (extra, expected) in cases {
@@ -432,10 +462,15 @@ mod tests {
     #[test]
     fn a_gate_on_a_metric_the_task_does_not_produce_names_the_ones_it_does() {
         let gate = json!({"metric": "roc_auc", "direction": "higher_is_better", "threshold": 0.8});
-        let err = input(json!({"task": "multiclass", "classes": ["a"], "predicted_column": "p", "gate": gate}))
-            .validate()
-            .unwrap_err();
-        assert!(err.contains("\"roc_auc\"") && err.contains("accuracy, macro_f1"), "{err}");
+        let err = input(
+            json!({"task": "multiclass", "classes": ["a"], "predicted_column": "p", "gate": gate}),
+        )
+        .validate()
+        .unwrap_err();
+        assert!(
+            err.contains("\"roc_auc\"") && err.contains("accuracy, macro_f1"),
+            "{err}"
+        );
         assert!(!err.contains("log_loss"), "{err}");
         let ok = input(json!({"task": "binary", "score_column": "s", "gate": gate}));
         assert_eq!(ok.validate(), Ok(()));

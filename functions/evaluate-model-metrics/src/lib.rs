@@ -43,7 +43,7 @@ use parallel::{Plan, Split};
 use rows::{BinaryLabels, Columns, RowTask};
 use shared::metrics::{MetricsLogger, Unit};
 use shared::storage::{self, Compression, ObjectUri};
-use tally::{rank_segments, Groups, GroupStats, Ranking, Tally};
+use tally::{rank_segments, GroupStats, Groups, Ranking, Tally};
 
 /// The function's name: the `Service` metric dimension.
 pub const SERVICE: &str = "evaluate-model-metrics";
@@ -294,19 +294,28 @@ pub fn summarise(input: &EvaluateInput, tally: &Tally) -> Result<EvaluateOutput,
                 zero_actual_skipped: metrics.zero_actual_rows,
             };
             let named = |s: &stats::ErrorStats| s.metrics().map(|m| m.named());
-            output.segments =
-                segments_of(input, &tally.regression, &named, |s| s.rows(), ("mape", true));
+            output.segments = segments_of(
+                input,
+                &tally.regression,
+                &named,
+                |s| s.rows(),
+                ("mape", true),
+            );
         }
         Task::Multiclass => {
             let (probabilities, top_k) = (input.probability_columns.is_some(), input.top_k);
-            let named =
-                |s: &classes::ClassStats| s.metrics(probabilities, top_k.is_some());
+            let named = |s: &classes::ClassStats| s.metrics(probabilities, top_k.is_some());
             let overall = tally.classes.overall();
             output.metrics = named(&overall).ok_or_else(empty)?;
             let names = input.classes.clone().unwrap_or_default();
             output.classification = Some(overall.detail(&names, top_k));
-            output.segments =
-                segments_of(input, &tally.classes, &named, |s| s.rows(), ("accuracy", false));
+            output.segments = segments_of(
+                input,
+                &tally.classes,
+                &named,
+                |s| s.rows(),
+                ("accuracy", false),
+            );
         }
         Task::Binary => {
             let threshold = input.threshold.unwrap_or(DEFAULT_THRESHOLD);

@@ -292,7 +292,9 @@ impl RowSink {
     /// The position of `raw` among the declared classes.
     fn class_of(&self, line: u64, column: &str, raw: &[u8]) -> Result<usize, EvaluateError> {
         let RowTask::Multiclass { classes, .. } = &self.columns.task else {
-            return Err(EvaluateError::InvalidInput("not a multiclass evaluation".into()));
+            return Err(EvaluateError::InvalidInput(
+                "not a multiclass evaluation".into(),
+            ));
         };
         let label = raw.trim_ascii();
         classes
@@ -330,7 +332,9 @@ impl RowSink {
         segments: impl Iterator<Item = &'a [u8]>,
     ) -> Result<(), EvaluateError> {
         let RowTask::Multiclass { classes, top_k } = &self.columns.task else {
-            return Err(EvaluateError::InvalidInput("not a multiclass evaluation".into()));
+            return Err(EvaluateError::InvalidInput(
+                "not a multiclass evaluation".into(),
+            ));
         };
         let (count, top_k) = (classes.len(), *top_k);
         let actual = self.class_of(line, &self.columns.actual, actual)?;
@@ -384,7 +388,9 @@ impl RowSink {
         segments: impl Iterator<Item = &'a [u8]>,
     ) -> Result<(), EvaluateError> {
         let RowTask::Binary { labels, threshold } = &self.columns.task else {
-            return Err(EvaluateError::InvalidInput("not a binary evaluation".into()));
+            return Err(EvaluateError::InvalidInput(
+                "not a binary evaluation".into(),
+            ));
         };
         let positive = match labels {
             BinaryLabels::Boolean(positive) => match boolean_label(actual) {

@@ -386,7 +386,13 @@ mod tests {
         for &(s, p) in rows.iter().filter(|r| r.1) {
             for &(t, _) in rows.iter().filter(|r| !r.1) {
                 pairs += 1.0;
-                credit += if s > t { 1.0 } else if s == t { 0.5 } else { 0.0 };
+                credit += if s > t {
+                    1.0
+                } else if s == t {
+                    0.5
+                } else {
+                    0.0
+                };
             }
             let _ = p;
         }
@@ -403,7 +409,13 @@ mod tests {
 
     #[test]
     fn tied_scores_get_half_credit_and_nothing_merged_is_exact() {
-        let rows = [(0.5, true), (0.5, false), (0.9, true), (0.1, false), (0.5, true)];
+        let rows = [
+            (0.5, true),
+            (0.5, false),
+            (0.9, true),
+            (0.1, false),
+            (0.5, true),
+        ];
         let curve = histogram(&rows, 100).curve();
         assert_eq!(curve.roc_auc, Some(pairwise_auc(&rows)));
         assert_eq!(curve.roc_auc_error_bound, 0.0);

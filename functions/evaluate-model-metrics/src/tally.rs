@@ -113,7 +113,9 @@ impl<S: GroupStats> Groups<S> {
         self.unsegmented.merge(&other.unsegmented);
         for (key, slot) in other.index.iter() {
             let mine = self.slot(key);
-            if let (Some(theirs), Some(ours)) = (other.segments.get(slot), self.segments.get_mut(mine)) {
+            if let (Some(theirs), Some(ours)) =
+                (other.segments.get(slot), self.segments.get_mut(mine))
+            {
                 ours.merge(theirs);
             }
         }
@@ -174,7 +176,13 @@ impl Tally {
             .segments()
             .filter_map(|(key, stats)| stats.metrics().map(|m| (key, m.rows, m.named())))
             .collect();
-        rank_segments(columns, self.regression.segment_count(), ranked, &Ranking::default(), worst)
+        rank_segments(
+            columns,
+            self.regression.segment_count(),
+            ranked,
+            &Ranking::default(),
+            worst,
+        )
     }
 }
 
@@ -207,12 +215,14 @@ pub fn rank_segments(
     ranking: &Ranking,
     worst: usize,
 ) -> SegmentSummary {
-    let badness = |metrics: &BTreeMap<String, Option<f64>>| {
-        match metrics.get(&ranking.metric).copied().flatten() {
-            Some(v) if ranking.lower_is_better => v,
-            Some(v) => -v,
-            None => f64::NEG_INFINITY,
-        }
+    let badness = |metrics: &BTreeMap<String, Option<f64>>| match metrics
+        .get(&ranking.metric)
+        .copied()
+        .flatten()
+    {
+        Some(v) if ranking.lower_is_better => v,
+        Some(v) => -v,
+        None => f64::NEG_INFINITY,
     };
     ranked.sort_by(|(ka, _, a), (kb, _, b)| {
         badness(b).total_cmp(&badness(a)).then_with(|| ka.cmp(kb))

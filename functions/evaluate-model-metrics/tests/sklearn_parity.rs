@@ -81,7 +81,12 @@ fn close(got: Option<f64>, want: Option<f64>, tolerance: f64) -> bool {
 }
 
 /// Every expected metric, to 1e-9 unless `tolerance` gives another bound for it.
-fn assert_metrics(name: &str, output: &EvaluateOutput, expected: &Value, tolerance: &dyn Fn(&str) -> f64) {
+fn assert_metrics(
+    name: &str,
+    output: &EvaluateOutput,
+    expected: &Value,
+    tolerance: &dyn Fn(&str) -> f64,
+) {
     let expected = expected["metrics"].as_object().unwrap();
     for (metric, want) in expected {
         let got = output.metrics.get(metric).copied().flatten();
@@ -96,7 +101,10 @@ fn assert_metrics(name: &str, output: &EvaluateOutput, expected: &Value, toleran
     let mut wanted: Vec<&String> = expected.keys().collect();
     wanted.sort();
     // Binary metrics undefined without positives are absent from the expected values.
-    assert!(wanted.iter().all(|w| names.contains(w)), "{name}: {names:?} vs {wanted:?}");
+    assert!(
+        wanted.iter().all(|w| names.contains(w)),
+        "{name}: {names:?} vs {wanted:?}"
+    );
 }
 
 fn assert_worst_segments(name: &str, output: &EvaluateOutput, expected: &Value, metric: &str) {
@@ -107,24 +115,48 @@ fn assert_worst_segments(name: &str, output: &EvaluateOutput, expected: &Value, 
         assert_eq!(key, &want["key"], "{name}: segment order");
         assert_eq!(got.rows, want["rows"].as_u64().unwrap(), "{name}");
         let value = got.metrics[metric];
-        assert!(close(value, want["value"].as_f64(), TOLERANCE), "{name}: {key} {metric} {value:?} vs {}", want["value"]);
+        assert!(
+            close(value, want["value"].as_f64(), TOLERANCE),
+            "{name}: {key} {metric} {value:?} vs {}",
+            want["value"]
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn multiclass_metrics_match_scikit_learn() {
-    for name in ["multiclass-probabilities", "multiclass-labels", "multiclass-single-class"] {
+    for name in [
+        "multiclass-probabilities",
+        "multiclass-labels",
+        "multiclass-single-class",
+    ] {
         let case = case(name);
         let output = run(&case).await.unwrap_or_else(|e| panic!("{name}: {e}"));
         let expected = &case["expected"];
         assert_metrics(name, &output, expected, &|_| TOLERANCE);
         let detail = output.classification.as_ref().unwrap();
-        assert_eq!(serde_json::to_value(&detail.confusion_matrix).unwrap(), expected["confusion_matrix"], "{name}");
-        for (got, want) in detail.per_class.iter().zip(expected["per_class"].as_array().unwrap()) {
+        assert_eq!(
+            serde_json::to_value(&detail.confusion_matrix).unwrap(),
+            expected["confusion_matrix"],
+            "{name}"
+        );
+        for (got, want) in detail
+            .per_class
+            .iter()
+            .zip(expected["per_class"].as_array().unwrap())
+        {
             assert_eq!(got.class, want["class"].as_str().unwrap(), "{name}");
             assert_eq!(got.support, want["support"].as_u64().unwrap(), "{name}");
-            for (value, field) in [(got.precision, "precision"), (got.recall, "recall"), (got.f1, "f1")] {
-                assert!(close(Some(value), want[field].as_f64(), TOLERANCE), "{name} {}: {field}", got.class);
+            for (value, field) in [
+                (got.precision, "precision"),
+                (got.recall, "recall"),
+                (got.f1, "f1"),
+            ] {
+                assert!(
+                    close(Some(value), want[field].as_f64(), TOLERANCE),
+                    "{name} {}: {field}",
+                    got.class
+                );
             }
         }
         assert!(output.mape.is_none() && output.binary.is_none() && output.gate.is_none());
@@ -142,7 +174,12 @@ async fn multiclass_segments_rank_by_accuracy_like_scikit_learn_per_segment() {
     let case = case("multiclass-probabilities");
     let output = run(&case).await.unwrap();
     assert_eq!(output.segments.count, 4);
-    assert_worst_segments("multiclass-probabilities", &output, &case["expected"], "accuracy");
+    assert_worst_segments(
+        "multiclass-probabilities",
+        &output,
+        &case["expected"],
+        "accuracy",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -159,7 +196,11 @@ async fn binary_metrics_match_scikit_learn_exactly_when_no_score_is_merged() {
     // Every label positive: ROC-AUC undefined (null), not an error.
     let output = run(&case("binary-single-class")).await.unwrap();
     assert_eq!(output.metrics["roc_auc"], None);
-    assert!(close(output.metrics["average_precision"], Some(1.0), TOLERANCE));
+    assert!(close(
+        output.metrics["average_precision"],
+        Some(1.0),
+        TOLERANCE
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -181,8 +222,14 @@ async fn merged_scores_stay_within_the_reported_bound() {
     let case = case("binary-coarse");
     let output = run(&case).await.unwrap();
     let detail = output.binary.clone().unwrap();
-    assert!(detail.merged_score_bins > 0 && detail.dropped_score_bits > 0, "{detail:?}");
-    assert!(detail.roc_auc_error_bound > 0.0 && detail.roc_auc_error_bound <= 1e-4, "{detail:?}");
+    assert!(
+        detail.merged_score_bins > 0 && detail.dropped_score_bits > 0,
+        "{detail:?}"
+    );
+    assert!(
+        detail.roc_auc_error_bound > 0.0 && detail.roc_auc_error_bound <= 1e-4,
+        "{detail:?}"
+    );
     assert!(detail.average_precision_error_bound <= 1e-4, "{detail:?}");
     let bound = |metric: &str| match metric {
         "roc_auc" => detail.roc_auc_error_bound + TOLERANCE,
@@ -215,14 +262,21 @@ async fn every_typed_error_names_its_line() {
             Err(error) => error,
         };
         let expected = &case["expected"];
-        assert_eq!(error.error_type(), expected["error_type"], "{name}: {error}");
+        assert_eq!(
+            error.error_type(),
+            expected["error_type"],
+            "{name}: {error}"
+        );
         let line = error.line_mut().map(|l| *l);
         assert_eq!(line, expected["line"].as_u64(), "{name}: {error}");
         if name == "probabilities-sum" {
             assert!(error.to_string().contains("tolerance 1e-3"), "{error}");
         }
         if name == "gate-metric" {
-            assert!(error.to_string().contains("precision, recall, f1"), "{error}");
+            assert!(
+                error.to_string().contains("precision, recall, f1"),
+                "{error}"
+            );
         }
     }
 }
