@@ -78,6 +78,12 @@ impl<S: GroupStats> Groups<S> {
         }
     }
 
+    /// Statistics of all rows, without a copy where they are kept apart
+    /// ([`GroupStats::KEEPS_OVERALL`]).
+    pub fn overall_kept(&self) -> Option<&S> {
+        S::KEEPS_OVERALL.then_some(&self.unsegmented)
+    }
+
     /// Statistics of all rows.
     pub fn overall(&self) -> S {
         let mut all = self.unsegmented.clone();
