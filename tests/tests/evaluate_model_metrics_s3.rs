@@ -2,6 +2,7 @@
 //! over HTTP, the handler as Lambda calls it, its typed errors.
 
 use aws_sdk_s3::primitives::ByteStream;
+use evaluate_model_metrics::input::Task;
 use evaluate_model_metrics::{handle, Deps};
 use integration_tests::{workspace_root, LocalAws};
 use serde_json::{json, Value};
@@ -184,6 +185,11 @@ async fn every_sample_event_gives_its_documented_result() {
         ("bad-column.json", Err("ColumnNotFound")),
         ("unparsable-row.json", Err("UnparsableRow")),
         ("invalid-input.json", Err("InvalidInput")),
+        ("multiclass-probabilities.json", Ok(true)),
+        ("multiclass-labels.json", Ok(true)),
+        ("binary-scores.json", Ok(true)),
+        ("unknown-label.json", Err("LabelNotDeclared")),
+        ("gate-unknown-metric.json", Err("InvalidInput")),
     ];
     for (file, expected) in cases {
         let text =
@@ -193,7 +199,18 @@ async fn every_sample_event_gives_its_documented_result() {
         match (expected, result) {
             (Ok(beats), Ok(output)) => {
                 assert_eq!(output.beats_production, beats, "{file}");
-                assert!(output.mape.is_some_and(|m| m > 0.0 && m < 100.0), "{file}");
+                match output.task {
+                    Task::Regression => {
+                        assert!(output.mape.is_some_and(|m| m > 0.0 && m < 100.0), "{file}")
+                    }
+                    _ => {
+                        assert!(output.mape.is_none(), "{file}");
+                        assert!(
+                            output.gate.is_some(),
+                            "{file}: every classification sample has a gate"
+                        );
+                    }
+                }
             }
             (Err(kind), Err(error)) => assert_eq!(error.error_type(), kind, "{file}: {error}"),
             (expected, got) => panic!("{file}: expected {expected:?}, got {got:?}"),

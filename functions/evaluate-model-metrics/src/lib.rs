@@ -323,11 +323,8 @@ pub fn summarise(input: &EvaluateInput, tally: &Tally) -> Result<EvaluateOutput,
                 .positive_label
                 .as_deref()
                 .unwrap_or(DEFAULT_POSITIVE_LABEL);
-            let (metrics, detail) = tally
-                .scores
-                .overall()
-                .metrics(threshold, positive)
-                .ok_or_else(empty)?;
+            let overall = tally.scores.overall_kept().ok_or_else(empty)?;
+            let (metrics, detail) = overall.metrics(threshold, positive).ok_or_else(empty)?;
             output.metrics = metrics;
             output.binary = Some(detail);
             let named = |s: &scores::ScoreStats| s.metrics(threshold, positive).map(|m| m.0);

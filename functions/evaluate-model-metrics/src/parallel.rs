@@ -508,4 +508,64 @@ mod tests {
             }
         }
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn classification_tallies_do_not_depend_on_the_thread_count() {
+        use crate::rows::{BinaryLabels, RowTask};
+        use std::fmt::Write;
+        let mut text = String::from("label,region,p_a,p_b,p_c,score\n");
+        for i in 0..20_000u64 {
+            let a = (i * 7919 % 1000) as f64 / 1000.0;
+            let b = (1.0 - a) * ((i * 31 % 100) as f64 / 100.0);
+            let score = (i * 2_654_435_761 % 1_000_003) as f64 / 1_000_003.0;
+            let label = ["a", "b", "c"][(i % 3) as usize];
+            writeln!(text, "{label},r{},{a},{b},{},{score}", i % 5, 1.0 - a - b).unwrap();
+        }
+        let base = Columns {
+            actual: "label".into(),
+            segments: vec!["region".into()],
+            ..Columns::default()
+        };
+        let multiclass = Columns {
+            scores: ["p_a", "p_b", "p_c"].map(String::from).to_vec(),
+            task: RowTask::Multiclass {
+                classes: ["a", "b", "c"].map(String::from).to_vec(),
+                top_k: Some(2),
+            },
+            ..base.clone()
+        };
+        let binary = Columns {
+            scores: vec!["score".into()],
+            task: RowTask::Binary {
+                labels: BinaryLabels::Named("a".into()),
+                threshold: 0.5,
+            },
+            ..base
+        };
+        for columns in [multiclass, binary] {
+            let one = parallel_with(text.as_bytes(), plan(4096, 1), columns.clone())
+                .await
+                .unwrap();
+            let many = parallel_with(text.as_bytes(), plan(4096, 3), columns.clone())
+                .await
+                .unwrap();
+            assert_eq!(one.rows(), 20_000);
+            assert_eq!(one.classes.overall(), many.classes.overall());
+            assert_eq!(one.scores.overall(), many.scores.overall());
+            let segments = |t: &Tally| {
+                let classes: Vec<_> = t
+                    .classes
+                    .segments()
+                    .map(|(k, s)| (k.to_vec(), s.clone()))
+                    .collect();
+                let scores: Vec<_> = t
+                    .scores
+                    .segments()
+                    .map(|(k, s)| (k.to_vec(), s.clone()))
+                    .collect();
+                (classes, scores)
+            };
+            assert_eq!(segments(&one), segments(&many));
+        }
+    }
 }

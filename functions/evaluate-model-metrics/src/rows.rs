@@ -87,8 +87,8 @@ fn boolean_label(raw: &[u8]) -> Option<bool> {
         return Some(false);
     }
     match parse_number(text) {
-        Some(v) if v == 1.0 => Some(true),
-        Some(v) if v == 0.0 => Some(false),
+        Some(1.0) => Some(true),
+        Some(0.0) => Some(false),
         _ => None,
     }
 }

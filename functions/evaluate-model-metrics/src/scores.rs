@@ -125,22 +125,38 @@ impl ScoreHistogram {
         }
     }
 
-    /// Drops key bits until at least `shift` are dropped and the bins fit.
+    /// Drops key bits until at least `shift` are dropped and the bins fit: the smallest such
+    /// shift is found on the sorted keys (shifting keeps them sorted, so distinct keys are
+    /// counted in one pass per candidate), then the map is rebuilt once.
     #[cold]
-    fn coarsen(&mut self, mut shift: u32) {
-        loop {
-            let by = shift.saturating_sub(self.shift).min(63);
-            let old = std::mem::take(&mut self.bins);
-            self.bins.reserve(old.len() / 2);
-            for (key, bin) in old {
-                self.add(key >> by, &bin);
+    fn coarsen(&mut self, shift: u32) {
+        let mut keys: Vec<u64> = self.bins.keys().copied().collect();
+        keys.sort_unstable();
+        let distinct = |by: u32| {
+            let mut count = 0;
+            let mut last = None;
+            for key in &keys {
+                let shifted = key >> by.min(63);
+                if last != Some(shifted) {
+                    count += 1;
+                    last = Some(shifted);
+                }
             }
-            self.shift = shift;
-            if self.bins.len() <= self.max_bins || shift >= 63 {
-                return;
-            }
+            count
+        };
+        let mut shift = shift.max(self.shift).min(63);
+        let mut fits = distinct(shift - self.shift);
+        while fits > self.max_bins && shift < 63 {
             shift += 1;
+            fits = distinct(shift - self.shift);
         }
+        drop(keys);
+        let by = (shift - self.shift).min(63);
+        let old = std::mem::replace(&mut self.bins, HashMap::with_capacity(fits));
+        for (key, bin) in old {
+            self.add(key >> by, &bin);
+        }
+        self.shift = shift;
     }
 
     /// Folds another histogram in (at the coarser resolution of the two).

@@ -78,6 +78,12 @@ impl<S: GroupStats> Groups<S> {
         }
     }
 
+    /// Statistics of all rows, without a copy where they are kept apart
+    /// ([`GroupStats::KEEPS_OVERALL`]).
+    pub fn overall_kept(&self) -> Option<&S> {
+        S::KEEPS_OVERALL.then_some(&self.unsegmented)
+    }
+
     /// Statistics of all rows.
     pub fn overall(&self) -> S {
         let mut all = self.unsegmented.clone();
@@ -137,12 +143,12 @@ impl<S: GroupStats> Groups<S> {
 /// The statistics of a read, one set per task; only the request's task receives rows.
 #[derive(Debug, Default)]
 pub struct Tally {
-    /// Forecast errors (task `regression`).
-    pub regression: Groups<ErrorStats>,
-    /// Confusion counts (task `multiclass`).
-    pub classes: Groups<ClassStats>,
-    /// Score counts (task `binary`).
-    pub scores: Groups<ScoreStats>,
+    /// Forecast errors (task `regression`; boxed like the others, so a tally moves cheaply).
+    pub regression: Box<Groups<ErrorStats>>,
+    /// Confusion counts (task `multiclass`; boxed, so an unused one costs a pointer).
+    pub classes: Box<Groups<ClassStats>>,
+    /// Score counts (task `binary`; boxed, so an unused one costs a pointer).
+    pub scores: Box<Groups<ScoreStats>>,
 }
 
 impl Tally {
@@ -164,9 +170,9 @@ impl Tally {
 
     /// Folds another tally into this one.
     pub fn merge(&mut self, other: Tally) {
-        self.regression.merge(other.regression);
-        self.classes.merge(other.classes);
-        self.scores.merge(other.scores);
+        self.regression.merge(*other.regression);
+        self.classes.merge(*other.classes);
+        self.scores.merge(*other.scores);
     }
 
     /// The regression segment summary: count and the `worst` segments by MAPE.
@@ -205,13 +211,16 @@ impl Default for Ranking {
     }
 }
 
+/// A segment to rank: its key, rows and metrics by name.
+pub type RankedSegment<'a> = (&'a [u8], u64, BTreeMap<String, Option<f64>>);
+
 /// The segment summary from each segment's key, rows and named metrics: the `worst` ones by
 /// `ranking`, worst first; segments without the metric last; ties broken by key, so results
 /// are deterministic.
 pub fn rank_segments(
     columns: &[String],
     count: u64,
-    mut ranked: Vec<(&[u8], u64, BTreeMap<String, Option<f64>>)>,
+    mut ranked: Vec<RankedSegment<'_>>,
     ranking: &Ranking,
     worst: usize,
 ) -> SegmentSummary {
