@@ -44,9 +44,19 @@ fn serve(
             }
             let mut body = vec![0; length];
             reader.read_exact(&mut body).unwrap();
-            log.lock().unwrap().push(path.clone());
-            let (status, reply) =
-                answer(&path, serde_json::from_slice(&body).unwrap_or(Value::Null));
+            let payload: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            // The pipeline's first Lambda step reads the model catalogue: answered here as the
+            // real function does, so each test's `answer` sees only the step it is about.
+            let (status, reply) = if path.contains("/functions/model-registry/")
+                && payload["action"] == "model_config"
+            {
+                let name = payload["model_name"].as_str().unwrap_or_default();
+                let config = model_registry::model_config(name).unwrap();
+                (200, serde_json::to_value(config).unwrap())
+            } else {
+                log.lock().unwrap().push(path.clone());
+                answer(&path, payload)
+            };
             let reply = reply.to_string();
             let _ = write!(
                 stream,
@@ -81,6 +91,8 @@ fn lambda_steps_go_to_the_endpoint_and_its_result_steers_the_run() {
         .unwrap();
         output["mape"] = json!(42.0);
         output["beats_production"] = json!(false);
+        output["gate"]["value"] = json!(42.0);
+        output["gate"]["passed"] = json!(false);
         (200, output)
     });
     let output = pipelines(

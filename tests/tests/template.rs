@@ -60,17 +60,18 @@ fn a_missing_definition_substitution_is_reported() {
             .lines()
             .find(|l| {
                 l.trim_start()
-                    .starts_with("MapeThreshold: !Ref MapeThreshold")
+                    .starts_with("ModelApprovalTableName: !Ref ModelApprovalTable")
             })
-            .expect("the template substitutes MapeThreshold")
+            .expect("the template substitutes ModelApprovalTableName")
             .to_string();
         t.replacen(&format!("{line}\n"), "", 1)
     });
     let output = lint(&dir.path().join("sam-template.yaml"));
     assert!(!output.status.success(), "{}", text(&output));
     assert!(
-        text(&output)
-            .contains("uses ${MapeThreshold} but DefinitionSubstitutions does not define it"),
+        text(&output).contains(
+            "uses ${ModelApprovalTableName} but DefinitionSubstitutions does not define it"
+        ),
         "{}",
         text(&output)
     );
