@@ -4,7 +4,7 @@ use crate::error::RegistryError;
 use crate::metadata::{self, DeploymentStatus, DEPLOYMENT_STATUS, MAX_ENTRIES};
 use crate::output::{version_of, ProductionModel, RecordedDeployment, RegisteredPackage};
 use crate::request::{PromoteRequest, RegisterRequest, RollbackRequest};
-use crate::sdk_error::{classify, Failure};
+use crate::sdk_error::typed;
 use aws_sdk_sagemaker::types::{
     InferenceSpecification, MetadataProperties, MetricsSource, ModelApprovalStatus, ModelMetrics,
     ModelPackageContainerDefinition, ModelPackageSortBy, ModelQuality, SortOrder,
@@ -54,9 +54,12 @@ pub async fn production(client: &Client, group: &str) -> Result<ProductionModel,
             .set_next_token(next_token.clone())
             .send()
             .await
-            .map_err(|e| match classify("ListModelPackages", &e) {
-                Failure::NotFound => RegistryError::ModelPackageGroupNotFound(group.to_string()),
-                Failure::Other(error) => error,
+            .map_err(|e| {
+                typed(
+                    "ListModelPackages",
+                    &e,
+                    RegistryError::ModelPackageGroupNotFound(group.to_string()),
+                )
             })?;
         for summary in page.model_package_summary_list() {
             if scanned >= MAX_SCANNED {
@@ -73,9 +76,12 @@ pub async fn production(client: &Client, group: &str) -> Result<ProductionModel,
                 .model_package_name(arn)
                 .send()
                 .await
-                .map_err(|e| match classify("DescribeModelPackage", &e) {
-                    Failure::NotFound => RegistryError::ModelPackageNotFound(arn.to_string()),
-                    Failure::Other(error) => error,
+                .map_err(|e| {
+                    typed(
+                        "DescribeModelPackage",
+                        &e,
+                        RegistryError::ModelPackageNotFound(arn.to_string()),
+                    )
                 })?;
             let properties = described
                 .customer_metadata_properties()
@@ -210,11 +216,12 @@ pub async fn register(
         .client_token(client_token(&request.run_id))
         .send()
         .await
-        .map_err(|e| match classify("CreateModelPackage", &e) {
-            Failure::NotFound => {
-                RegistryError::ModelPackageGroupNotFound(request.model_package_group_name.clone())
-            }
-            Failure::Other(error) => error,
+        .map_err(|e| {
+            typed(
+                "CreateModelPackage",
+                &e,
+                RegistryError::ModelPackageGroupNotFound(request.model_package_group_name.clone()),
+            )
         })?;
     let arn = output.model_package_arn().unwrap_or_default().to_string();
     Ok(RegisteredPackage {
@@ -246,9 +253,12 @@ async fn update(
         .set_approval_description(description)
         .send()
         .await
-        .map_err(|e| match classify("UpdateModelPackage", &e) {
-            Failure::NotFound => RegistryError::ModelPackageNotFound(arn.to_string()),
-            Failure::Other(error) => error,
+        .map_err(|e| {
+            typed(
+                "UpdateModelPackage",
+                &e,
+                RegistryError::ModelPackageNotFound(arn.to_string()),
+            )
         })?;
     Ok(())
 }

@@ -24,6 +24,23 @@ pub enum Failure {
     Other(RegistryError),
 }
 
+/// The typed error for an SDK error of `operation`: `not_found` when SageMaker says the named
+/// resource does not exist, else throttling/5xx/transport as `RegistryUnavailable` and the
+/// rest as `RegistryRequestRejected`.
+pub fn typed<E>(
+    operation: &'static str,
+    error: &SdkError<E>,
+    not_found: RegistryError,
+) -> RegistryError
+where
+    E: ProvideErrorMetadata + std::fmt::Debug,
+{
+    match classify(operation, error) {
+        Failure::NotFound => not_found,
+        Failure::Other(error) => error,
+    }
+}
+
 /// Sorts an SDK error of `operation`.
 pub fn classify<E>(operation: &'static str, error: &SdkError<E>) -> Failure
 where
