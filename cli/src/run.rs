@@ -32,7 +32,8 @@ pub const EXIT_UNUSABLE: u8 = 2;
   pipelines run ml-retraining#TrainingJobFails --history /tmp/h.json --report /tmp/run.html
   pipelines run ml-retraining --lambda-endpoint http://127.0.0.1:9000   # Lambda steps via `cargo lambda watch`
 
-Defaults: the input is events/NAME/input.json and the mocks events/NAME/mock-config.json
+Defaults: the input is the test case's own (its input file in events/NAME/expected-outcomes.json),
+else events/NAME/input.json, and the mocks events/NAME/mock-config.json
 (test case HappyPath) when they exist. Lambda steps of the project's functions run the real
 handlers in-process; every other Task must be mocked by the test case.
 
@@ -246,6 +247,23 @@ pub struct LocalRun {
     pub result: asl::ExecutionResult,
 }
 
+/// The input file a test case is written for: its `input` in `events/NAME/expected-outcomes.json`
+/// (a case like `ApprovedByAPerson` only means something with its own input), else `input.json`.
+fn case_input(project: &Project, machine: &str, case: &str) -> String {
+    project
+        .event_file(machine, "expected-outcomes.json")
+        .and_then(|path| std::fs::read_to_string(path).ok())
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+        .and_then(|outcomes| {
+            outcomes
+                .get(case)?
+                .get("input")?
+                .as_str()
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "input.json".to_string())
+}
+
 /// Runs the state machine `name` of `project` in the engine, in virtual time. Relative
 /// `file://` paths in the mock configuration are read from the working directory, which
 /// should be the project root.
@@ -278,10 +296,13 @@ pub async fn run_local(project: &Project, name: &str, setup: RunSetup) -> Result
     })?;
     let input = match setup.input {
         Some(input) => input,
-        None => match project.event_file(&resource.name, "input.json") {
-            Some(path) => read_json(&path, "input")?,
-            None => Value::Object(Default::default()),
-        },
+        None => {
+            let case = setup.test_case.as_deref().unwrap_or("HappyPath");
+            match project.event_file(&resource.name, &case_input(project, &resource.name, case)) {
+                Some(path) => read_json(&path, "input")?,
+                None => Value::Object(Default::default()),
+            }
+        }
     };
     let local: Arc<dyn TaskHandler> = Arc::new(LocalDispatcher::new(
         project.local_functions(),

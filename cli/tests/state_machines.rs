@@ -303,3 +303,23 @@ fn an_unknown_test_case_or_machine_is_a_usage_error() {
         text(&output)
     );
 }
+
+#[test]
+fn a_test_case_runs_with_its_own_input_by_default() {
+    // ApprovedByAPerson is written for input-manual-approval.json (approval: manual); run bare,
+    // it must still wait for the person rather than take the automatic path of input.json.
+    let output = pipelines(
+        &root(),
+        &["run", "ml-retraining#ApprovedByAPerson", "--json"],
+    );
+    let result: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("no JSON result: {}", text(&output)));
+    let path: Vec<&str> = result["path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(path.contains(&"WaitForApproval"), "{result}");
+    assert!(!path.contains(&"MarkCandidateApproved"), "{result}");
+}
