@@ -83,7 +83,7 @@ pub fn run(args: Args) -> u8 {
     match bill {
         Ok(bill) => {
             if args.json {
-                println!("{}", json!(bill));
+                say!("{}", json!(bill));
             } else {
                 print!("{}", render(&bill));
             }

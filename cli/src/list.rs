@@ -27,7 +27,7 @@ pub struct Args {
 pub fn run(args: Args) -> u8 {
     match listing(&args) {
         Ok(listing) if args.json => {
-            println!("{listing}");
+            say!("{listing}");
             0
         }
         Ok(listing) => {

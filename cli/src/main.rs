@@ -5,6 +5,19 @@
 //! `exec`: the execution ran, whatever its result), 2 the input could not be used.
 #![forbid(unsafe_code)]
 
+/// `println!` that stops quietly when stdout is closed (`pipelines cost --json | head`) instead
+/// of panicking on the broken pipe.
+macro_rules! say {
+    () => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout());
+    }};
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod catalogue_check;
 mod cost;
 mod dispatch;

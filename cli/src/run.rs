@@ -195,7 +195,7 @@ pub async fn execute(args: &Args) -> Result<asl::ExecutionResult> {
         let mut json = result.to_json(false);
         json["path"] = Value::from(path.clone());
         json["history_file"] = Value::from(history_file.display().to_string());
-        println!("{json}");
+        say!("{json}");
     } else if let Some(progress) = progress {
         progress.summary(&result, &path, &history_file, report_arg.as_deref());
     }
@@ -480,30 +480,30 @@ impl Progress {
             _ => self.paint("1;31", status),
         };
         let elapsed = format_offset(result.end_ms - result.start_ms);
-        println!(
+        say!(
             "status: {painted} after {elapsed} of virtual time, {} state transitions",
             result.transitions
         );
         if let Some(error) = &result.error {
-            println!("error:  {error}");
+            say!("error:  {error}");
         }
         if let Some(cause) = &result.cause {
-            println!("cause:  {}", shorten(cause, 600));
+            say!("cause:  {}", shorten(cause, 600));
         }
         if let Some(output) = &result.output {
-            println!(
+            say!(
                 "output: {}",
                 serde_json::to_string_pretty(output).unwrap_or_default()
             );
         }
-        println!("path:   {}", path.join(" → "));
-        println!(
+        say!("path:   {}", path.join(" → "));
+        say!(
             "history: {} ({} events)",
             history.display(),
             result.history.len()
         );
         if let Some(report) = report {
-            println!("report: {}", report.display());
+            say!("report: {}", report.display());
         }
     }
 }

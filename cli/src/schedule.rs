@@ -144,17 +144,17 @@ fn one_expression(args: &Args, expression: &str) -> Result<u8> {
     let fires = window.fires(&schedule);
     if args.json {
         let fires: Vec<String> = fires.into_iter().map(iso).collect();
-        println!(
+        say!(
             "{}",
             json!({"expression": expression, "timezone": args.timezone, "fires": fires})
         );
         return Ok(0);
     }
     for fire in &fires {
-        println!("{}  ({})", iso(*fire), local(&schedule, *fire));
+        say!("{}  ({})", iso(*fire), local(&schedule, *fire));
     }
     for note in schedule.dst_notes(window.from, window.from + Duration::days(365)) {
-        println!("warning: {note}");
+        say!("warning: {note}");
     }
     Ok(0)
 }
@@ -210,7 +210,7 @@ fn template_schedules(args: &Args) -> Result<u8> {
     let week = week_runs(template, &runs, &all, window.from, args.run_minutes);
     let overlaps = overlaps(&week, &runs, &all);
     if args.json {
-        println!(
+        say!(
             "{}",
             json!({"from": iso(window.from), "overlaps": overlaps,
                 "schedules": listed.into_iter().map(|(entry, _)| entry).collect::<Vec<_>>()})

@@ -90,16 +90,16 @@ pub fn run(args: Args) -> u8 {
         .filter(|f| f.severity == Severity::Error)
         .count();
     if args.json {
-        println!(
+        say!(
             "{}",
             serde_json::json!({"errors": errors, "findings": findings})
         );
     } else {
         for finding in &findings {
-            println!("{finding}");
+            say!("{finding}");
         }
         let machines = project.template.state_machines().len();
-        println!(
+        say!(
             "{} state machine(s), {} function(s), {} schedule(s) checked: {errors} error(s), {} warning(s)",
             machines,
             project.template.functions().len(),
