@@ -51,7 +51,7 @@ fn serve(
                 && payload["action"] == "model_config"
             {
                 let name = payload["model_name"].as_str().unwrap_or_default();
-                let config = model_registry::model_config(name).unwrap();
+                let config = model_registry::model_config(name, None).unwrap();
                 (200, serde_json::to_value(config).unwrap())
             } else {
                 log.lock().unwrap().push(path.clone());

@@ -50,7 +50,13 @@ impl Deps {
 }
 
 /// The catalogue entry of `model_name`, from the catalogue built into the function.
-pub fn model_config(model_name: &str) -> Result<output::ModelConfig, RegistryError> {
+/// `overrides` (the execution input's `evaluation` object) replace the catalogue's fields one by
+/// one; the result must be a valid evaluate-model-metrics request for the model's task (that
+/// crate's own request type decides), so a bad override fails the run before it trains.
+pub fn model_config(
+    model_name: &str,
+    overrides: Option<&serde_json::Value>,
+) -> Result<output::ModelConfig, RegistryError> {
     static CATALOGUE: std::sync::OnceLock<Result<catalogue::Catalogue, String>> =
         std::sync::OnceLock::new();
     let catalogue = CATALOGUE
@@ -60,10 +66,40 @@ pub fn model_config(model_name: &str) -> Result<output::ModelConfig, RegistryErr
     let model = catalogue
         .model(model_name)
         .ok_or_else(|| RegistryError::ModelNotInCatalogue(model_name.to_string()))?;
+    let mut evaluation = model.evaluation_request();
+    match overrides {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::Object(fields)) => {
+            if fields.contains_key("task") {
+                return Err(RegistryError::InvalidInput(format!(
+                    "evaluation.task cannot be overridden: {model_name} is a {} model",
+                    model.task
+                )));
+            }
+            evaluation.extend(fields.clone());
+        }
+        Some(other) => {
+            return Err(RegistryError::InvalidInput(format!(
+                "evaluation must be an object of evaluate-model-metrics request fields, got {other}"
+            )))
+        }
+    }
+    let mut check = evaluation.clone();
+    check.insert("model_uri".into(), "s3://check/model.tar.gz".into());
+    check.insert(
+        "predictions_uri".into(),
+        "s3://check/evaluation.jsonl.out".into(),
+    );
+    serde_json::from_value::<evaluate_model_metrics::input::EvaluateInput>(check.into())
+        .map_err(|e| e.to_string())
+        .and_then(|input| input.validate())
+        .map_err(|e| {
+            RegistryError::InvalidInput(format!("the evaluation of {model_name} is invalid: {e}"))
+        })?;
     Ok(output::ModelConfig {
         model_name: model_name.to_string(),
         task: model.task.clone(),
-        evaluation: model.evaluation_request(),
+        evaluation,
         approval: match model.approval {
             catalogue::Approval::Auto => "auto".into(),
             catalogue::Approval::Manual => "manual".into(),
@@ -87,7 +123,8 @@ pub async fn handle(
     let client = &deps.sagemaker;
     let output = match &request {
         RegistryRequest::ModelConfig(r) => {
-            RegistryOutput::ModelConfig(model_config(&r.model_name)?)
+            let overrides = r.execution_input.as_ref().and_then(|i| i.get("evaluation"));
+            RegistryOutput::ModelConfig(model_config(&r.model_name, overrides)?)
         }
         RegistryRequest::Production(r) => RegistryOutput::Production(
             registry::production(client, &r.model_package_group_name).await?,

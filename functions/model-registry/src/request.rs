@@ -25,6 +25,10 @@ pub enum RegistryRequest {
 pub struct ModelConfigRequest {
     /// The catalogue name of the model.
     pub model_name: String,
+    /// The run's execution input: its `evaluation` object, when present, overrides the
+    /// catalogue's fields and is checked here, before anything is trained.
+    #[serde(default)]
+    pub execution_input: Option<serde_json::Value>,
 }
 
 /// `{"action": "production", ...}`.

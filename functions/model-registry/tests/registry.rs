@@ -389,3 +389,40 @@ async fn model_config_answers_from_the_built_in_catalogue_without_aws() {
     assert_eq!(kind, "ModelNotInCatalogue");
     assert!(message.contains("config/models.yaml"));
 }
+
+#[tokio::test]
+async fn an_evaluation_override_is_merged_and_checked_before_anything_trains() {
+    let out = run(
+        &[],
+        json!({"action": "model_config", "model_name": "demand-forecast",
+               "execution_input": {"model_name": "demand-forecast",
+                   "evaluation": {"gate": {"metric": "wape", "direction": "lower_is_better", "threshold": 12}}}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out["evaluation"]["gate"]["metric"], "wape");
+    assert_eq!(
+        out["evaluation"]["actual_column"], "actual",
+        "other fields stay"
+    );
+    let (kind, message) = run(
+        &[],
+        json!({"action": "model_config", "model_name": "anomaly-detection",
+               "execution_input": {"evaluation": {"gate": {"metric": "mape", "direction": "lower_is_better", "threshold": 10}}}}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(kind, "InvalidInput");
+    assert!(
+        message.contains("mape") && message.contains("anomaly-detection"),
+        "{message}"
+    );
+    let (kind, _) = run(
+        &[],
+        json!({"action": "model_config", "model_name": "anomaly-detection",
+               "execution_input": {"evaluation": "strict"}}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(kind, "InvalidInput");
+}
