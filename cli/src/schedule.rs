@@ -148,6 +148,10 @@ fn one_expression(args: &Args, expression: &str) -> Result<u8> {
             "{}",
             json!({"expression": expression, "timezone": args.timezone, "fires": fires})
         );
+        // stdout keeps the exact documented shape; the DST warnings go to stderr.
+        for note in schedule.dst_notes(window.from, window.from + Duration::days(365)) {
+            eprintln!("warning: {note}");
+        }
         return Ok(0);
     }
     for fire in &fires {
@@ -277,6 +281,13 @@ fn overlaps(week: &[WeekRun], runs: &[ScheduledRun], all: &[Workflow]) -> Vec<Va
                     format!("both start {}", x.name)
                 }
                 (Some(x), Some(y)) => {
+                    // Named in the key's schedule order, so one pair is one line whichever
+                    // of its runs starts first.
+                    let (x, y) = if a.schedule <= b.schedule {
+                        (x, y)
+                    } else {
+                        (y, x)
+                    };
                     let shared: Vec<&str> =
                         x.data.intersection(&y.data).map(String::as_str).collect();
                     if shared.is_empty() {
