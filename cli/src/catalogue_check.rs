@@ -2,8 +2,8 @@
 //! valid evaluate-model-metrics request for its task (so a gate naming a metric the task does
 //! not produce is refused, by the function's own request type), and the template has, for every
 //! model, a weekly retraining schedule at the catalogue's slot and a model package group; and
-//! every retraining schedule names a catalogue model. A missing resource's finding carries the
-//! YAML to paste.
+//! every retraining schedule names a catalogue model; and every model has one daily drift-monitor
+//! run with the catalogue's PSI thresholds. A missing resource's finding carries the YAML to paste.
 
 use crate::project::Project;
 use crate::template::ScheduleResource;
@@ -50,6 +50,100 @@ fn targets_retraining(project: &Project, schedule: &ScheduleResource) -> bool {
         .any(|m| m.name == "ml-retraining" && Some(m.logical_id.as_str()) == id)
 }
 
+/// The monitor request a schedule sends to the drift-monitor function, when it does.
+fn drift_request(project: &Project, schedule: &ScheduleResource) -> Option<Value> {
+    let target = schedule.target.get("Arn")?;
+    let id = target
+        .get("Fn::GetAtt")
+        .and_then(|a| a.get(0))
+        .or_else(|| target.get("Ref"))
+        .and_then(Value::as_str)?;
+    let function = project
+        .template
+        .functions()
+        .into_iter()
+        .find(|f| f.logical_id == id)?;
+    if function.binary.as_deref() != Some("drift-monitor") {
+        return None;
+    }
+    let input = schedule.target.get("Input")?;
+    let text = input.as_str().map(str::to_string).or_else(|| {
+        input
+            .get("Fn::Sub")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    })?;
+    let json: Value = serde_json::from_str(&text).ok()?;
+    (json.get("mode").and_then(Value::as_str) == Some("monitor")).then_some(json)
+}
+
+/// Every catalogue model has one daily drift run with the catalogue's thresholds, and every
+/// drift run is for a catalogue model.
+fn check_drift(
+    project: &Project,
+    catalogue: &catalogue::Catalogue,
+    schedules: &[ScheduleResource],
+    findings: &mut Vec<Finding>,
+) {
+    let runs: Vec<(&ScheduleResource, Value)> = schedules
+        .iter()
+        .filter_map(|s| drift_request(project, s).map(|r| (s, r)))
+        .collect();
+    for (schedule, request) in &runs {
+        let model = request
+            .get("model_name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if catalogue.model(model).is_none() {
+            findings.push(Finding {
+                severity: Severity::Error,
+                file: crate::project::TEMPLATE_FILE.into(),
+                state: None,
+                field: format!("Resources.{}.Properties.Target.Input", schedule.logical_id),
+                message: format!("the drift run's model_name {model:?} is not in {FILE}"),
+            });
+        }
+    }
+    for (name, model) in &catalogue.models {
+        let mine: Vec<&(&ScheduleResource, Value)> = runs
+            .iter()
+            .filter(|(_, r)| r.get("model_name").and_then(Value::as_str) == Some(name.as_str()))
+            .collect();
+        let [(schedule, request)] = mine.as_slice() else {
+            findings.push(finding(
+                format!("models.{name}.drift"),
+                format!(
+                    "{} drift-monitor schedules run for {name}; each model needs exactly one (mode monitor, its thresholds)",
+                    mine.len()
+                ),
+            ));
+            continue;
+        };
+        let threshold = |key: &str| {
+            request
+                .pointer(&format!("/thresholds/{key}"))
+                .and_then(Value::as_f64)
+        };
+        for (key, want) in [
+            ("psi_warn", model.drift.psi_warn),
+            ("psi_act", model.drift.psi_act),
+        ] {
+            if threshold(key) != Some(want) {
+                findings.push(finding(
+                    format!("models.{name}.drift.{key}"),
+                    format!(
+                        "the catalogue says {want}, but {} sends {}",
+                        schedule.logical_id,
+                        threshold(key)
+                            .map(|v| v.to_string())
+                            .unwrap_or_else(|| "none".into())
+                    ),
+                ));
+            }
+        }
+    }
+}
+
 /// Every catalogue finding for `project` (none when the project has no catalogue and no
 /// retraining schedule).
 pub fn check(project: &Project, findings: &mut Vec<Finding>) {
@@ -90,6 +184,7 @@ pub fn check(project: &Project, findings: &mut Vec<Finding>) {
         Ok(s) => s,
         Err(_) => return, // check_schedules reports an unreadable schedule
     };
+    check_drift(project, &catalogue, &schedules, findings);
     let retraining: Vec<&ScheduleResource> = schedules
         .iter()
         .filter(|s| targets_retraining(project, s))

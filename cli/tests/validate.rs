@@ -316,3 +316,19 @@ fn a_read_of_a_field_the_approval_decision_lacks_is_reported() {
         "{out}"
     );
 }
+
+#[test]
+fn a_drift_run_with_other_thresholds_than_the_catalogues_is_reported() {
+    let (code, out) = validate_copy(in_template(|t| {
+        replace_once(
+            t,
+            "drift/anomaly-detection/reports\",\n          \"thresholds\": {\"psi_warn\": 0.1, \"psi_act\": 0.25}",
+            "drift/anomaly-detection/reports\",\n          \"thresholds\": {\"psi_warn\": 0.1, \"psi_act\": 0.5}",
+        )
+    }));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("models.anomaly-detection.drift.psi_act: the catalogue says 0.25, but AnomalyDetectionDriftSchedule sends 0.5"),
+        "{out}"
+    );
+}
