@@ -22,42 +22,41 @@ fn finding(field: String, message: String) -> Finding {
     }
 }
 
+/// A schedule's target input as JSON (a literal or a `!Sub` text: its `${...}` sit inside
+/// strings, so the JSON reads the same).
+fn target_input(schedule: &ScheduleResource) -> Option<Value> {
+    let input = schedule.target.get("Input")?;
+    let text = input
+        .as_str()
+        .or_else(|| input.get("Fn::Sub").and_then(Value::as_str))?;
+    serde_json::from_str(text).ok()
+}
+
+/// The logical id of a schedule's target.
+fn target_id(schedule: &ScheduleResource) -> Option<String> {
+    crate::workflows::referenced_id(schedule.target.get("Arn")?)
+}
+
 /// The model name a schedule's target input starts a retraining run for.
 fn scheduled_model(schedule: &ScheduleResource) -> Option<String> {
-    let input = schedule.target.get("Input")?;
-    let text = input.as_str().map(str::to_string).or_else(|| {
-        input
-            .get("Fn::Sub")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    })?;
-    let json: Value = serde_json::from_str(&text).ok()?;
-    json.get("model_name")?.as_str().map(str::to_string)
+    target_input(schedule)?
+        .get("model_name")?
+        .as_str()
+        .map(str::to_string)
 }
 
 fn targets_retraining(project: &Project, schedule: &ScheduleResource) -> bool {
-    let target = schedule.target.get("Arn").cloned().unwrap_or(Value::Null);
-    let id = target.get("Ref").and_then(Value::as_str).or_else(|| {
-        target
-            .get("Fn::GetAtt")
-            .and_then(|a| a.get(0))
-            .and_then(Value::as_str)
-    });
+    let id = target_id(schedule);
     project
         .template
         .state_machines()
         .iter()
-        .any(|m| m.name == "ml-retraining" && Some(m.logical_id.as_str()) == id)
+        .any(|m| m.name == "ml-retraining" && Some(&m.logical_id) == id.as_ref())
 }
 
 /// The monitor request a schedule sends to the drift-monitor function, when it does.
 fn drift_request(project: &Project, schedule: &ScheduleResource) -> Option<Value> {
-    let target = schedule.target.get("Arn")?;
-    let id = target
-        .get("Fn::GetAtt")
-        .and_then(|a| a.get(0))
-        .or_else(|| target.get("Ref"))
-        .and_then(Value::as_str)?;
+    let id = target_id(schedule)?;
     let function = project
         .template
         .functions()
@@ -66,15 +65,8 @@ fn drift_request(project: &Project, schedule: &ScheduleResource) -> Option<Value
     if function.binary.as_deref() != Some("drift-monitor") {
         return None;
     }
-    let input = schedule.target.get("Input")?;
-    let text = input.as_str().map(str::to_string).or_else(|| {
-        input
-            .get("Fn::Sub")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    })?;
-    let json: Value = serde_json::from_str(&text).ok()?;
-    (json.get("mode").and_then(Value::as_str) == Some("monitor")).then_some(json)
+    target_input(schedule)
+        .filter(|json| json.get("mode").and_then(Value::as_str) == Some("monitor"))
 }
 
 /// Every catalogue model has one daily drift run with the catalogue's thresholds, and every
@@ -155,28 +147,8 @@ pub fn check(project: &Project, findings: &mut Vec<Finding>) {
         }
     };
     for (name, model) in &catalogue.models {
-        let mut request = model.evaluation_request();
-        request.insert(
-            "model_uri".into(),
-            Value::from("s3://catalogue-check/model.tar.gz"),
-        );
-        request.insert(
-            "predictions_uri".into(),
-            Value::from("s3://catalogue-check/evaluation.jsonl.out"),
-        );
-        let field = format!("models.{name}.evaluation");
-        match serde_json::from_value::<evaluate_model_metrics::input::EvaluateInput>(Value::Object(
-            request,
-        )) {
-            Ok(input) => {
-                if let Err(message) = input.validate() {
-                    findings.push(finding(field, message));
-                }
-            }
-            Err(e) => findings.push(finding(
-                field,
-                format!("not an evaluate-model-metrics request: {e}"),
-            )),
+        if let Err(message) = model_registry::evaluation_request(name, model, None) {
+            findings.push(finding(format!("models.{name}.evaluation"), message));
         }
     }
 

@@ -477,9 +477,8 @@ fn callback_states(
     for function in project.template.functions() {
         let Some(declared) = project
             .template
-            .resources()
-            .find(|(id, _)| **id == function.logical_id)
-            .and_then(|(_, r)| r.pointer("/Metadata/Callbacks"))
+            .resource(&function.logical_id)
+            .and_then(|r| r.pointer("/Metadata/Callbacks"))
             .and_then(Value::as_array)
         else {
             continue;

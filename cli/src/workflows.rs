@@ -172,7 +172,7 @@ pub fn scheduled_runs(template: &Template) -> Result<Vec<ScheduledRun>, Template
 }
 
 /// `Ref X` or `GetAtt X.Attr` names X.
-fn referenced_id(value: &Value) -> Option<String> {
+pub fn referenced_id(value: &Value) -> Option<String> {
     value
         .get("Ref")
         .and_then(Value::as_str)

@@ -76,6 +76,40 @@ impl fmt::Display for ObjectUri {
     }
 }
 
+/// How a data file is laid out (the evaluation predictions, the drift monitor's training data).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Comma-separated values with a header row (RFC 4180 quoting).
+    Csv,
+    /// One JSON object per line; columns may be dotted paths into nested objects.
+    Jsonl,
+}
+
+impl Format {
+    /// Infers the format from a file name (`.csv`; `.jsonl`, `.ndjson`, `.json`), ignoring a
+    /// trailing `.gz` or `.gzip`.
+    pub fn infer(file_name: &str) -> Option<Self> {
+        let lower = file_name.to_ascii_lowercase();
+        let stem = lower
+            .strip_suffix(".gz")
+            .or_else(|| lower.strip_suffix(".gzip"))
+            .unwrap_or(&lower);
+        if stem.ends_with(".csv") {
+            Some(Format::Csv)
+        } else if [".jsonl", ".ndjson", ".json"]
+            .iter()
+            .any(|e| stem.ends_with(e))
+        {
+            Some(Format::Jsonl)
+        } else {
+            None
+        }
+    }
+}
+
 /// How an object's bytes are compressed.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,

@@ -23,7 +23,7 @@ pub const SCHEMA_VERSION: u64 = 1;
 /// Largest record value accepted, in bytes after base64 decoding.
 pub const MAX_VALUE_BYTES: usize = 64 * 1024;
 /// Longest model name: the retraining state machine's contract (`<env>-<model>-<32 hex>` ≤ 63).
-pub const MAX_MODEL_NAME: usize = 21;
+pub const MAX_MODEL_NAME: usize = catalogue::MAX_MODEL_NAME;
 /// Longest event id.
 pub const MAX_EVENT_ID: usize = 128;
 /// Longest metric name and model version.
@@ -207,12 +207,7 @@ fn validate(wire: Wire) -> Result<DriftEvent, DecodeError> {
 /// Checks a model name against the retraining state machine's contract: lowercase letters,
 /// digits and single inner hyphens (`^[a-z0-9](-?[a-z0-9])*$`), at most 21 characters.
 pub fn validate_model_name(name: &str) -> Result<(), String> {
-    let bytes = name.as_bytes();
-    let charset_ok = bytes
-        .iter()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
-    let hyphens_ok = !name.starts_with('-') && !name.ends_with('-') && !name.contains("--");
-    if name.is_empty() || name.len() > MAX_MODEL_NAME || !charset_ok || !hyphens_ok {
+    if !catalogue::valid_model_name(name) {
         return Err(format!(
             "model_name must be 1-{MAX_MODEL_NAME} lowercase letters, digits and single inner hyphens, got {:?}",
             truncate(name, 40)

@@ -32,36 +32,7 @@ pub enum Request {
     Monitor(MonitorRequest),
 }
 
-/// Layout of the training data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// CSV with a header line.
-    Csv,
-    /// One JSON object per line.
-    Jsonl,
-}
-
-impl Format {
-    /// From a file name (`.csv`, `.jsonl`, `.ndjson`, `.json`, before an optional `.gz`).
-    pub fn infer(file_name: &str) -> Option<Self> {
-        let lower = file_name.to_ascii_lowercase();
-        let stem = lower
-            .strip_suffix(".gz")
-            .or_else(|| lower.strip_suffix(".gzip"))
-            .unwrap_or(&lower);
-        if stem.ends_with(".csv") {
-            Some(Format::Csv)
-        } else if [".jsonl", ".ndjson", ".json"]
-            .iter()
-            .any(|e| stem.ends_with(e))
-        {
-            Some(Format::Jsonl)
-        } else {
-            None
-        }
-    }
-}
+pub use shared::storage::Format;
 
 /// Baseline mode: profile the training data of a model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -205,14 +176,7 @@ fn default_true() -> bool {
 /// Checks a model name against the retraining state machine's contract (the one the drift
 /// bridge enforces): lowercase letters and digits, single inner hyphens, 1–21 characters.
 pub fn check_model_name(name: &str) -> Result<(), String> {
-    let ok = (1..=21).contains(&name.len())
-        && name.split('-').all(|part| {
-            !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        });
-    if ok {
+    if catalogue::valid_model_name(name) {
         Ok(())
     } else {
         Err(format!(

@@ -13,33 +13,7 @@ pub const DEFAULT_WORST_SEGMENTS: usize = 10;
 /// Most worst segments a request may ask for (keeps the result far below Step Functions' 256 KiB).
 pub const MAX_WORST_SEGMENTS: usize = 100;
 
-/// How the predictions file is laid out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// Comma-separated values with a header row (RFC 4180 quoting).
-    Csv,
-    /// One JSON object per line; columns may be dotted paths into nested objects.
-    Jsonl,
-}
-
-impl Format {
-    /// Infers the format from a file name, ignoring a trailing `.gz`.
-    pub fn infer(file_name: &str) -> Option<Self> {
-        let lower = file_name.to_ascii_lowercase();
-        let stem = lower
-            .strip_suffix(".gz")
-            .or_else(|| lower.strip_suffix(".gzip"))
-            .unwrap_or(&lower);
-        if stem.ends_with(".csv") {
-            Some(Format::Csv)
-        } else if stem.ends_with(".jsonl") || stem.ends_with(".ndjson") || stem.ends_with(".json") {
-            Some(Format::Jsonl)
-        } else {
-            None
-        }
-    }
-}
+pub use shared::storage::Format;
 
 /// What kind of model is evaluated.
 #[derive(

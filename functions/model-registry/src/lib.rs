@@ -66,36 +66,9 @@ pub fn model_config(
     let model = catalogue
         .model(model_name)
         .ok_or_else(|| RegistryError::ModelNotInCatalogue(model_name.to_string()))?;
-    let mut evaluation = model.evaluation_request();
-    match overrides {
-        None | Some(serde_json::Value::Null) => {}
-        Some(serde_json::Value::Object(fields)) => {
-            if fields.contains_key("task") {
-                return Err(RegistryError::InvalidInput(format!(
-                    "evaluation.task cannot be overridden: {model_name} is a {} model",
-                    model.task
-                )));
-            }
-            evaluation.extend(fields.clone());
-        }
-        Some(other) => {
-            return Err(RegistryError::InvalidInput(format!(
-                "evaluation must be an object of evaluate-model-metrics request fields, got {other}"
-            )))
-        }
-    }
-    let mut check = evaluation.clone();
-    check.insert("model_uri".into(), "s3://check/model.tar.gz".into());
-    check.insert(
-        "predictions_uri".into(),
-        "s3://check/evaluation.jsonl.out".into(),
-    );
-    serde_json::from_value::<evaluate_model_metrics::input::EvaluateInput>(check.into())
-        .map_err(|e| e.to_string())
-        .and_then(|input| input.validate())
-        .map_err(|e| {
-            RegistryError::InvalidInput(format!("the evaluation of {model_name} is invalid: {e}"))
-        })?;
+    let evaluation = evaluation_request(model_name, model, overrides).map_err(|e| {
+        RegistryError::InvalidInput(format!("the evaluation of {model_name} is invalid: {e}"))
+    })?;
     Ok(output::ModelConfig {
         model_name: model_name.to_string(),
         task: model.task.clone(),
@@ -109,6 +82,45 @@ pub fn model_config(
         features_table: model.features.table.clone(),
         features_max_age_hours: model.features.max_age_hours,
     })
+}
+
+/// A catalogue model's evaluate-model-metrics request without the per-run fields, with
+/// `overrides` (an object of request fields) applied one by one, checked by that function's own
+/// request type (so a gate on a metric the task does not produce is refused here). `pipelines
+/// validate` checks every catalogue entry through this too.
+pub fn evaluation_request(
+    model_name: &str,
+    model: &catalogue::Model,
+    overrides: Option<&serde_json::Value>,
+) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    let mut evaluation = model.evaluation_request();
+    match overrides {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::Object(fields)) => {
+            if fields.contains_key("task") {
+                return Err(format!(
+                    "evaluation.task cannot be overridden: {model_name} is a {} model",
+                    model.task
+                ));
+            }
+            evaluation.extend(fields.clone());
+        }
+        Some(other) => {
+            return Err(format!(
+                "evaluation must be an object of evaluate-model-metrics request fields, got {other}"
+            ))
+        }
+    }
+    let mut check = evaluation.clone();
+    check.insert("model_uri".into(), "s3://check/model.tar.gz".into());
+    check.insert(
+        "predictions_uri".into(),
+        "s3://check/evaluation.jsonl.out".into(),
+    );
+    serde_json::from_value::<evaluate_model_metrics::input::EvaluateInput>(check.into())
+        .map_err(|e| format!("not an evaluate-model-metrics request: {e}"))?
+        .validate()?;
+    Ok(evaluation)
 }
 
 /// The Lambda entry point: decodes the request and runs its action.
@@ -139,6 +151,6 @@ pub async fn handle(
             RegistryOutput::Recorded(registry::rollback(client, r, &now).await?)
         }
     };
-    tracing::info!(action = ?std::mem::discriminant(&request), "registry step done");
+    tracing::info!(action = request.action(), "registry step done");
     Ok(output)
 }

@@ -141,6 +141,17 @@ pub struct RollbackRequest {
 }
 
 impl RegistryRequest {
+    /// The `action` value, for logs.
+    pub fn action(&self) -> &'static str {
+        match self {
+            RegistryRequest::ModelConfig(_) => "model_config",
+            RegistryRequest::Production(_) => "production",
+            RegistryRequest::Register(_) => "register",
+            RegistryRequest::Promote(_) => "promote",
+            RegistryRequest::Rollback(_) => "rollback",
+        }
+    }
+
     /// Checks what serde cannot: non-empty names and ARNs of the right kind.
     pub fn validate(&self) -> Result<(), String> {
         let non_empty = |field: &str, value: &str| {
