@@ -1,11 +1,13 @@
 //! What every Lambda function of the project shares: structured logging, AWS configuration,
 //! typed Lambda errors with stable `errorType` names, CloudWatch Embedded Metric Format output,
-//! and reading objects named by `s3://` or `file://` URIs as streams.
+//! reading objects named by `s3://` or `file://` URIs as streams, and Lambda's Kafka batches
+//! (per-record decoding, bounded concurrency, partial batch failures).
 #![forbid(unsafe_code)]
 
 pub mod aws;
 pub mod clock;
 pub mod error;
+pub mod kafka;
 pub mod logging;
 pub mod metrics;
 pub mod storage;

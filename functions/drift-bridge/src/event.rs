@@ -15,6 +15,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use shared::kafka::ValueError;
 
 /// The event type that triggers retraining.
 pub const DRIFT_EVENT_TYPE: &str = "model.drift_detected";
@@ -104,16 +105,13 @@ struct Wire {
     detected_at: String,
 }
 
-/// Decodes a Kafka record value: base64, then [`decode_json`].
+/// Decodes a Kafka record value: base64 ([`shared::kafka::value_bytes`]), then [`decode_json`].
 pub fn decode_base64(value: Option<&str>) -> Result<Decoded, DecodeError> {
-    let text = value.ok_or(DecodeError::MissingValue)?;
-    // Reject oversized input before allocating for it (4 base64 characters per 3 bytes).
-    let estimated = text.len() / 4 * 3;
-    if estimated > MAX_VALUE_BYTES + 3 {
-        return Err(DecodeError::TooLarge(estimated));
-    }
-    let bytes = aws_smithy_types::base64::decode(text.trim())
-        .map_err(|e| DecodeError::NotBase64(e.to_string()))?;
+    let bytes = shared::kafka::value_bytes(value, MAX_VALUE_BYTES).map_err(|e| match e {
+        ValueError::MissingValue => DecodeError::MissingValue,
+        ValueError::NotBase64(reason) => DecodeError::NotBase64(reason),
+        ValueError::TooLarge { size, .. } => DecodeError::TooLarge(size),
+    })?;
     decode_json(&bytes)
 }
 

@@ -26,10 +26,8 @@ use clock::{Clock, SystemClock};
 use dedup::{Claim, ClaimRequest};
 use error::DriftBridgeError;
 use event::{Decoded, DriftEvent};
-use futures::stream::{self, StreamExt};
-use kafka::{
-    IncomingRecord, KafkaBatchItemFailure, KafkaBatchResponse, PartitionRecords, RecordPosition,
-};
+use kafka::{IncomingRecord, KafkaBatchResponse, RecordPosition};
+use shared::kafka::Disposition;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use shared::metrics::{MetricsLogger, Unit};
@@ -206,17 +204,6 @@ pub struct Summary {
 }
 
 impl Summary {
-    fn merge(&mut self, other: Summary) {
-        self.records += other.records;
-        self.started += other.started;
-        self.duplicate += other.duplicate;
-        self.cooled_down += other.cooled_down;
-        self.ignored += other.ignored;
-        self.rejected += other.rejected;
-        self.retried += other.retried;
-        self.started_executions.extend(other.started_executions);
-    }
-
     fn count(&mut self, outcome: &Outcome) {
         self.records += 1;
         match outcome {
@@ -315,23 +302,31 @@ pub async fn handle(deps: &Deps, payload: Value) -> Result<BridgeResponse, Drift
 /// Processes a Kafka batch: partitions concurrently, the records of a partition in order. After a
 /// record's transient failure, the rest of its partition is left for the redelivery.
 pub async fn process_kafka(deps: &Deps, payload: &Value) -> KafkaBatchResponse {
-    let partitions = kafka::partitions(payload);
     let locks = ModelLocks::default();
-    let results: Vec<(Summary, Option<KafkaBatchItemFailure>)> = stream::iter(partitions)
-        .map(|partition| process_partition(deps, &locks, partition))
-        .buffer_unordered(deps.settings.partition_concurrency.max(1))
-        .collect()
-        .await;
-    let mut response = KafkaBatchResponse::default();
-    for (summary, failure) in results {
-        response.summary.merge(summary);
-        response.batch_item_failures.extend(failure);
+    let batch = shared::kafka::process_batch(
+        payload,
+        deps.settings.partition_concurrency,
+        |incoming| {
+            let locks = &locks;
+            async move {
+                match process_record(deps, locks, &incoming).await {
+                    outcome @ Outcome::Retry(_) => Disposition::Retry(outcome),
+                    outcome => Disposition::Done(outcome),
+                }
+            }
+        },
+    )
+    .await;
+    let mut response = KafkaBatchResponse {
+        batch_item_failures: batch.failures,
+        summary: Summary::default(),
+    };
+    for outcome in &batch.outcomes {
+        response.summary.count(outcome);
     }
-    response.batch_item_failures.sort_by(|a, b| {
-        a.item_identifier
-            .partition
-            .cmp(&b.item_identifier.partition)
-    });
+    // Lambda redelivers from the failed offset: the successors count as retried.
+    response.summary.records += batch.skipped;
+    response.summary.retried += batch.skipped;
     response.summary.started_executions.sort();
     emit_metrics(&response.summary);
     tracing::info!(
@@ -345,29 +340,6 @@ pub async fn process_kafka(deps: &Deps, payload: &Value) -> KafkaBatchResponse {
         "kafka batch processed"
     );
     response
-}
-
-async fn process_partition(
-    deps: &Deps,
-    locks: &ModelLocks,
-    partition: PartitionRecords,
-) -> (Summary, Option<KafkaBatchItemFailure>) {
-    let mut summary = Summary::default();
-    let mut failure: Option<KafkaBatchItemFailure> = None;
-    for incoming in partition.records {
-        if failure.is_some() {
-            // Lambda redelivers from the failed offset: leave the successors for then.
-            summary.records += 1;
-            summary.retried += 1;
-            continue;
-        }
-        let outcome = process_record(deps, locks, &incoming).await;
-        if let Outcome::Retry(_) = &outcome {
-            failure = Some(KafkaBatchItemFailure::from(&incoming.position));
-        }
-        summary.count(&outcome);
-    }
-    (summary, failure)
 }
 
 async fn process_record(deps: &Deps, locks: &ModelLocks, incoming: &IncomingRecord) -> Outcome {
