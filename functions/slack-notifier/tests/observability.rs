@@ -309,6 +309,8 @@ fn every_grafana_panel_uses_only_metrics_that_yace_exports() {
         "Lambda duration per function (average and p90)",
         "Data-quality check results",
         "Drift triggers",
+        "Batch, ETL and inference orchestration cost (7 days, USD)",
+        "Inference bridge records",
     ] {
         assert!(
             titles.iter().any(|t| t == expected),
@@ -435,6 +437,13 @@ fn the_dashboard_body_is_valid_json_with_the_expected_widgets() {
         "Lambda errors and throttles per function",
         "Lambda duration per function (ms)",
         "Dead-letter queues (messages waiting)",
+        "demand-forecast-batch success and failure rate (%)",
+        "lakehouse-etl success and failure rate (%)",
+        "realtime-inference success and failure rate (%)",
+        "demand-forecast-batch orchestration cost (USD, Standard)",
+        "lakehouse-etl orchestration cost (USD, Standard)",
+        "realtime-inference orchestration cost (USD, Express)",
+        "inference-bridge records",
     ] {
         assert!(
             titles.contains(&expected),
