@@ -174,7 +174,6 @@ impl From<&RecordPosition> for KafkaBatchItemFailure {
     }
 }
 
-
 /// Why a record's value could not be turned into bytes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValueError {
@@ -290,9 +289,11 @@ where
         batch.skipped += skipped;
         batch.failures.extend(failure);
     }
-    batch
-        .failures
-        .sort_by(|a, b| a.item_identifier.partition.cmp(&b.item_identifier.partition));
+    batch.failures.sort_by(|a, b| {
+        a.item_identifier
+            .partition
+            .cmp(&b.item_identifier.partition)
+    });
     batch
 }
 

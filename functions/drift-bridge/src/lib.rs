@@ -27,9 +27,9 @@ use dedup::{Claim, ClaimRequest};
 use error::DriftBridgeError;
 use event::{Decoded, DriftEvent};
 use kafka::{IncomingRecord, KafkaBatchResponse, RecordPosition};
-use shared::kafka::Disposition;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use shared::kafka::Disposition;
 use shared::metrics::{MetricsLogger, Unit};
 use start::{StartFailure, Started};
 use std::sync::Arc;
@@ -303,10 +303,8 @@ pub async fn handle(deps: &Deps, payload: Value) -> Result<BridgeResponse, Drift
 /// record's transient failure, the rest of its partition is left for the redelivery.
 pub async fn process_kafka(deps: &Deps, payload: &Value) -> KafkaBatchResponse {
     let locks = ModelLocks::default();
-    let batch = shared::kafka::process_batch(
-        payload,
-        deps.settings.partition_concurrency,
-        |incoming| {
+    let batch =
+        shared::kafka::process_batch(payload, deps.settings.partition_concurrency, |incoming| {
             let locks = &locks;
             async move {
                 match process_record(deps, locks, &incoming).await {
@@ -314,9 +312,8 @@ pub async fn process_kafka(deps: &Deps, payload: &Value) -> KafkaBatchResponse {
                     outcome => Disposition::Done(outcome),
                 }
             }
-        },
-    )
-    .await;
+        })
+        .await;
     let mut response = KafkaBatchResponse {
         batch_item_failures: batch.failures,
         summary: Summary::default(),

@@ -137,7 +137,10 @@ mod tests {
             let mut v = sample();
             v[field] = bad;
             let error = decode_json(v.to_string().as_bytes()).unwrap_err();
-            assert!(matches!(error, DecodeError::Invalid(_)), "{field}: {error:?}");
+            assert!(
+                matches!(error, DecodeError::Invalid(_)),
+                "{field}: {error:?}"
+            );
         }
     }
 
@@ -151,7 +154,10 @@ mod tests {
         text["features"] = json!(["1.0"]);
         for v in [typo, missing, text, json!([1, 2]), json!(null)] {
             assert!(
-                matches!(decode_json(v.to_string().as_bytes()), Err(DecodeError::NotJson(_))),
+                matches!(
+                    decode_json(v.to_string().as_bytes()),
+                    Err(DecodeError::NotJson(_))
+                ),
                 "{v}"
             );
         }
@@ -160,9 +166,15 @@ mod tests {
     #[test]
     fn transport_problems_are_rejected_with_their_reason() {
         assert!(matches!(decode_base64(None), Err(DecodeError::Value(_))));
-        assert!(matches!(decode_base64(Some("@@")), Err(DecodeError::Value(_))));
+        assert!(matches!(
+            decode_base64(Some("@@")),
+            Err(DecodeError::Value(_))
+        ));
         let huge = "A".repeat(MAX_VALUE_BYTES * 2);
-        assert!(matches!(decode_base64(Some(&huge)), Err(DecodeError::Value(_))));
+        assert!(matches!(
+            decode_base64(Some(&huge)),
+            Err(DecodeError::Value(_))
+        ));
     }
 
     proptest! {

@@ -49,7 +49,11 @@ pub async fn run(client: &Client, state_machine_arn: &str, input: &str) -> RunOu
             let outcome = output
                 .output()
                 .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
-                .and_then(|v| v.get("outcome").and_then(|o| o.as_str()).map(str::to_string));
+                .and_then(|v| {
+                    v.get("outcome")
+                        .and_then(|o| o.as_str())
+                        .map(str::to_string)
+                });
             match outcome.as_deref() {
                 Some("predicted") => RunOutcome::Predicted,
                 Some("duplicate") => RunOutcome::Duplicate,

@@ -37,6 +37,7 @@ fn succeeded(outcome: &'static str) -> Rule {
 fn failed(error: &'static str) -> Rule {
     mock!(aws_sdk_sfn::Client::start_sync_execution).then_output(move || {
         StartSyncExecutionOutput::builder()
+            .execution_arn(format!("{ARN}:x"))
             .start_date(aws_smithy_types_now())
             .stop_date(aws_smithy_types_now())
             .status(SyncExecutionStatus::Failed)
@@ -62,7 +63,10 @@ async fn each_request_runs_the_workflow_and_its_prediction_is_counted() {
     ]);
     let response = handle(&deps, event).await.unwrap();
     assert!(response.batch_item_failures.is_empty());
-    assert_eq!((response.summary.records, response.summary.predicted), (3, 3));
+    assert_eq!(
+        (response.summary.records, response.summary.predicted),
+        (3, 3)
+    );
     assert_eq!(rule.num_calls(), 3);
 }
 
@@ -84,14 +88,21 @@ async fn a_malformed_record_is_rejected_without_running_the_workflow_or_blocking
     let response = handle(
         &deps,
         batch(vec![
-            record(0, 1, &json!({"request_id": "a", "model_name": "Bad_Name", "features": [1]})),
+            record(
+                0,
+                1,
+                &json!({"request_id": "a", "model_name": "Bad_Name", "features": [1]}),
+            ),
             record(0, 2, &request("b")),
         ]),
     )
     .await
     .unwrap();
     assert!(response.batch_item_failures.is_empty());
-    assert_eq!((response.summary.rejected, response.summary.predicted), (1, 1));
+    assert_eq!(
+        (response.summary.rejected, response.summary.predicted),
+        (1, 1)
+    );
     assert_eq!(rule.num_calls(), 1);
 }
 
@@ -102,7 +113,10 @@ async fn a_failed_workflow_reports_its_record_and_leaves_the_successors_for_rede
     let deps = deps(RuleMode::Sequential, &[&fail, &ok]);
     let response = handle(
         &deps,
-        batch(vec![record(0, 4, &request("a")), record(0, 5, &request("b"))]),
+        batch(vec![
+            record(0, 4, &request("a")),
+            record(0, 5, &request("b")),
+        ]),
     )
     .await
     .unwrap();
@@ -153,6 +167,7 @@ async fn the_execution_input_carries_the_request_and_its_origin() {
         })
         .then_output(|| {
             StartSyncExecutionOutput::builder()
+                .execution_arn(format!("{ARN}:x"))
                 .start_date(aws_smithy_types_now())
                 .stop_date(aws_smithy_types_now())
                 .status(SyncExecutionStatus::Succeeded)

@@ -27,7 +27,10 @@ async fn a_request_the_service_cannot_run_is_reported_for_redelivery() {
     let deps = Deps::with_client(sfn, Settings::new(&arn));
     let response = handle(
         &deps,
-        batch(vec![record(0, 3, &request("a")), record(0, 4, &request("b"))]),
+        batch(vec![
+            record(0, 3, &request("a")),
+            record(0, 4, &request("b")),
+        ]),
     )
     .await
     .unwrap();

@@ -21,7 +21,11 @@ pub fn batch(records: Vec<Value>) -> Value {
     let mut grouped = serde_json::Map::new();
     for r in records {
         let key = format!("inference-requests-{}", r["partition"]);
-        if let Some(list) = grouped.entry(key).or_insert_with(|| json!([])).as_array_mut() {
+        if let Some(list) = grouped
+            .entry(key)
+            .or_insert_with(|| json!([]))
+            .as_array_mut()
+        {
             list.push(r);
         }
     }
