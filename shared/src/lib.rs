@@ -8,6 +8,8 @@ pub mod clock;
 pub mod error;
 pub mod logging;
 pub mod metrics;
+#[cfg(feature = "sns")]
+pub mod notify;
 pub mod storage;
 
 pub use error::{diagnostic, ErrorType};

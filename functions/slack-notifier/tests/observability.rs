@@ -435,6 +435,8 @@ fn the_dashboard_body_is_valid_json_with_the_expected_widgets() {
         "Lambda errors and throttles per function",
         "Lambda duration per function (ms)",
         "Dead-letter queues (messages waiting)",
+        "Drift: PSI per model and feature (daily maximum)",
+        "Drift monitor runs per model",
     ] {
         assert!(
             titles.contains(&expected),
@@ -466,6 +468,10 @@ fn the_dashboard_body_is_valid_json_with_the_expected_widgets() {
     assert!(expressions
         .iter()
         .any(|e| e.contains("cost_transitions + cost_lambda")));
+    // The drift scores the drift monitor emits as EMF (Service drift-monitor; Model, Feature).
+    assert!(expressions.iter().any(|e| e.contains(
+        r#"{MlPipelines,Feature,Model,Service} Service="drift-monitor" MetricName="Psi""#
+    )));
 
     // The alarm widget shows every unconditional alarm of the template.
     assert!(
