@@ -10,6 +10,8 @@ pub mod error;
 pub mod kafka;
 pub mod logging;
 pub mod metrics;
+#[cfg(feature = "sns")]
+pub mod notify;
 pub mod storage;
 
 pub use error::{diagnostic, ErrorType};

@@ -5,13 +5,11 @@
 use crate::evaluate::Status;
 use crate::rules::Severity;
 use crate::{Settings, Summary};
-use aws_sdk_sns::types::MessageAttributeValue;
 use serde_json::Value;
 
 /// The `event_type` attribute the notifier matches (`data_quality*`).
 pub const EVENT_TYPE: &str = "data_quality_failed";
-/// SNS's limit is 256 KiB for the message and its attributes: keep well below.
-pub const MAX_MESSAGE_BYTES: usize = 240 * 1024;
+pub use shared::notify::MAX_MESSAGE_BYTES;
 
 /// An alert ready to publish.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +23,7 @@ pub struct Alert {
     /// The summary JSON.
     pub message: String,
     /// `(name, data type, value)` message attributes.
-    pub attributes: Vec<(String, String, String)>,
+    pub attributes: Vec<shared::notify::Attribute>,
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -60,17 +58,14 @@ pub fn build(summary: &Summary, settings: &Settings) -> Option<Alert> {
         Severity::Critical => settings.critical_topic_arn.clone(),
         Severity::Warning => settings.notifications_topic_arn.clone(),
     };
+    use shared::notify::{number, text};
     let attributes = vec![
-        ("event_type".into(), "String".into(), EVENT_TYPE.into()),
-        ("severity".into(), "String".into(), severity.as_str().into()),
-        (
-            "environment".into(),
-            "String".into(),
-            settings.environment.clone(),
-        ),
-        ("source".into(), "String".into(), crate::SERVICE.into()),
-        ("failed".into(), "Number".into(), summary.failed.to_string()),
-        ("errors".into(), "Number".into(), summary.errors.to_string()),
+        text("event_type", EVENT_TYPE),
+        text("severity", severity.as_str()),
+        text("environment", &settings.environment),
+        text("source", crate::SERVICE),
+        number("failed", summary.failed),
+        number("errors", summary.errors),
     ];
     Some(Alert {
         topic_arn,
@@ -114,34 +109,14 @@ pub fn message(summary: &Summary, limit: usize) -> String {
 
 /// Publishes `alert`; returns SNS's message id.
 pub async fn publish(sns: &aws_sdk_sns::Client, alert: &Alert) -> Result<String, String> {
-    let mut request = sns
-        .publish()
-        .topic_arn(&alert.topic_arn)
-        .subject(&alert.subject)
-        .message(&alert.message);
-    for (name, data_type, value) in &alert.attributes {
-        let attribute = MessageAttributeValue::builder()
-            .data_type(data_type)
-            .string_value(value)
-            .build()
-            .map_err(|e| format!("message attribute {name}: {e}"))?;
-        request = request.message_attributes(name, attribute);
-    }
-    match request.send().await {
-        Ok(output) => Ok(output.message_id.unwrap_or_default()),
-        Err(error) => {
-            use aws_sdk_sns::error::ProvideErrorMetadata;
-            Err(format!(
-                "sns:Publish to {} failed ({}): {}",
-                alert.topic_arn,
-                error.code().unwrap_or("unknown"),
-                error
-                    .message()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| format!("{error:?}"))
-            ))
-        }
-    }
+    shared::notify::publish(
+        sns,
+        &alert.topic_arn,
+        &alert.subject,
+        &alert.message,
+        &alert.attributes,
+    )
+    .await
 }
 
 #[cfg(test)]

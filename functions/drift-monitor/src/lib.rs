@@ -11,7 +11,8 @@
 //!   (one folder per hour), computes per feature and for the prediction the Population
 //!   Stability Index and, for numeric ones, the Kolmogorov–Smirnov statistic
 //!   ([`stats`]), compares them with the thresholds, writes the report, emits the scores as EMF
-//!   metrics and, on drift, publishes `model.drift_detected` to EventBridge ([`publish`]).
+//!   metrics, on drift publishes `model.drift_detected` to EventBridge ([`publish`]), and posts
+//!   a summary to the notifications topic when one is configured ([`summary`]).
 //!
 //! Memory depends on the baseline (features × bins and grid points), never on the capture's
 //! size: every file is read a line at a time.
@@ -25,6 +26,7 @@ pub mod cell;
 pub mod error;
 pub mod input;
 pub mod listing;
+pub mod locate;
 pub mod monitor;
 pub mod profile;
 pub mod publish;
@@ -33,6 +35,7 @@ pub mod report;
 pub mod sample;
 pub mod sink;
 pub mod stats;
+pub mod summary;
 pub mod tally;
 
 use baseline::BaselineOutput;
@@ -54,29 +57,40 @@ pub struct Deps {
     s3: Option<aws_sdk_s3::Client>,
     events: aws_sdk_eventbridge::Client,
     event_bus: String,
+    sns: aws_sdk_sns::Client,
+    notifications_topic_arn: Option<String>,
     clock: Arc<dyn Clock>,
 }
 
 impl Deps {
     /// Clients from the standard AWS configuration (honours `AWS_ENDPOINT_URL`); the bus from
-    /// `EVENT_BUS_NAME` (default `default`).
+    /// `EVENT_BUS_NAME` (default `default`); the run summaries' topic from
+    /// `NOTIFICATIONS_TOPIC_ARN` (none when unset: no summary is posted).
     pub async fn from_env() -> Self {
         let config = shared::aws::load_config().await;
-        let bus = std::env::var("EVENT_BUS_NAME")
-            .ok()
-            .filter(|b| !b.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_EVENT_BUS.to_string());
-        Self::new(&config, bus)
+        let setting = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let bus = setting("EVENT_BUS_NAME").unwrap_or_else(|| DEFAULT_EVENT_BUS.to_string());
+        Self::new(&config, bus).with_notifications_topic(setting("NOTIFICATIONS_TOPIC_ARN"))
     }
 
-    /// Clients from `config`, publishing to `event_bus`, with the system clock.
+    /// Clients from `config`, publishing to `event_bus`, with the system clock and no
+    /// notifications topic.
     pub fn new(config: &aws_config::SdkConfig, event_bus: impl Into<String>) -> Self {
         Self {
             s3: Some(shared::aws::s3_client(config)),
             events: aws_sdk_eventbridge::Client::new(config),
             event_bus: event_bus.into(),
+            sns: aws_sdk_sns::Client::new(config),
+            notifications_topic_arn: None,
             clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The same dependencies posting each monitor run's summary to `topic_arn` (an SNS topic
+    /// ARN), or to no topic with `None`.
+    pub fn with_notifications_topic(mut self, topic_arn: Option<String>) -> Self {
+        self.notifications_topic_arn = topic_arn;
+        self
     }
 
     /// Dependencies for `file://` locations only, publishing nowhere reachable: for local runs
@@ -90,6 +104,8 @@ impl Deps {
             s3: None,
             events: aws_sdk_eventbridge::Client::new(&config),
             event_bus: DEFAULT_EVENT_BUS.to_string(),
+            sns: aws_sdk_sns::Client::new(&config),
+            notifications_topic_arn: None,
             clock: Arc::new(SystemClock),
         }
     }

@@ -99,6 +99,7 @@ pub async fn monitor(
         warnings: Vec::new(),
         event_id: None,
         event_published: false,
+        summary_published: false,
         report_uri: report_uri.to_string(),
     };
     report.decide();
@@ -108,6 +109,12 @@ pub async fn monitor(
     if let (true, Some(detail)) = (request.publish, drift_detail(&report)) {
         publish(&deps.events, &deps.event_bus, &detail).await?;
         report.event_published = true;
+    }
+    if let (true, Some(topic)) = (request.publish, &deps.notifications_topic_arn) {
+        match crate::summary::publish(&deps.sns, topic, &report).await {
+            Ok(_) => report.summary_published = true,
+            Err(error) => tracing::warn!(%error, "the run summary was not posted"),
+        }
     }
     let body = serde_json::to_vec_pretty(&report)
         .map_err(|e| DriftMonitorError::InvalidInput(format!("cannot encode the report: {e}")))?;

@@ -1,6 +1,8 @@
 //! The drift scores: Population Stability Index and the two-sample Kolmogorov–Smirnov statistic.
 //! Pure functions over proportions and counts.
 
+use crate::locate::SortedPoints;
+
 /// Proportion that stands in for an empty bin in [`psi`], on either side, so that `ln(a/e)` stays
 /// finite. 1e-4 is the usual choice (the widely copied reference implementation, Matthew Burke's
 /// `population-stability-index` `psi.py`, replaces a zero share with 0.0001 the same way); it
@@ -47,10 +49,11 @@ impl GridCounts {
         }
     }
 
-    /// Counts one value.
-    pub fn add(&mut self, grid: &[f64], value: f64) {
-        let i = grid.partition_point(|&g| g < value);
-        match grid.get(i) {
+    /// Counts one value against `grid`.
+    #[inline]
+    pub fn add(&mut self, grid: &SortedPoints, value: f64) {
+        let i = grid.lower_bound(value);
+        match grid.points().get(i) {
             Some(&g) if g == value => self.at[i] += 1,
             _ => self.cells[i] += 1,
         }
@@ -120,9 +123,9 @@ mod tests {
     #[test]
     fn ks_is_exact_when_the_grid_holds_every_baseline_value() {
         // baseline {1, 2, 3, 4}; live {2.5, 3, 3, 5}
-        let grid = [1.0, 2.0, 3.0, 4.0];
+        let grid = SortedPoints::new(&[1.0, 2.0, 3.0, 4.0]);
         let base_cdf = [0.25, 0.5, 0.75, 1.0];
-        let mut live = GridCounts::new(grid.len());
+        let mut live = GridCounts::new(4);
         for x in [2.5, 3.0, 3.0, 5.0] {
             live.add(&grid, x);
         }
@@ -134,11 +137,12 @@ mod tests {
 
     #[test]
     fn ks_of_a_sample_against_itself_is_zero_and_of_disjoint_samples_one() {
-        let grid = [1.0, 2.0, 3.0];
+        let points = [1.0, 2.0, 3.0];
+        let grid = SortedPoints::new(&points);
         let base_cdf = [1.0 / 3.0, 2.0 / 3.0, 1.0];
         let mut same = GridCounts::new(3);
         let mut above = GridCounts::new(3);
-        for x in grid {
+        for x in points {
             same.add(&grid, x);
             above.add(&grid, x + 10.0);
         }

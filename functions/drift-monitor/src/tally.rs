@@ -2,8 +2,8 @@
 //! categories, in memory that depends on the profile only (never on the number of rows).
 
 use crate::cell::Cell;
+use crate::locate::SortedPoints;
 use crate::profile::{Distribution, FeatureProfile};
-use crate::sample::bin_index;
 use crate::stats::{ks_statistic, psi, GridCounts};
 use hashbrown::HashMap;
 use std::sync::Arc;
@@ -22,6 +22,9 @@ enum Kind {
     Numeric {
         bins: Vec<u64>,
         grid: GridCounts,
+        /// The profile's bin edges and CDF grid, indexed (shared by the clones of a tally).
+        edges: Arc<SortedPoints>,
+        points: Arc<SortedPoints>,
     },
     Categorical {
         index: HashMap<String, usize>,
@@ -54,6 +57,8 @@ impl LiveTally {
             Distribution::Numeric(n) => Kind::Numeric {
                 bins: vec![0; n.bin_edges.len() + 1],
                 grid: GridCounts::new(n.cdf_grid.len()),
+                edges: Arc::new(SortedPoints::new(&n.bin_edges)),
+                points: Arc::new(SortedPoints::new(&n.cdf_grid)),
             },
             Distribution::Categorical(c) => Kind::Categorical {
                 index: c
@@ -82,12 +87,15 @@ impl LiveTally {
     #[inline]
     pub fn add(&mut self, cell: Cell<'_>) {
         match &mut self.kind {
-            Kind::Numeric { bins, grid } => match cell.as_number() {
+            Kind::Numeric {
+                bins,
+                grid,
+                edges,
+                points,
+            } => match cell.as_number() {
                 Ok(Some(v)) => {
-                    if let Distribution::Numeric(n) = &self.profile.distribution {
-                        bins[bin_index(&n.bin_edges, v)] += 1;
-                        grid.add(&n.cdf_grid, v);
-                    }
+                    bins[edges.lower_bound(v)] += 1;
+                    grid.add(points, v);
                 }
                 Ok(None) => self.nulls += 1,
                 Err(crate::cell::NotANumber) => {
@@ -113,7 +121,12 @@ impl LiveTally {
             mine.iter_mut().zip(theirs).for_each(|(a, b)| *a += b)
         };
         match (&mut self.kind, &other.kind) {
-            (Kind::Numeric { bins, grid }, Kind::Numeric { bins: b, grid: g }) => {
+            (
+                Kind::Numeric { bins, grid, .. },
+                Kind::Numeric {
+                    bins: b, grid: g, ..
+                },
+            ) => {
                 add(bins, b);
                 add(&mut grid.cells, &g.cells);
                 add(&mut grid.at, &g.at);
@@ -145,7 +158,7 @@ impl LiveTally {
             }
         };
         let (counts, ks) = match (&self.kind, &self.profile.distribution) {
-            (Kind::Numeric { bins, grid }, Distribution::Numeric(n)) => {
+            (Kind::Numeric { bins, grid, .. }, Distribution::Numeric(n)) => {
                 (bins.as_slice(), ks_statistic(&n.cdf, grid))
             }
             (Kind::Categorical { counts, .. }, _) => (counts.as_slice(), None),

@@ -145,3 +145,160 @@ async fn a_missing_baseline_is_a_typed_error() {
         .expect_err("no baseline");
     assert_eq!(shared::ErrorType::error_type(&error), "BaselineNotFound");
 }
+
+/// A topic with a queue subscribed to it: what SNS delivers, as the notifier would receive it.
+async fn notifications_topic(aws: &Aws) -> (String, String) {
+    let sns = aws_sdk_sns::Client::new(&aws.config);
+    let topic = sns
+        .create_topic()
+        .name(integration_tests::LocalAws::unique_name("notifications"))
+        .send()
+        .await
+        .expect("topic")
+        .topic_arn
+        .expect("topic arn");
+    let queue_url = aws
+        .sqs
+        .create_queue()
+        .queue_name(integration_tests::LocalAws::unique_name("summaries"))
+        .send()
+        .await
+        .expect("queue")
+        .queue_url
+        .expect("queue url");
+    let queue_arn = aws
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("attributes")
+        .attributes
+        .and_then(|a| {
+            a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                .cloned()
+        })
+        .expect("queue arn");
+    sns.subscribe()
+        .topic_arn(&topic)
+        .protocol("sqs")
+        .endpoint(queue_arn)
+        .send()
+        .await
+        .expect("subscription");
+    (topic, queue_url)
+}
+
+/// The SNS envelopes delivered to `queue_url` so far.
+async fn delivered(aws: &Aws, queue_url: &str) -> Vec<Value> {
+    let received = aws
+        .sqs
+        .receive_message()
+        .queue_url(queue_url)
+        .max_number_of_messages(10)
+        .wait_time_seconds(1)
+        .send()
+        .await
+        .expect("receive");
+    received
+        .messages()
+        .iter()
+        .map(|m| serde_json::from_str(m.body().unwrap_or("null")).expect("SNS envelope"))
+        .collect()
+}
+
+/// The notifier's reading of one delivered envelope.
+fn as_notifier_sees_it(envelope: &Value) -> slack_notifier::message::Notification {
+    let attributes = envelope["MessageAttributes"]
+        .as_object()
+        .map(|a| {
+            a.iter()
+                .map(|(k, v)| (k.clone(), v["Value"].as_str().unwrap_or("").to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    slack_notifier::message::Notification::classify(
+        envelope["Message"].as_str().expect("message"),
+        envelope["Subject"].as_str().map(str::to_string),
+        attributes,
+        "m".into(),
+        "notifications".into(),
+    )
+}
+
+#[tokio::test]
+async fn every_run_posts_a_summary_the_slack_notifier_renders() {
+    let mut aws = Aws::new().await;
+    let (topic, queue_url) = notifications_topic(&aws).await;
+    aws.deps = aws.deps.clone().with_notifications_topic(Some(topic));
+    aws.baseline().await;
+
+    aws.upload_capture("mean_shift").await;
+    let report = aws.monitor("mean_shift", json!({})).await;
+    assert_eq!(report["summary_published"], true);
+    let envelopes = delivered(&aws, &queue_url).await;
+    assert_eq!(envelopes.len(), 1, "{envelopes:#?}");
+    let envelope = &envelopes[0];
+    assert_eq!(
+        envelope["Subject"],
+        "[drift-monitor] demand-forecast: drift in price, prediction"
+    );
+    assert_eq!(
+        envelope["MessageAttributes"]["event_type"]["Value"],
+        "drift_report"
+    );
+    assert_eq!(
+        envelope["MessageAttributes"]["severity"]["Value"],
+        "warning"
+    );
+    let body: Value =
+        serde_json::from_str(envelope["Message"].as_str().unwrap_or("")).expect("JSON");
+    assert_eq!(body["report_uri"], report["report_uri"]);
+    assert_eq!(
+        body["top_features"][0]["feature"], "price",
+        "largest PSI first"
+    );
+    assert_eq!(
+        body["features_scored"],
+        report["features"].as_array().map_or(0, Vec::len) + 1
+    );
+    let seen = as_notifier_sees_it(envelope);
+    assert_eq!(seen.kind.name(), "drift_report");
+    let text = slack_notifier::render::render(&seen).text;
+    assert!(text.contains("drift in price, prediction"), "{text}");
+
+    // A quiet window is summarised too, as routine news.
+    let quiet = Aws::new().await;
+    let (topic, queue_url) = notifications_topic(&quiet).await;
+    let mut quiet = quiet;
+    quiet.deps = quiet.deps.clone().with_notifications_topic(Some(topic));
+    quiet.baseline().await;
+    quiet.upload_capture("no_shift").await;
+    quiet.monitor("no_shift", json!({})).await;
+    let envelopes = delivered(&quiet, &queue_url).await;
+    assert_eq!(envelopes.len(), 1);
+    assert_eq!(
+        envelopes[0]["MessageAttributes"]["severity"]["Value"],
+        "info"
+    );
+    assert_eq!(
+        as_notifier_sees_it(&envelopes[0]).severity,
+        slack_notifier::message::Severity::Info
+    );
+}
+
+#[tokio::test]
+async fn a_summary_that_cannot_be_posted_does_not_fail_the_run() {
+    let mut aws = Aws::new().await;
+    let missing = "arn:aws:sns:us-east-1:123456789012:no-such-topic".to_string();
+    aws.deps = aws.deps.clone().with_notifications_topic(Some(missing));
+    aws.baseline().await;
+    aws.upload_capture("mean_shift").await;
+    let report = aws.monitor("mean_shift", json!({})).await;
+    assert_eq!(
+        report["event_published"], true,
+        "the drift event still goes out"
+    );
+    assert_eq!(report["summary_published"], false);
+}

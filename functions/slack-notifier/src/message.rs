@@ -10,6 +10,7 @@
 //! | [`ModelGate`] | ml-retraining `NotifyModelDeployed` / `NotifyModelRejected` → notifications topic | `event_type = model_deployed` / `model_rejected` |
 //! | [`ApprovalRequest`] | ml-retraining `RequestApproval` → notifications topic | `event_type = approval_requested` |
 //! | [`DataQuality`] | the data-quality function's run summary | `event_type = data_quality*`, or a JSON body with a `checks` array |
+//! | [`DriftReport`] | the drift monitor's run summary → notifications topic | `event_type = drift_report` |
 //! | [`DriftTrigger`] | the drift bridge / the monitoring bus (`model.drift_detected`) | `event_type = drift*`, `type` or `detail-type` `model.drift_detected` |
 //! | [`AlarmChange`] | CloudWatch alarms → critical topic | JSON body with `AlarmName` and `NewStateValue` |
 
@@ -69,6 +70,8 @@ pub enum Kind {
     ApprovalRequest(ApprovalRequest),
     /// A data-quality run's summary.
     DataQuality(DataQuality),
+    /// A drift-monitor run's summary (drift or not).
+    DriftReport(DriftReport),
     /// Drift was detected for a model, which triggers retraining.
     DriftTrigger(DriftTrigger),
     /// A CloudWatch alarm changed state.
@@ -110,6 +113,7 @@ impl Kind {
             Kind::ModelGate(_) => "model_rejected",
             Kind::ApprovalRequest(_) => "approval_requested",
             Kind::DataQuality(_) => "data_quality",
+            Kind::DriftReport(_) => "drift_report",
             Kind::DriftTrigger(_) => "drift_trigger",
             Kind::Alarm(_) => "cloudwatch_alarm",
             Kind::Unknown(_) => "unknown",
@@ -257,6 +261,50 @@ pub struct CheckResult {
     pub query_id: Option<String>,
 }
 
+/// A drift-monitor run's summary (`functions/drift-monitor/src/summary.rs`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriftReport {
+    /// The model.
+    pub model: Option<String>,
+    /// `ok` or `insufficient_data`.
+    pub status: Option<String>,
+    /// Whether drift was detected.
+    pub drift_detected: bool,
+    /// First hour of the window.
+    pub window_start: Option<String>,
+    /// End of the window (exclusive).
+    pub window_end: Option<String>,
+    /// Live rows counted.
+    pub rows: Option<String>,
+    /// The fewest rows for a verdict.
+    pub min_rows: Option<String>,
+    /// The drifted features.
+    pub drifted: Vec<String>,
+    /// The features at warning level.
+    pub warnings: Vec<String>,
+    /// Whether the drift event was published (retraining requested).
+    pub event_published: bool,
+    /// Features scored in all.
+    pub features_scored: Option<String>,
+    /// The features with the largest PSIs.
+    pub top: Vec<DriftScore>,
+    /// The full report (`s3://…`).
+    pub report_uri: Option<String>,
+}
+
+/// One feature's line in a [`DriftReport`] (numbers as the monitor wrote them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriftScore {
+    /// The feature (or prediction column).
+    pub feature: String,
+    /// Population Stability Index.
+    pub psi: Option<String>,
+    /// Kolmogorov–Smirnov statistic.
+    pub ks: Option<String>,
+    /// `none`, `warn` or `act`.
+    pub level: Option<String>,
+}
+
 /// A `model.drift_detected` event (and what the bridge did with it, when it says).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DriftTrigger {
@@ -400,6 +448,11 @@ fn kind_from(
                 return Kind::DataQuality(dq);
             }
         }
+        if event_type == "drift_report"
+            || str_at(json, &["event_type"]).as_deref() == Some("drift_report")
+        {
+            return Kind::DriftReport(drift_report(json));
+        }
         if event_type.starts_with("drift") || is_drift(json) {
             return Kind::DriftTrigger(drift(json, attributes));
         }
@@ -447,6 +500,10 @@ fn default_severity(kind: &Kind, topic: &str) -> Severity {
                 Severity::Info
             }
         }
+        Kind::DriftReport(d) if d.drift_detected || d.status.as_deref() != Some("ok") => {
+            Severity::Warning
+        }
+        Kind::DriftReport(_) => Severity::Info,
         Kind::DriftTrigger(_) => Severity::Warning,
         Kind::Alarm(a) if a.new_state == "ALARM" => Severity::Critical,
         Kind::Alarm(a) if a.new_state == "OK" => Severity::Info,
@@ -767,6 +824,47 @@ fn is_drift(json: &Value) -> bool {
         .any(|path| str_at(json, path).as_deref() == Some(DRIFT_DETECTED))
 }
 
+fn drift_report(json: &Value) -> DriftReport {
+    let strings = |key: &str| -> Vec<String> {
+        json.get(key)
+            .and_then(Value::as_array)
+            .map(|items| items.iter().filter_map(text_of).collect())
+            .unwrap_or_default()
+    };
+    let top = json
+        .get("top_features")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|f| {
+                    Some(DriftScore {
+                        feature: first_of(f, &["feature"])?,
+                        psi: first_of(f, &["psi"]),
+                        ks: first_of(f, &["ks"]),
+                        level: first_of(f, &["psi_level"]),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    DriftReport {
+        model: first_of(json, &["model_name"]),
+        status: first_of(json, &["status"]),
+        drift_detected: json.get("drift_detected").and_then(Value::as_bool) == Some(true),
+        window_start: first_of(json, &["window_start"]),
+        window_end: first_of(json, &["window_end"]),
+        rows: first_of(json, &["rows"]),
+        min_rows: first_of(json, &["min_rows"]),
+        drifted: strings("drifted_features"),
+        warnings: strings("warnings"),
+        event_published: json.get("event_published").and_then(Value::as_bool) == Some(true),
+        features_scored: first_of(json, &["features_scored"]),
+        top,
+        report_uri: first_of(json, &["report_uri"]),
+    }
+}
+
 fn drift(json: &Value, attributes: &BTreeMap<String, String>) -> DriftTrigger {
     // An EventBridge envelope carries the event under "detail".
     let event = match json.get("detail") {
@@ -916,6 +1014,34 @@ mod tests {
             vec![("mape".into(), "24.8".into()), ("r2".into(), "n/a".into())]
         );
         assert_eq!(n.severity, Severity::Warning);
+    }
+
+    #[test]
+    fn a_drift_report_is_recognised_by_its_body_and_rated_by_its_verdict() {
+        let body = r#"{"event_type":"drift_report","model_name":"demand-forecast","status":"ok",
+            "rows":2000,"min_rows":1000,"drift_detected":true,"drifted_features":["price"],
+            "warnings":["promo"],"event_published":true,"features_scored":4,
+            "top_features":[{"feature":"price","psi":1.25,"ks":0.4,"psi_level":"act","drifted":true}],
+            "report_uri":"s3://b/drift/demand-forecast/reports/20261129T11Z.json"}"#;
+        // No attributes: the body alone says what it is.
+        let n = Notification::classify(body, None, BTreeMap::new(), "m".into(), "t".into());
+        let Kind::DriftReport(d) = &n.kind else {
+            panic!("{:?}", n.kind)
+        };
+        assert_eq!(d.drifted, vec!["price".to_string()]);
+        assert_eq!(d.top[0].psi.as_deref(), Some("1.25"));
+        assert_eq!(n.severity, Severity::Warning);
+        let quiet = body
+            .replace(r#""drift_detected":true"#, r#""drift_detected":false"#)
+            .replace(r#"["price"]"#, "[]");
+        let n = Notification::classify(&quiet, None, BTreeMap::new(), "m".into(), "t".into());
+        assert_eq!(n.kind.name(), "drift_report");
+        assert_eq!(n.severity, Severity::Info);
+        let short = body.replace(r#""status":"ok""#, r#""status":"insufficient_data""#);
+        let n = Notification::classify(&short, None, BTreeMap::new(), "m".into(), "t".into());
+        assert_eq!(n.severity, Severity::Warning);
+        let text = crate::render::render(&n).text;
+        assert!(text.contains("too little live data"), "{text}");
     }
 
     #[test]

@@ -9,8 +9,8 @@
 //! mention or a link), and `@channel`, `@here`, `@everyone` get a zero-width space after the `@`.
 
 use crate::message::{
-    AlarmChange, ApprovalRequest, DataQuality, DriftTrigger, ExecutionStatus, Kind, ModelGate,
-    Notification, PipelineFailed, Severity, Unknown,
+    AlarmChange, ApprovalRequest, DataQuality, DriftReport, DriftTrigger, ExecutionStatus, Kind,
+    ModelGate, Notification, PipelineFailed, Severity, Unknown,
 };
 use serde_json::{json, Value};
 
@@ -342,6 +342,7 @@ pub fn render(n: &Notification) -> SlackMessage {
         Kind::ModelGate(g) => model_gate(&mut blocks, g),
         Kind::ApprovalRequest(a) => approval_request(&mut blocks, a),
         Kind::DataQuality(dq) => data_quality(&mut blocks, dq),
+        Kind::DriftReport(d) => drift_report(&mut blocks, d),
         Kind::DriftTrigger(d) => drift(&mut blocks, d),
         Kind::Alarm(a) => alarm(&mut blocks, a),
         Kind::Unknown(u) => unknown(&mut blocks, u, n),
@@ -663,6 +664,76 @@ fn data_quality(blocks: &mut Blocks, dq: &DataQuality) -> Title {
             "{} more checks were left out of the message (SNS size limit): see the run's logs.",
             dq.omitted
         )]);
+    }
+    title
+}
+
+fn drift_report(blocks: &mut Blocks, d: &DriftReport) -> Title {
+    let model = d.model.clone().unwrap_or_else(|| "a model".to_string());
+    let (headline, summary) = if d.status.as_deref() == Some("insufficient_data") {
+        (
+            format!("{model}: too little live data to judge drift"),
+            Some(format!(
+                "{} rows, {} needed",
+                d.rows.as_deref().unwrap_or("?"),
+                d.min_rows.as_deref().unwrap_or("?")
+            )),
+        )
+    } else if d.drift_detected {
+        (
+            format!("{model}: drift in {}", d.drifted.join(", ")),
+            Some(if d.event_published {
+                "retraining requested".to_string()
+            } else {
+                "the drift event was not published".to_string()
+            }),
+        )
+    } else {
+        (
+            format!("{model}: no drift"),
+            (!d.warnings.is_empty())
+                .then(|| format!("at warning level: {}", d.warnings.join(", "))),
+        )
+    };
+    let title = start(blocks, headline, summary);
+    let window = match (&d.window_start, &d.window_end) {
+        (Some(a), Some(b)) => Some(format!("{a} → {b}")),
+        _ => None,
+    };
+    blocks.fields(&[
+        ("Model", d.model.clone()),
+        ("Window", window),
+        ("Rows", d.rows.clone()),
+        ("Features scored", d.features_scored.clone()),
+        (
+            "Drifted",
+            (!d.drifted.is_empty()).then(|| d.drifted.join(", ")),
+        ),
+        (
+            "Warning level",
+            (!d.warnings.is_empty()).then(|| d.warnings.join(", ")),
+        ),
+    ]);
+    if !d.top.is_empty() {
+        let mut table = format!("{:<24} {:>8} {:>8}  level\n", "feature", "PSI", "KS");
+        for score in &d.top {
+            let short = |v: &Option<String>| {
+                v.as_deref()
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .map_or("-".to_string(), |v| format!("{v:.4}"))
+            };
+            table.push_str(&format!(
+                "{:<24} {:>8} {:>8}  {}\n",
+                score.feature,
+                short(&score.psi),
+                short(&score.ks),
+                score.level.as_deref().unwrap_or("")
+            ));
+        }
+        blocks.code(Some("Largest PSI"), &table);
+    }
+    if let Some(uri) = &d.report_uri {
+        blocks.context(&[format!("Full report: {uri}")]);
     }
     title
 }

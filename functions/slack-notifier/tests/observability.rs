@@ -444,6 +444,8 @@ fn the_dashboard_body_is_valid_json_with_the_expected_widgets() {
         "lakehouse-etl orchestration cost (USD, Standard)",
         "realtime-inference orchestration cost (USD, Express)",
         "inference-bridge records",
+        "Drift: PSI per model and feature (daily maximum)",
+        "Drift monitor runs per model",
     ] {
         assert!(
             titles.contains(&expected),
@@ -475,6 +477,10 @@ fn the_dashboard_body_is_valid_json_with_the_expected_widgets() {
     assert!(expressions
         .iter()
         .any(|e| e.contains("cost_transitions + cost_lambda")));
+    // The drift scores the drift monitor emits as EMF (Service drift-monitor; Model, Feature).
+    assert!(expressions.iter().any(|e| e.contains(
+        r#"{MlPipelines,Feature,Model,Service} Service="drift-monitor" MetricName="Psi""#
+    )));
 
     // The alarm widget shows every unconditional alarm of the template.
     assert!(
