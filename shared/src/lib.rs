@@ -8,6 +8,7 @@ pub mod clock;
 pub mod error;
 pub mod logging;
 pub mod metrics;
+pub mod prices;
 pub mod storage;
 
 pub use error::{diagnostic, ErrorType};
