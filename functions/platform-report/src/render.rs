@@ -309,7 +309,7 @@ pub fn html(report: &Report) -> String {
         }
         let _ = write!(h, "</table>");
     }
-    let _ = write!(h, "</body></html>\n");
+    let _ = writeln!(h, "</body></html>");
     h
 }
 
