@@ -12,6 +12,7 @@ pub mod logging;
 pub mod metrics;
 #[cfg(feature = "sns")]
 pub mod notify;
+pub mod prices;
 pub mod storage;
 
 pub use error::{diagnostic, ErrorType};

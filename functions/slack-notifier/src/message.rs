@@ -13,6 +13,7 @@
 //! | [`DriftReport`] | the drift monitor's run summary → notifications topic | `event_type = drift_report` |
 //! | [`DriftTrigger`] | the drift bridge / the monitoring bus (`model.drift_detected`) | `event_type = drift*`, `type` or `detail-type` `model.drift_detected` |
 //! | [`AlarmChange`] | CloudWatch alarms → critical topic | JSON body with `AlarmName` and `NewStateValue` |
+//! | [`PlatformReport`] | the platform-report function's weekly summary → notifications topic | `event_type = platform_report` |
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -76,6 +77,8 @@ pub enum Kind {
     DriftTrigger(DriftTrigger),
     /// A CloudWatch alarm changed state.
     Alarm(AlarmChange),
+    /// The weekly platform report's summary.
+    PlatformReport(PlatformReport),
     /// Anything else: delivered as readable text.
     Unknown(Unknown),
 }
@@ -116,6 +119,7 @@ impl Kind {
             Kind::DriftReport(_) => "drift_report",
             Kind::DriftTrigger(_) => "drift_trigger",
             Kind::Alarm(_) => "cloudwatch_alarm",
+            Kind::PlatformReport(_) => "platform_report",
             Kind::Unknown(_) => "unknown",
         }
     }
@@ -353,6 +357,41 @@ pub struct AlarmChange {
     pub condition: Option<String>,
 }
 
+/// The platform-report function's summary: Markdown of a `# ` title, `## ` sections and their
+/// lines, with the full page's link in the `report_url` attribute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlatformReport {
+    /// The `# ` title line.
+    pub title: Option<String>,
+    /// Each `## ` section's name and its lines (Markdown `**bold**` made Slack's `*bold*`).
+    pub sections: Vec<(String, Vec<String>)>,
+    /// The full report's link (`report_url`).
+    pub link: Option<String>,
+}
+
+fn platform_report(body: &str, attributes: &BTreeMap<String, String>) -> PlatformReport {
+    let mut report = PlatformReport {
+        title: None,
+        sections: Vec::new(),
+        link: attributes.get("report_url").cloned(),
+    };
+    for line in body.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(title) = line.strip_prefix("# ") {
+            report.title = Some(title.to_string());
+        } else if let Some(section) = line.strip_prefix("## ") {
+            report.sections.push((section.to_string(), Vec::new()));
+        } else if !line.starts_with("Full report:") {
+            if report.sections.is_empty() {
+                report.sections.push((String::new(), Vec::new()));
+            }
+            if let Some((_, lines)) = report.sections.last_mut() {
+                lines.push(line.replace("**", "*"));
+            }
+        }
+    }
+    report
+}
+
 /// A message of no known kind.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unknown {
@@ -440,6 +479,7 @@ fn kind_from(
         "model_deployed" => return Kind::ModelGate(model_gate(body, true, attributes)),
         "model_rejected" => return Kind::ModelGate(model_gate(body, false, attributes)),
         "approval_requested" => return Kind::ApprovalRequest(approval_request(body, attributes)),
+        "platform_report" => return Kind::PlatformReport(platform_report(body, attributes)),
         _ => {}
     }
     if let Some(json) = json {
@@ -485,7 +525,7 @@ fn default_severity(kind: &Kind, topic: &str) -> Severity {
         Kind::ExecutionStatus(_) | Kind::PipelineFailed(_) => Severity::Critical,
         Kind::ModelGate(g) if g.deployed => Severity::Info,
         Kind::ModelGate(_) => Severity::Warning,
-        Kind::ApprovalRequest(_) => Severity::Info,
+        Kind::ApprovalRequest(_) | Kind::PlatformReport(_) => Severity::Info,
         Kind::DataQuality(dq) => {
             let critical = dq.problems.iter().any(|p| {
                 p.severity

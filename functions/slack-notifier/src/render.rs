@@ -10,7 +10,7 @@
 
 use crate::message::{
     AlarmChange, ApprovalRequest, DataQuality, DriftReport, DriftTrigger, ExecutionStatus, Kind,
-    ModelGate, Notification, PipelineFailed, Severity, Unknown,
+    ModelGate, Notification, PipelineFailed, PlatformReport, Severity, Unknown,
 };
 use serde_json::{json, Value};
 
@@ -345,6 +345,7 @@ pub fn render(n: &Notification) -> SlackMessage {
         Kind::DriftReport(d) => drift_report(&mut blocks, d),
         Kind::DriftTrigger(d) => drift(&mut blocks, d),
         Kind::Alarm(a) => alarm(&mut blocks, a),
+        Kind::PlatformReport(r) => platform_report(&mut blocks, r),
         Kind::Unknown(u) => unknown(&mut blocks, u, n),
     };
     let mut context = vec![format!("{} · topic {}", n.kind.name(), n.topic)];
@@ -810,6 +811,24 @@ fn alarm(blocks: &mut Blocks, a: &AlarmChange) -> Title {
             .as_deref()
             .and_then(|arn| alarm_url(arn, &a.name)),
     )]);
+    title
+}
+
+fn platform_report(blocks: &mut Blocks, r: &PlatformReport) -> Title {
+    let headline = r
+        .title
+        .clone()
+        .unwrap_or_else(|| "Weekly platform report".to_string());
+    let summary = r
+        .sections
+        .first()
+        .and_then(|(_, lines)| lines.first().cloned());
+    let title = start(blocks, headline, summary);
+    for (section, lines) in &r.sections {
+        let label = (!section.is_empty()).then_some(section.as_str());
+        blocks.text(label, &lines.join("\n"));
+    }
+    blocks.buttons(&[("Open the full report", r.link.clone())]);
     title
 }
 

@@ -170,6 +170,18 @@ const SAMPLES: &[Expect] = &[
         link: None,
     },
     Expect {
+        file: "platform-report.json",
+        kind: "platform_report",
+        header: &[":white_check_mark:", "Platform report prod, week 2026-11-23 to 2026-11-29"],
+        body: &[
+            "*Workflows*\n- *ml-retraining*: 2 started, 1 succeeded, 1 failed, no data timed out",
+            "*lakehouse-etl*: no data started",
+            "*Data quality*\n- 22 checks run, 3 failed",
+            "gate failed (mape threshold 15)",
+        ],
+        link: Some("reports/platform/prod/2026-11-23/report.html"),
+    },
+    Expect {
         file: "drift-detected.json",
         kind: "drift_trigger",
         header: &[":warning:", "Drift detected for demand-forecast"],
