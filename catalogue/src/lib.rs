@@ -77,9 +77,20 @@ pub struct Features {
     pub database: String,
     /// The table.
     pub table: String,
-    /// How old its newest partition may be when training starts, in hours.
+    /// How old its newest partition (and the feature job's last successful run) may be at the
+    /// run's scheduled time, in hours.
     pub max_age_hours: f64,
+    /// The Glue job that fills the table; named `features-*` (the template's IAM grants
+    /// `glue:GetJobRuns` on `job/features-*` only).
+    pub job: String,
+    /// Seconds the retraining pipeline waits before it checks stale features again.
+    pub recheck_seconds: u32,
+    /// How many checks in all before the pipeline fails with `FeaturesStale` (at least 1).
+    pub max_checks: u32,
 }
+
+/// The prefix every feature job's name carries (the template's IAM scope).
+pub const FEATURE_JOB_PREFIX: &str = "features-";
 
 /// Population Stability Index thresholds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -195,6 +206,18 @@ impl Catalogue {
                     "features.max_age_hours must be a positive number".into(),
                 ));
             }
+            if !model.features.job.starts_with(FEATURE_JOB_PREFIX)
+                || model.features.job.len() == FEATURE_JOB_PREFIX.len()
+            {
+                return Err(fail(format!(
+                    "features.job must be named {FEATURE_JOB_PREFIX}<name> (the template grants glue:GetJobRuns on job/{FEATURE_JOB_PREFIX}*)"
+                )));
+            }
+            if model.features.max_checks == 0 || model.features.recheck_seconds == 0 {
+                return Err(fail(
+                    "features.max_checks and features.recheck_seconds must be at least 1".into(),
+                ));
+            }
             if !(0.0 < model.drift.psi_warn && model.drift.psi_warn <= model.drift.psi_act) {
                 return Err(fail(
                     "drift: need 0 < psi_warn <= psi_act (0.1 and 0.25 are the usual values)"
@@ -253,7 +276,7 @@ mod tests {
     fn entries_breaking_a_rule_are_refused_with_the_model_named() {
         let entry = |name: &str, body: &str| {
             format!(
-                "models:\n  {name}:\n    description: d\n{body}\n    approval: auto\n    schedule: {{expression: cron(0 2 ? * SUN *), timezone: UTC}}\n    features: {{database: f, table: t, max_age_hours: 24}}\n    drift: {{psi_warn: 0.1, psi_act: 0.25}}\n"
+                "models:\n  {name}:\n    description: d\n{body}\n    approval: auto\n    schedule: {{expression: cron(0 2 ? * SUN *), timezone: UTC}}\n    features: {{database: f, table: t, max_age_hours: 24, job: features-t, recheck_seconds: 60, max_checks: 2}}\n    drift: {{psi_warn: 0.1, psi_act: 0.25}}\n"
             )
         };
         let ok = "    task: regression\n    evaluation: {actual_column: a, predicted_column: p, gate: {metric: mape, direction: lower_is_better, threshold: 15}}";
@@ -275,6 +298,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("gate is required"), "{err}");
+        let bad_job = entry("m", ok).replace("job: features-t", "job: etl-t");
+        let err = Catalogue::parse(&bad_job, "x").unwrap_err().to_string();
+        assert!(err.contains("features.job"), "{err}");
+        let no_checks = entry("m", ok).replace("max_checks: 2", "max_checks: 0");
+        let err = Catalogue::parse(&no_checks, "x").unwrap_err().to_string();
+        assert!(err.contains("max_checks"), "{err}");
         let typo = entry("m", ok).replace("approval: auto", "aproval: auto");
         assert!(Catalogue::parse(&typo, "x")
             .unwrap_err()

@@ -38,7 +38,7 @@ pub struct Callback {
 
 /// Every function that can run in-process.
 pub fn registry() -> &'static [LocalFunction] {
-    static FUNCTIONS: [LocalFunction; 5] = [
+    static FUNCTIONS: [LocalFunction; 7] = [
         LocalFunction {
             binary: "evaluate-model-metrics",
             output_schema: schema_of::<evaluate_model_metrics::output::EvaluateOutput>,
@@ -64,6 +64,20 @@ pub fn registry() -> &'static [LocalFunction] {
             binary: "cache-warmup",
             output_schema: schema_of::<cache_warmup::WarmupOutput>,
             invoke: |event| Box::pin(invoke_cache_warmup(event)),
+            callback: None,
+        },
+        LocalFunction {
+            binary: "feature-freshness",
+            output_schema: schema_of::<feature_freshness::Freshness>,
+            invoke: |event| Box::pin(invoke_feature_freshness(event)),
+            callback: None,
+        },
+        LocalFunction {
+            // The state machines call it in baseline mode only (the daily schedules call it
+            // directly), so the baseline summary is the output they may read.
+            binary: "drift-monitor",
+            output_schema: schema_of::<drift_monitor::baseline::BaselineOutput>,
+            invoke: |event| Box::pin(invoke_drift_monitor(event)),
             callback: None,
         },
         LocalFunction {
@@ -161,6 +175,22 @@ async fn invoke_cache_warmup(event: Value) -> Result<Value, FunctionError> {
         Ok(deps) => reported(cache_warmup::handle(&deps, event).await),
         Err(error) => reported::<(), _>(Err(error)),
     }
+}
+
+/// feature-freshness reads the Glue Data Catalog: it needs an AWS endpoint (a local moto
+/// server or an account); the retraining test cases mock `CheckFeatures`.
+async fn invoke_feature_freshness(event: Value) -> Result<Value, FunctionError> {
+    needs_aws("feature-freshness", "nothing else")?;
+    let deps = feature_freshness::Deps::from_env().await;
+    reported(feature_freshness::handle(&deps, event).await)
+}
+
+/// drift-monitor's clients need an AWS configuration even for `file://` data; the retraining
+/// test cases mock `WriteDriftBaseline` (its training sample is in S3).
+async fn invoke_drift_monitor(event: Value) -> Result<Value, FunctionError> {
+    needs_aws("drift-monitor", "EVENT_BUS_NAME")?;
+    let deps = drift_monitor::Deps::from_env().await;
+    reported(drift_monitor::handle(&deps, event).await)
 }
 
 async fn invoke_data_quality(event: Value) -> Result<Value, FunctionError> {

@@ -10,8 +10,9 @@ use crate::Deps;
 use serde::{Deserialize, Serialize};
 use shared::storage::{self, Compression, ObjectUri, StorageError};
 
-/// What baseline mode returns.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// What baseline mode returns (the retraining pipeline's `WriteDriftBaseline` reads it; its JSON
+/// schema is what `pipelines validate` checks those reads against).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BaselineOutput {
     /// Where the profile was written.
     pub baseline_uri: String,

@@ -81,6 +81,9 @@ pub fn model_config(
         features_database: model.features.database.clone(),
         features_table: model.features.table.clone(),
         features_max_age_hours: model.features.max_age_hours,
+        features_job: model.features.job.clone(),
+        features_recheck_seconds: model.features.recheck_seconds,
+        features_max_checks: model.features.max_checks,
     })
 }
 

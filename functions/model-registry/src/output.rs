@@ -39,6 +39,12 @@ pub struct ModelConfig {
     pub features_table: String,
     /// How old the newest feature partition may be, in hours.
     pub features_max_age_hours: f64,
+    /// The Glue job that fills the feature table.
+    pub features_job: String,
+    /// Seconds to wait before checking stale features again.
+    pub features_recheck_seconds: u32,
+    /// Feature checks in all before the run fails with `FeaturesStale`.
+    pub features_max_checks: u32,
 }
 
 /// The version the model's endpoint serves, or none.
