@@ -39,6 +39,10 @@ pub struct ModelConfig {
     pub features_table: String,
     /// How old the newest feature partition may be, in hours.
     pub features_max_age_hours: f64,
+    /// How model-deployment validates a candidate on live traffic: the catalogue's
+    /// `deployment` section as a plan (`catalogue::Deployment::plan`: mode, shares,
+    /// champion_weights, last_step_index, window_seconds, max_waits, guardrails).
+    pub deployment: serde_json::Value,
 }
 
 /// The version the model's endpoint serves, or none.
