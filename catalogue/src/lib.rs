@@ -386,8 +386,13 @@ mod tests {
             "    drift:",
             "    deployment: {mode: shadow, window_seconds: 600}\n    drift:",
         );
-        let plan = Catalogue::parse(&with, "x").unwrap().models["m"].deployment.plan();
-        assert_eq!((plan["mode"].as_str(), plan["window_seconds"].as_u64()), (Some("shadow"), Some(600)));
+        let plan = Catalogue::parse(&with, "x").unwrap().models["m"]
+            .deployment
+            .plan();
+        assert_eq!(
+            (plan["mode"].as_str(), plan["window_seconds"].as_u64()),
+            (Some("shadow"), Some(600))
+        );
         for (bad, field) in [
             ("{steps: [50, 40]}", "deployment.steps"),
             ("{steps: [100]}", "deployment.steps"),

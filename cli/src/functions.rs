@@ -157,8 +157,7 @@ fn needs_aws(binary: &str, settings: &str) -> Result<(), FunctionError> {
 /// test cases mock its step).
 async fn invoke_deployment_guard(event: Value) -> Result<Value, FunctionError> {
     needs_aws("deployment-guard", "nothing else")?;
-    static DEPS: tokio::sync::OnceCell<deployment_guard::Deps> =
-        tokio::sync::OnceCell::const_new();
+    static DEPS: tokio::sync::OnceCell<deployment_guard::Deps> = tokio::sync::OnceCell::const_new();
     let deps = DEPS.get_or_init(deployment_guard::Deps::from_env).await;
     reported(deployment_guard::handle(deps, event).await)
 }

@@ -140,7 +140,10 @@ pub fn decide(
         (Some(base), Some(new)) if base > 0.0 => Some(new / base),
         _ => None,
     };
-    let degradation = guardrails.online_metric.as_ref().and_then(relative_degradation);
+    let degradation = guardrails
+        .online_metric
+        .as_ref()
+        .and_then(relative_degradation);
     let verdict = |decision, reason: String| Verdict {
         decision,
         reason,
@@ -209,9 +212,15 @@ pub fn decide(
         }
     }
     if last_step {
-        verdict(Decision::Promote, "every guardrail holds on the last step".into())
+        verdict(
+            Decision::Promote,
+            "every guardrail holds on the last step".into(),
+        )
     } else {
-        verdict(Decision::Continue, "every guardrail holds: next traffic step".into())
+        verdict(
+            Decision::Continue,
+            "every guardrail holds: next traffic step".into(),
+        )
     }
 }
 
@@ -298,7 +307,12 @@ mod tests {
     #[test]
     fn a_clear_loss_on_errors_rolls_back() {
         // 1 % vs 6 %: an increase of 5 points, z ≈ 10.
-        let v = decide(&stats(9000, 90, 40.0), &stats(1000, 60, 40.0), &guardrails(), false);
+        let v = decide(
+            &stats(9000, 90, 40.0),
+            &stats(1000, 60, 40.0),
+            &guardrails(),
+            false,
+        );
         assert_eq!(v.decision, Decision::Rollback, "{}", v.reason);
         let test = v.error_rate_test.unwrap();
         assert!(test.z > 5.0 && test.p_value < 1e-6, "{test:?}");
@@ -315,7 +329,12 @@ mod tests {
 
     #[test]
     fn a_clear_loss_on_latency_rolls_back() {
-        let v = decide(&stats(9000, 90, 40.0), &stats(1000, 10, 60.0), &guardrails(), true);
+        let v = decide(
+            &stats(9000, 90, 40.0),
+            &stats(1000, 10, 60.0),
+            &guardrails(),
+            true,
+        );
         assert_eq!(v.decision, Decision::Rollback, "{}", v.reason);
         assert!((v.p99_latency_ratio.unwrap() - 1.5).abs() < 1e-9);
         assert!(v.reason.contains("latency"));
@@ -324,7 +343,12 @@ mod tests {
     #[test]
     fn noise_with_few_invocations_waits_even_when_it_looks_bad() {
         // 3 errors in 40 requests (7.5 %) is alarming on its face but decides nothing.
-        let v = decide(&stats(9000, 90, 40.0), &stats(40, 3, 90.0), &guardrails(), false);
+        let v = decide(
+            &stats(9000, 90, 40.0),
+            &stats(40, 3, 90.0),
+            &guardrails(),
+            false,
+        );
         assert_eq!(v.decision, Decision::Wait, "{}", v.reason);
         assert!(v.reason.contains("too few invocations"));
     }
@@ -332,7 +356,12 @@ mod tests {
     #[test]
     fn an_increase_beyond_the_limit_that_is_not_significant_waits() {
         // 12/500 vs 6/500: +1.2 points > 1 point allowed, but p ≈ 0.08.
-        let v = decide(&stats(500, 6, 40.0), &stats(500, 12, 40.0), &guardrails(), false);
+        let v = decide(
+            &stats(500, 6, 40.0),
+            &stats(500, 12, 40.0),
+            &guardrails(),
+            false,
+        );
         assert_eq!(v.decision, Decision::Wait, "{}", v.reason);
         assert!(v.error_rate_test.unwrap().p_value > 0.05);
     }
@@ -349,7 +378,12 @@ mod tests {
     #[test]
     fn missing_datapoints_wait() {
         // No datapoint at all: zero invocations.
-        let v = decide(&VariantStats::default(), &VariantStats::default(), &guardrails(), true);
+        let v = decide(
+            &VariantStats::default(),
+            &VariantStats::default(),
+            &guardrails(),
+            true,
+        );
         assert_eq!(v.decision, Decision::Wait);
         assert!(v.error_rate_increase.is_none() && v.error_rate_test.is_none());
         // Invocations but no latency datapoint for the challenger.

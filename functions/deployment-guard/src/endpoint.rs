@@ -122,7 +122,10 @@ pub async fn describe(
             .endpoint_status()
             .map(|s| s.as_str().to_string())
             .unwrap_or_else(|| "Unknown".into()),
-        endpoint_config_name: output.endpoint_config_name().unwrap_or_default().to_string(),
+        endpoint_config_name: output
+            .endpoint_config_name()
+            .unwrap_or_default()
+            .to_string(),
         variants: production.chain(shadow).collect(),
     })
 }

@@ -44,7 +44,14 @@ impl Window {
     }
 }
 
-fn query(id: String, endpoint: &str, variant: &str, metric: &str, stat: &str, period: i32) -> MetricDataQuery {
+fn query(
+    id: String,
+    endpoint: &str,
+    variant: &str,
+    metric: &str,
+    stat: &str,
+    period: i32,
+) -> MetricDataQuery {
     let dimensions = [("EndpointName", endpoint), ("VariantName", variant)]
         .into_iter()
         .map(|(name, value)| Dimension::builder().name(name).value(value).build())
@@ -151,8 +158,22 @@ mod tests {
 
     #[test]
     fn the_period_covers_the_window_in_whole_minutes() {
-        assert_eq!(Window { start: 0, end: 3600 }.period(), 3600);
-        assert_eq!(Window { start: 0, end: 3601 }.period(), 3660);
+        assert_eq!(
+            Window {
+                start: 0,
+                end: 3600
+            }
+            .period(),
+            3600
+        );
+        assert_eq!(
+            Window {
+                start: 0,
+                end: 3601
+            }
+            .period(),
+            3660
+        );
         assert_eq!(Window { start: 0, end: 10 }.period(), 60);
     }
 

@@ -60,7 +60,11 @@ async fn describe_reads_both_variants_and_their_traffic_shares() {
     let endpoint = endpoint::describe(&deps.sagemaker, &name).await.unwrap();
     assert_eq!(endpoint.status, "InService");
     assert_eq!(endpoint.endpoint_config_name, format!("{name}-ab"));
-    let names: Vec<_> = endpoint.variants.iter().map(|v| v.variant_name.as_str()).collect();
+    let names: Vec<_> = endpoint
+        .variants
+        .iter()
+        .map(|v| v.variant_name.as_str())
+        .collect();
     assert_eq!(names, ["Champion", "Challenger"]);
     assert!((endpoint.traffic_share("Challenger").unwrap() - 0.1).abs() < 1e-9);
     assert!(matches!(

@@ -107,7 +107,12 @@ async fn a_healthy_shadow_variant_is_promoted_with_its_numbers() {
     let out = guard(&deps(&[&d, &m]), &request(false), chrono::Utc::now())
         .await
         .unwrap();
-    assert_eq!(out.verdict.decision, Decision::Promote, "{}", out.verdict.reason);
+    assert_eq!(
+        out.verdict.decision,
+        Decision::Promote,
+        "{}",
+        out.verdict.reason
+    );
     assert_eq!(out.challenger.role, VariantRole::Shadow);
     assert_eq!(out.challenger.traffic_share, None);
     assert_eq!(out.champion.traffic_share, Some(1.0));
@@ -154,7 +159,10 @@ async fn an_updating_endpoint_and_bad_input_are_typed_errors() {
     let err = guard(&deps(&[&d, &m]), &request(false), chrono::Utc::now())
         .await
         .unwrap_err();
-    assert!(matches!(err, GuardError::EndpointNotInService { ref status, .. } if status == "Updating"), "{err:?}");
+    assert!(
+        matches!(err, GuardError::EndpointNotInService { ref status, .. } if status == "Updating"),
+        "{err:?}"
+    );
     let d = endpoint(EndpointStatus::InService, false);
     let err = deployment_guard::handle(&deps(&[&d, &m]), json!({"endpoint_name": "x"}))
         .await
@@ -185,8 +193,8 @@ async fn the_queries_ask_sagemaker_s_metrics_per_variant_over_one_window_long_pe
                 q.id().unwrap(),
                 metric.namespace().unwrap(),
                 metric.metric_name().unwrap(),
-                stat.stat(),
-                stat.period(),
+                stat.stat().unwrap(),
+                stat.period().unwrap(),
                 dims.join(",")
             ));
         }
