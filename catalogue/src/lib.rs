@@ -163,23 +163,19 @@ impl Deployment {
         Ok(())
     }
 
-    /// What model-deployment reads (`$.config.deployment`): the mode, every traffic share with
-    /// the champion's weight beside it (`shares[i] + champion_weights[i] = 100`), the index of
-    /// the last step, the window, the wait bound and the guardrails.
-    pub fn plan(&self) -> Value {
-        let shares: Vec<u32> = std::iter::once(self.initial_share)
+    /// Every traffic share of the challenger in order: `initial_share`, then `steps`.
+    pub fn shares(&self) -> Vec<u32> {
+        std::iter::once(self.initial_share)
             .chain(self.steps.iter().copied())
-            .collect();
-        let champion_weights: Vec<u32> = shares.iter().map(|s| 100 - s.min(&100)).collect();
-        serde_json::json!({
-            "mode": self.mode,
-            "shares": shares,
-            "champion_weights": champion_weights,
-            "last_step_index": shares.len() - 1,
-            "window_seconds": self.window_seconds,
-            "max_waits": self.max_waits,
-            "guardrails": self.guardrails,
-        })
+            .collect()
+    }
+
+    /// The champion's weight beside each share (`100 - share`).
+    pub fn champion_weights(&self) -> Vec<u32> {
+        self.shares()
+            .iter()
+            .map(|s| 100u32.saturating_sub(*s))
+            .collect()
     }
 }
 
@@ -376,22 +372,19 @@ mod tests {
     fn a_model_without_a_deployment_section_gets_the_defaults_and_its_plan() {
         let text = "models:\n  m:\n    description: d\n    task: regression\n    evaluation: {actual_column: a, predicted_column: p, gate: {metric: mape, direction: lower_is_better, threshold: 15}}\n    approval: auto\n    schedule: {expression: cron(0 2 ? * SUN *), timezone: UTC}\n    features: {database: f, table: t, max_age_hours: 24}\n    drift: {psi_warn: 0.1, psi_act: 0.25}\n";
         let catalogue = Catalogue::parse(text, "x").unwrap();
-        let plan = catalogue.model("m").unwrap().deployment.plan();
-        assert_eq!(plan["mode"], "ab");
-        assert_eq!(plan["shares"], serde_json::json!([10, 50]));
-        assert_eq!(plan["champion_weights"], serde_json::json!([90, 50]));
-        assert_eq!(plan["last_step_index"], 1);
-        assert_eq!(plan["guardrails"]["min_invocations"], 1000);
+        let deployment = &catalogue.model("m").unwrap().deployment;
+        assert_eq!(deployment.mode, DeploymentMode::Ab);
+        assert_eq!(deployment.shares(), [10, 50]);
+        assert_eq!(deployment.champion_weights(), [90, 50]);
+        assert_eq!(deployment.guardrails["min_invocations"], 1000);
         let with = text.replace(
             "    drift:",
             "    deployment: {mode: shadow, window_seconds: 600}\n    drift:",
         );
-        let plan = Catalogue::parse(&with, "x").unwrap().models["m"]
-            .deployment
-            .plan();
+        let deployment = &Catalogue::parse(&with, "x").unwrap().models["m"].deployment;
         assert_eq!(
-            (plan["mode"].as_str(), plan["window_seconds"].as_u64()),
-            (Some("shadow"), Some(600))
+            (deployment.mode, deployment.window_seconds),
+            (DeploymentMode::Shadow, 600)
         );
         for (bad, field) in [
             ("{steps: [50, 40]}", "deployment.steps"),

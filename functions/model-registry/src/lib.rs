@@ -81,7 +81,7 @@ pub fn model_config(
         features_database: model.features.database.clone(),
         features_table: model.features.table.clone(),
         features_max_age_hours: model.features.max_age_hours,
-        deployment: model.deployment.plan(),
+        deployment: (&model.deployment).into(),
     })
 }
 
