@@ -47,6 +47,136 @@ pub struct Model {
     pub features: Features,
     /// The drift monitor's thresholds.
     pub drift: Drift,
+    /// How a candidate is validated on live traffic before it takes over (model-deployment);
+    /// the defaults of [`Deployment`] when the entry has no `deployment` section.
+    #[serde(default)]
+    pub deployment: Deployment,
+}
+
+/// How model-deployment validates a candidate on live traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeploymentMode {
+    /// Champion and challenger as production variants, the challenger's share raised in steps.
+    Ab,
+    /// The challenger as a shadow variant (a copy of live requests, answers discarded).
+    Shadow,
+}
+
+/// A model's `deployment` section. Shares are percentages of production traffic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deployment {
+    /// `ab` (default) or `shadow`.
+    #[serde(default = "default_mode")]
+    pub mode: DeploymentMode,
+    /// A/B: the challenger's first share, 1–99 % (default 10).
+    #[serde(default = "default_initial_share")]
+    pub initial_share: u32,
+    /// A/B: the later shares, increasing, each below 100 (default `[50]`); passing the last one
+    /// promotes the challenger to 100 %.
+    #[serde(default = "default_steps")]
+    pub steps: Vec<u32>,
+    /// The observation window after each change, in seconds (60–86,400; default 3,600).
+    #[serde(default = "default_window_seconds")]
+    pub window_seconds: u64,
+    /// How many extra windows the guard may ask for (`wait`: too few invocations) before the
+    /// candidate is rolled back for lack of evidence (0–24; default 2).
+    #[serde(default = "default_max_waits")]
+    pub max_waits: u32,
+    /// The deployment-guard's guardrails (its `Guardrails` type decides; `pipelines validate`
+    /// checks them): `min_invocations`, `max_error_rate_increase`, `significance`,
+    /// `max_p99_latency_ratio`, optional `online_metric`.
+    #[serde(default = "default_guardrails")]
+    pub guardrails: Map<String, Value>,
+}
+
+fn default_mode() -> DeploymentMode {
+    DeploymentMode::Ab
+}
+fn default_initial_share() -> u32 {
+    10
+}
+fn default_steps() -> Vec<u32> {
+    vec![50]
+}
+fn default_window_seconds() -> u64 {
+    3600
+}
+fn default_max_waits() -> u32 {
+    2
+}
+fn default_guardrails() -> Map<String, Value> {
+    let mut g = Map::new();
+    g.insert("min_invocations".into(), 1000.into());
+    g.insert("max_error_rate_increase".into(), 0.01.into());
+    g.insert("significance".into(), 0.05.into());
+    g.insert("max_p99_latency_ratio".into(), 1.2.into());
+    g
+}
+
+impl Default for Deployment {
+    fn default() -> Self {
+        Self {
+            mode: default_mode(),
+            initial_share: default_initial_share(),
+            steps: default_steps(),
+            window_seconds: default_window_seconds(),
+            max_waits: default_max_waits(),
+            guardrails: default_guardrails(),
+        }
+    }
+}
+
+impl Deployment {
+    /// The rule a section breaks, if any (guardrails aside: their type lives in
+    /// deployment-guard).
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=99).contains(&self.initial_share) {
+            return Err(format!(
+                "deployment.initial_share must be 1 to 99 (%), got {}",
+                self.initial_share
+            ));
+        }
+        let mut previous = self.initial_share;
+        for step in &self.steps {
+            if *step <= previous || *step >= 100 {
+                return Err(format!(
+                    "deployment.steps must increase from initial_share and stay below 100 (passing the last promotes to 100 %), got {:?} after {}",
+                    self.steps, self.initial_share
+                ));
+            }
+            previous = *step;
+        }
+        if !(60..=86_400).contains(&self.window_seconds) {
+            return Err(format!(
+                "deployment.window_seconds must be 60 to 86400, got {}",
+                self.window_seconds
+            ));
+        }
+        if self.max_waits > 24 {
+            return Err(format!(
+                "deployment.max_waits must be 0 to 24, got {}",
+                self.max_waits
+            ));
+        }
+        Ok(())
+    }
+
+    /// Every traffic share of the challenger in order: `initial_share`, then `steps`.
+    pub fn shares(&self) -> Vec<u32> {
+        std::iter::once(self.initial_share)
+            .chain(self.steps.iter().copied())
+            .collect()
+    }
+
+    /// The champion's weight beside each share (`100 - share`).
+    pub fn champion_weights(&self) -> Vec<u32> {
+        self.shares()
+            .iter()
+            .map(|s| 100u32.saturating_sub(*s))
+            .collect()
+    }
 }
 
 /// How a version that passes its gate is approved.
@@ -218,6 +348,7 @@ impl Catalogue {
                     "features.max_checks and features.recheck_seconds must be at least 1".into(),
                 ));
             }
+            model.deployment.check().map_err(fail)?;
             if !(0.0 < model.drift.psi_warn && model.drift.psi_warn <= model.drift.psi_act) {
                 return Err(fail(
                     "drift: need 0 < psi_warn <= psi_act (0.1 and 0.25 are the usual values)"
@@ -259,6 +390,42 @@ pub fn valid_model_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_model_without_a_deployment_section_gets_the_defaults_and_its_plan() {
+        let text = "models:\n  m:\n    description: d\n    task: regression\n    evaluation: {actual_column: a, predicted_column: p, gate: {metric: mape, direction: lower_is_better, threshold: 15}}\n    approval: auto\n    schedule: {expression: cron(0 2 ? * SUN *), timezone: UTC}\n    features: {database: f, table: t, max_age_hours: 24}\n    drift: {psi_warn: 0.1, psi_act: 0.25}\n";
+        let catalogue = Catalogue::parse(text, "x").unwrap();
+        let deployment = &catalogue.model("m").unwrap().deployment;
+        assert_eq!(deployment.mode, DeploymentMode::Ab);
+        assert_eq!(deployment.shares(), [10, 50]);
+        assert_eq!(deployment.champion_weights(), [90, 50]);
+        assert_eq!(deployment.guardrails["min_invocations"], 1000);
+        let with = text.replace(
+            "    drift:",
+            "    deployment: {mode: shadow, window_seconds: 600}\n    drift:",
+        );
+        let deployment = &Catalogue::parse(&with, "x").unwrap().models["m"].deployment;
+        assert_eq!(
+            (deployment.mode, deployment.window_seconds),
+            (DeploymentMode::Shadow, 600)
+        );
+        for (bad, field) in [
+            ("{steps: [50, 40]}", "deployment.steps"),
+            ("{steps: [100]}", "deployment.steps"),
+            ("{initial_share: 0}", "deployment.initial_share"),
+            ("{window_seconds: 5}", "deployment.window_seconds"),
+            ("{max_waits: 99}", "deployment.max_waits"),
+            ("{mode: canary}", "mode"),
+        ] {
+            let err = Catalogue::parse(
+                &text.replace("    drift:", &format!("    deployment: {bad}\n    drift:")),
+                "x",
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains(field), "{bad}: {err}");
+        }
+    }
 
     #[test]
     fn the_checked_in_catalogue_has_the_three_kinds_of_model() {

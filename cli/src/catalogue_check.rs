@@ -136,6 +136,16 @@ fn check_drift(
     }
 }
 
+/// A deployment section's guardrails, checked by the deployment-guard's own `Guardrails` type
+/// (fields, types and ranges), so the catalogue cannot hand model-deployment a guardrail the
+/// guard refuses at run time.
+pub fn deployment_guardrails(deployment: &catalogue::Deployment) -> Result<(), String> {
+    let guardrails: deployment_guard::decision::Guardrails =
+        serde_json::from_value(Value::Object(deployment.guardrails.clone()))
+            .map_err(|e| format!("not deployment-guard guardrails: {e}"))?;
+    deployment_guard::decision::validate(&guardrails)
+}
+
 /// Every catalogue finding for `project` (none when the project has no catalogue and no
 /// retraining schedule).
 pub fn check(project: &Project, findings: &mut Vec<Finding>) {
@@ -149,6 +159,12 @@ pub fn check(project: &Project, findings: &mut Vec<Finding>) {
     for (name, model) in &catalogue.models {
         if let Err(message) = model_registry::evaluation_request(name, model, None) {
             findings.push(finding(format!("models.{name}.evaluation"), message));
+        }
+        if let Err(message) = deployment_guardrails(&model.deployment) {
+            findings.push(finding(
+                format!("models.{name}.deployment.guardrails"),
+                message,
+            ));
         }
     }
 
@@ -272,4 +288,25 @@ fn schedule_snippet(model: &str, expression: &str, timezone: &str) -> String {
         "  {}RetrainingSchedule:\n    Type: AWS::Scheduler::Schedule\n    Properties:\n      ScheduleExpression: {expression}\n      ScheduleExpressionTimezone: {timezone}\n      FlexibleTimeWindow:\n        Mode: \"OFF\"\n      Target:\n        Arn: !Ref MlRetrainingStateMachine\n        RoleArn: !GetAtt SchedulerRole.Arn\n        Input: >-\n          {{\"model_name\": \"{model}\", \"trigger\": {{\"source\": \"schedule\",\n          \"schedule_arn\": \"<aws.scheduler.schedule-arn>\",\n          \"scheduled_time\": \"<aws.scheduler.scheduled-time>\"}}}}\n        RetryPolicy:\n          MaximumEventAgeInSeconds: 3600\n          MaximumRetryAttempts: 10\n        DeadLetterConfig:\n          Arn: !GetAtt ScheduleDeadLetterQueue.Arn",
         pascal(model)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guardrails_are_checked_by_the_guard_s_own_type() {
+        let mut deployment = catalogue::Deployment::default();
+        assert_eq!(deployment_guardrails(&deployment), Ok(()));
+        deployment
+            .guardrails
+            .insert("max_p99_latency_ratio".into(), 0.5.into());
+        let err = deployment_guardrails(&deployment).unwrap_err();
+        assert!(err.contains("max_p99_latency_ratio"), "{err}");
+        deployment
+            .guardrails
+            .insert("max_error_rate_increse".into(), 0.01.into());
+        let err = deployment_guardrails(&deployment).unwrap_err();
+        assert!(err.contains("max_error_rate_increse"), "{err}");
+    }
 }

@@ -38,7 +38,7 @@ pub struct Callback {
 
 /// Every function that can run in-process.
 pub fn registry() -> &'static [LocalFunction] {
-    static FUNCTIONS: [LocalFunction; 7] = [
+    static FUNCTIONS: [LocalFunction; 8] = [
         LocalFunction {
             binary: "evaluate-model-metrics",
             output_schema: schema_of::<evaluate_model_metrics::output::EvaluateOutput>,
@@ -59,6 +59,12 @@ pub fn registry() -> &'static [LocalFunction] {
                 output_schema: schema_of::<model_approval::ApprovalDecision>,
                 errors: model_approval::CALLBACK_ERRORS,
             }),
+        },
+        LocalFunction {
+            binary: "deployment-guard",
+            output_schema: schema_of::<deployment_guard::GuardOutput>,
+            invoke: |event| Box::pin(invoke_deployment_guard(event)),
+            callback: None,
         },
         LocalFunction {
             binary: "cache-warmup",
@@ -159,6 +165,15 @@ fn needs_aws(binary: &str, settings: &str) -> Result<(), FunctionError> {
              and AWS_REGION, plus {settings}, or mock this step in the test case"
         ),
     })
+}
+
+/// The guard reads SageMaker and CloudWatch: it needs an AWS endpoint (the state machine's
+/// test cases mock its step).
+async fn invoke_deployment_guard(event: Value) -> Result<Value, FunctionError> {
+    needs_aws("deployment-guard", "nothing else")?;
+    static DEPS: tokio::sync::OnceCell<deployment_guard::Deps> = tokio::sync::OnceCell::const_new();
+    let deps = DEPS.get_or_init(deployment_guard::Deps::from_env).await;
+    reported(deployment_guard::handle(deps, event).await)
 }
 
 async fn invoke_model_approval(event: Value) -> Result<Value, FunctionError> {

@@ -25,6 +25,7 @@ mod exec;
 mod functions;
 mod graph;
 mod list;
+mod nested;
 mod prices;
 mod project;
 mod report;

@@ -3,6 +3,7 @@
 //! showing each state as it starts and ends.
 
 use crate::dispatch::{LambdaTarget, LocalDispatcher};
+use crate::nested::NestedDispatcher;
 use crate::project::{parse_overrides, Project};
 use crate::report;
 use crate::template::StateMachineResource;
@@ -268,6 +269,32 @@ fn case_input(project: &Project, machine: &str, case: &str) -> String {
 /// `file://` paths in the mock configuration are read from the working directory, which
 /// should be the project root.
 pub async fn run_local(project: &Project, name: &str, setup: RunSetup) -> Result<LocalRun> {
+    let project = Arc::new(Project {
+        root: project.root.clone(),
+        template: project.template.clone(),
+    });
+    run_machine(
+        project,
+        name,
+        setup,
+        Arc::new(VirtualClock::starting_now()),
+        0,
+        None,
+    )
+    .await
+}
+
+/// Runs `name` on `clock` (shared with the parent when it is a nested execution, `depth` > 0)
+/// as execution `execution_name` (default `local-<test case>`). Nested executions of the
+/// template's state machines run for real ([`crate::nested`]).
+pub async fn run_machine(
+    project: Arc<Project>,
+    name: &str,
+    setup: RunSetup,
+    clock: Arc<dyn asl::Clock>,
+    depth: u32,
+    execution_name: Option<String>,
+) -> Result<LocalRun> {
     shared::metrics::set_sink(shared::metrics::Sink::Discard);
     let resource = project.machine(name)?;
     let machine = project.load_machine(&resource)?;
@@ -298,32 +325,41 @@ pub async fn run_local(project: &Project, name: &str, setup: RunSetup) -> Result
         Some(input) => input,
         None => {
             let case = setup.test_case.as_deref().unwrap_or("HappyPath");
-            match project.event_file(&resource.name, &case_input(project, &resource.name, case)) {
+            match project.event_file(&resource.name, &case_input(&project, &resource.name, case)) {
                 Some(path) => read_json(&path, "input")?,
                 None => Value::Object(Default::default()),
             }
         }
     };
-    let local: Arc<dyn TaskHandler> = Arc::new(LocalDispatcher::new(
-        project.local_functions(),
-        setup.lambda,
-    ));
     let mock_path = match (setup.mock_config, setup.no_mocks) {
         (_, true) => None,
         (Some(p), _) => Some(p),
         (None, _) => project.event_file(&resource.name, "mock-config.json"),
     };
+    let case = match mock_path {
+        Some(_) => setup.test_case.unwrap_or_else(|| "HappyPath".into()),
+        None => "no-mocks".to_string(),
+    };
+    let local: Arc<dyn TaskHandler> = Arc::new(NestedDispatcher {
+        local: LocalDispatcher::new(project.local_functions(), setup.lambda.clone()),
+        project: project.clone(),
+        clock: clock.clone(),
+        machine: resource.name.clone(),
+        test_case: case.clone(),
+        lambda: setup.lambda,
+        seed: setup.seed,
+        depth,
+    });
     let (handler, test_case): (Arc<dyn TaskHandler>, String) = match mock_path {
         Some(path) => {
             let config = MockConfig::parse(&read_json(&path, "mock configuration")?)
                 .with_context(|| format!("the mock configuration {} is invalid", path.display()))?;
-            let case = setup.test_case.unwrap_or_else(|| "HappyPath".into());
             let mocks = config
                 .handler(&resource.name, &case, Some(local))
                 .with_context(|| format!("in {}", path.display()))?;
             (Arc::new(mocks), case)
         }
-        None => (local, "no-mocks".to_string()),
+        None => (local, case),
     };
     let observer: Option<asl::Observer> = setup.progress.as_ref().map(|progress| {
         progress.header(&resource.name, &test_case);
@@ -332,11 +368,11 @@ pub async fn run_local(project: &Project, name: &str, setup: RunSetup) -> Result
     });
     let options = ExecutionOptions {
         handler,
-        clock: Arc::new(VirtualClock::starting_now()),
+        clock,
         rng: Arc::new(SeededRng::new(setup.seed)),
         observer,
         record_history: true,
-        execution_name: format!("local-{test_case}"),
+        execution_name: execution_name.unwrap_or_else(|| format!("local-{test_case}")),
         state_machine_name: resource.name.clone(),
         ..ExecutionOptions::default()
     };

@@ -249,8 +249,9 @@ fn the_happy_path_shows_progress_and_writes_history_and_report() {
     assert!(all.contains("▶ EvaluateCandidateModel (Task)"), "{all}");
     assert!(all.contains("status: SUCCEEDED"), "{all}");
     assert!(all.contains("path:   ValidateExecutionInput →"), "{all}");
-    // The endpoint poll waits a minute twice: virtual time moved, the run did not sleep.
-    assert!(all.contains("+00:02:00.000"), "{all}");
+    // The nested model-deployment runs on the parent's virtual clock: two observation windows
+    // of an hour and six endpoint polls 30 s apart move it 2 h 3 min; the run did not sleep.
+    assert!(all.contains("+02:03:00.000  ✔ DeployCandidate"), "{all}");
     let history: Value = serde_json::from_str(&std::fs::read_to_string(&history).unwrap()).unwrap();
     assert_eq!(history["events"][0]["type"], "ExecutionStarted");
     let html = std::fs::read_to_string(&report).unwrap();

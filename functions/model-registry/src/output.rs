@@ -45,6 +45,46 @@ pub struct ModelConfig {
     pub features_recheck_seconds: u32,
     /// Feature checks in all before the run fails with `FeaturesStale`.
     pub features_max_checks: u32,
+    /// How model-deployment validates a candidate on live traffic (the catalogue's
+    /// `deployment` section, as the state machine reads it).
+    pub deployment: DeploymentPlan,
+}
+
+/// The catalogue's `deployment` section as model-deployment reads it (`$.config.deployment`).
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct DeploymentPlan {
+    /// `ab` or `shadow`.
+    pub mode: String,
+    /// The challenger's traffic shares in percent, in order (A/B).
+    pub shares: Vec<u32>,
+    /// The champion's weight beside each share (`100 - share`).
+    pub champion_weights: Vec<u32>,
+    /// The index of the last share: passing it promotes the challenger to 100 %.
+    pub last_step_index: usize,
+    /// The observation window after each change, in seconds.
+    pub window_seconds: u64,
+    /// Extra windows the guard may ask for before the candidate is rolled back.
+    pub max_waits: u32,
+    /// The deployment-guard's guardrails (its `Guardrails` type).
+    pub guardrails: serde_json::Map<String, serde_json::Value>,
+}
+
+impl From<&catalogue::Deployment> for DeploymentPlan {
+    fn from(d: &catalogue::Deployment) -> Self {
+        let shares = d.shares();
+        Self {
+            mode: match d.mode {
+                catalogue::DeploymentMode::Ab => "ab".into(),
+                catalogue::DeploymentMode::Shadow => "shadow".into(),
+            },
+            champion_weights: d.champion_weights(),
+            last_step_index: shares.len().saturating_sub(1),
+            shares,
+            window_seconds: d.window_seconds,
+            max_waits: d.max_waits,
+            guardrails: d.guardrails.clone(),
+        }
+    }
 }
 
 /// The version the model's endpoint serves, or none.
