@@ -393,7 +393,7 @@ mod tests {
 
     #[test]
     fn a_model_without_a_deployment_section_gets_the_defaults_and_its_plan() {
-        let text = "models:\n  m:\n    description: d\n    task: regression\n    evaluation: {actual_column: a, predicted_column: p, gate: {metric: mape, direction: lower_is_better, threshold: 15}}\n    approval: auto\n    schedule: {expression: cron(0 2 ? * SUN *), timezone: UTC}\n    features: {database: f, table: t, max_age_hours: 24}\n    drift: {psi_warn: 0.1, psi_act: 0.25}\n";
+        let text = "models:\n  m:\n    description: d\n    task: regression\n    evaluation: {actual_column: a, predicted_column: p, gate: {metric: mape, direction: lower_is_better, threshold: 15}}\n    approval: auto\n    schedule: {expression: cron(0 2 ? * SUN *), timezone: UTC}\n    features: {database: f, table: t, job: features-m, max_age_hours: 24, recheck_seconds: 600, max_checks: 3}\n    drift: {psi_warn: 0.1, psi_act: 0.25}\n";
         let catalogue = Catalogue::parse(text, "x").unwrap();
         let deployment = &catalogue.model("m").unwrap().deployment;
         assert_eq!(deployment.mode, DeploymentMode::Ab);

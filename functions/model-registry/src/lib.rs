@@ -140,7 +140,7 @@ pub async fn handle(
     let output = match &request {
         RegistryRequest::ModelConfig(r) => {
             let overrides = r.execution_input.as_ref().and_then(|i| i.get("evaluation"));
-            RegistryOutput::ModelConfig(model_config(&r.model_name, overrides)?)
+            RegistryOutput::ModelConfig(Box::new(model_config(&r.model_name, overrides)?))
         }
         RegistryRequest::Production(r) => RegistryOutput::Production(
             registry::production(client, &r.model_package_group_name).await?,

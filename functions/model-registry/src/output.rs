@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 #[serde(untagged)]
 pub enum RegistryOutput {
     /// `model_config`.
-    ModelConfig(ModelConfig),
+    ModelConfig(Box<ModelConfig>),
     /// `production`.
     Production(ProductionModel),
     /// `register`.
