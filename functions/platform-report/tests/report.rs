@@ -1,17 +1,108 @@
-//! The report's numbers against metric series and registry versions prepared on moto, and an
-//! empty week. moto lacks percentile statistics (its GetMetricData fails serialising `p50`), so
-//! the moto runs expect durations as "no data" and `percentiles.rs` reads p50/p95 from
-//! `aws-smithy-mocks`.
+//! The report's numbers against prepared metric series and registry versions, and an empty
+//! week. S3, SNS and the SageMaker registry run on moto; CloudWatch is an `aws-smithy-mocks`
+//! client answering `GetMetricData` and `ListMetrics` from the prepared series, because moto
+//! 5.2.5 cannot serve the Smithy RPC v2 CBOR protocol aws-sdk-cloudwatch speaks.
 
-use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataOutput;
+use aws_sdk_cloudwatch::operation::list_metrics::ListMetricsOutput;
+use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataResult};
 use aws_sdk_sagemaker::types::ModelApprovalStatus;
+use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use chrono::{DateTime, Duration, Utc};
 use integration_tests::LocalAws;
 use platform_report::{handle, Deps};
 use serde_json::{json, Value};
 use shared::clock::ManualClock;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+/// One prepared series: namespace, metric name, dimensions, statistic (`raw` for the
+/// datapoints that sums and maxima fold, or a percentile such as `p50`) and its values.
+#[derive(Clone)]
+struct Series {
+    namespace: String,
+    name: String,
+    dims: Vec<(String, String)>,
+    stat: String,
+    values: Vec<f64>,
+}
+
+fn same_dims(series: &Series, dims: &[Dimension]) -> bool {
+    series.dims.len() == dims.len()
+        && dims.iter().all(|d| {
+            series
+                .dims
+                .iter()
+                .any(|(k, v)| d.name() == Some(k) && d.value() == Some(v))
+        })
+}
+
+/// A CloudWatch client answering from `series`: each `GetMetricData` query gets the values of
+/// the series with its namespace, name, dimensions and statistic (none: no datapoints), and
+/// `ListMetrics` lists the series whose dimensions include the filters.
+fn fake_cloudwatch(series: Vec<Series>) -> aws_sdk_cloudwatch::Client {
+    let data = series.clone();
+    let get = mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_compute_output(move |r| {
+        let mut out = GetMetricDataOutput::builder();
+        for q in r.metric_data_queries() {
+            let stat = q.metric_stat().unwrap();
+            let metric = stat.metric().unwrap();
+            let wanted = if stat.stat().unwrap().starts_with('p') {
+                stat.stat().unwrap()
+            } else {
+                "raw"
+            };
+            let values = data
+                .iter()
+                .find(|s| {
+                    Some(s.namespace.as_str()) == metric.namespace()
+                        && Some(s.name.as_str()) == metric.metric_name()
+                        && s.stat == wanted
+                        && same_dims(s, metric.dimensions())
+                })
+                .map(|s| s.values.clone())
+                .unwrap_or_default();
+            out = out.metric_data_results(
+                MetricDataResult::builder()
+                    .id(q.id().unwrap())
+                    .set_values(Some(values))
+                    .build(),
+            );
+        }
+        out.build()
+    });
+    let list = mock!(aws_sdk_cloudwatch::Client::list_metrics).then_compute_output(move |r| {
+        let mut out = ListMetricsOutput::builder();
+        let mut seen = Vec::new();
+        for s in &series {
+            let filtered = r.dimensions().iter().all(|f| {
+                s.dims
+                    .iter()
+                    .any(|(k, v)| f.name() == Some(k) && f.value() == Some(v))
+            });
+            if r.namespace() == Some(s.namespace.as_str())
+                && r.metric_name() == Some(s.name.as_str())
+                && filtered
+                && !seen.contains(&s.dims)
+            {
+                seen.push(s.dims.clone());
+                let dims = s
+                    .dims
+                    .iter()
+                    .map(|(k, v)| Dimension::builder().name(k).value(v).build());
+                out = out.metrics(
+                    Metric::builder()
+                        .namespace(&s.namespace)
+                        .metric_name(&s.name)
+                        .set_dimensions(Some(dims.collect()))
+                        .build(),
+                );
+            }
+        }
+        out.build()
+    });
+    mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&get, &list])
+}
 
 const IMAGE: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/forecast:1";
 
@@ -22,6 +113,7 @@ struct Setup {
     topic: String,
     queue_url: String,
     today: DateTime<Utc>,
+    series: Mutex<Vec<Series>>,
 }
 
 async fn setup() -> Setup {
@@ -73,6 +165,7 @@ async fn setup() -> Setup {
         topic,
         queue_url,
         today,
+        series: Mutex::new(Vec::new()),
     }
 }
 
@@ -112,39 +205,39 @@ impl Setup {
             ),
             ("METRICS_NAMESPACE", self.namespace()),
         ]);
-        Deps::new(
+        let mut deps = Deps::new(
             &self.config,
             |name| env.get(name).cloned(),
             Arc::new(ManualClock::new(self.today + Duration::hours(7))),
         )
-        .unwrap()
+        .unwrap();
+        deps.cloudwatch = fake_cloudwatch(self.series.lock().unwrap().clone());
+        deps
     }
 
-    async fn put(&self, namespace: &str, name: &str, dims: &[(&str, &str)], points: &[(i64, f64)]) {
-        let cw = aws_sdk_cloudwatch::Client::new(&self.config);
-        let data: Vec<MetricDatum> = points
-            .iter()
-            .map(|(days_ago, value)| {
-                MetricDatum::builder()
-                    .metric_name(name)
-                    .set_dimensions(Some(
-                        dims.iter()
-                            .map(|(k, v)| Dimension::builder().name(*k).value(*v).build())
-                            .collect(),
-                    ))
-                    .timestamp(aws_smithy_types::DateTime::from_secs(
-                        (self.today - Duration::days(*days_ago) + Duration::hours(3)).timestamp(),
-                    ))
-                    .value(*value)
-                    .build()
-            })
-            .collect();
-        cw.put_metric_data()
-            .namespace(namespace)
-            .set_metric_data(Some(data))
-            .send()
-            .await
-            .unwrap();
+    /// Datapoints of one series inside the week (CloudWatch's time filter is not emulated).
+    async fn put(&self, namespace: &str, name: &str, dims: &[(&str, &str)], points: &[f64]) {
+        self.put_stat(namespace, name, dims, "raw", points);
+    }
+
+    fn put_stat(
+        &self,
+        namespace: &str,
+        name: &str,
+        dims: &[(&str, &str)],
+        stat: &str,
+        values: &[f64],
+    ) {
+        self.series.lock().unwrap().push(Series {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            dims: dims
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            stat: stat.to_string(),
+            values: values.to_vec(),
+        });
     }
 
     async fn version(&self, group: &str, properties: &[(&str, String)]) {
@@ -206,47 +299,34 @@ impl Setup {
 }
 
 #[tokio::test]
-#[ignore = "moto 5.2.5 answers 404 to the rpc-v2-cbor protocol aws-sdk-cloudwatch 1.140 speaks: pin an awsQuery/JSON SDK version or a moto that routes it, then drop this"]
 async fn the_week_s_numbers_come_from_the_metrics_and_the_registry_and_gaps_read_no_data() {
     let s = setup().await;
     let retraining = s.arn("retraining");
     let sm = [("StateMachineArn", retraining.as_str())];
     // Inside the week (1–6 days ago) and outside it (9 days ago: must not count).
-    s.put(
-        "AWS/States",
-        "ExecutionsStarted",
-        &sm,
-        &[(2, 2.0), (3, 3.0), (9, 100.0)],
-    )
-    .await;
-    s.put("AWS/States", "ExecutionsSucceeded", &sm, &[(2, 3.0)])
+    s.put("AWS/States", "ExecutionsStarted", &sm, &[2.0, 3.0])
         .await;
-    s.put("AWS/States", "ExecutionsFailed", &sm, &[(3, 1.0)])
+    s.put("AWS/States", "ExecutionsSucceeded", &sm, &[3.0])
         .await;
-    s.put("AWS/States", "ExecutionsAborted", &sm, &[(2, 0.0)])
-        .await;
-    s.put("AWS/States", "ExecutionTime", &sm, &[(2, 600_000.0)])
-        .await;
+    s.put("AWS/States", "ExecutionsFailed", &sm, &[1.0]).await;
+    s.put("AWS/States", "ExecutionsAborted", &sm, &[0.0]).await;
+    s.put_stat("AWS/States", "ExecutionTime", &sm, "p50", &[312_500.0]);
+    s.put_stat("AWS/States", "ExecutionTime", &sm, "p95", &[754_000.0]);
     let ns = s.namespace();
     let forecast = s.model("forecast");
     let drift = [("Service", "drift-monitor"), ("Model", forecast.as_str())];
-    s.put(&ns, "DriftDetected", &drift, &[(2, 0.0), (1, 1.0)])
-        .await;
-    s.put(&ns, "FeaturesDrifted", &drift, &[(2, 0.0), (1, 1.0)])
-        .await;
-    for (feature, points) in [
-        ("price", [(2, 0.12), (1, 0.31)]),
-        ("promo", [(2, 0.05), (1, 0.04)]),
-    ] {
+    s.put(&ns, "DriftDetected", &drift, &[0.0, 1.0]).await;
+    s.put(&ns, "FeaturesDrifted", &drift, &[0.0, 1.0]).await;
+    for (feature, points) in [("price", [0.12, 0.31]), ("promo", [0.05, 0.04])] {
         let dims = [drift[0], drift[1], ("Feature", feature)];
         s.put(&ns, "Psi", &dims, &points).await;
     }
     let dq = [("Service", "data-quality")];
-    s.put(&ns, "ChecksRun", &dq, &[(2, 10.0), (1, 12.0)]).await;
-    s.put(&ns, "ChecksFailed", &dq, &[(2, 2.0), (1, 1.0)]).await;
+    s.put(&ns, "ChecksRun", &dq, &[10.0, 12.0]).await;
+    s.put(&ns, "ChecksFailed", &dq, &[2.0, 1.0]).await;
     for (check, points) in [
-        ("orders_min_rows", [(2, 1.0), (1, 1.0)]),
-        ("orders_fresh", [(2, 0.0), (1, 0.0)]),
+        ("orders_min_rows", [1.0, 1.0]),
+        ("orders_fresh", [0.0, 0.0]),
     ] {
         let dims = [dq[0], ("Table", "lake.orders"), ("Check", check)];
         s.put(&ns, "CheckFailed", &dims, &points).await;
@@ -316,11 +396,7 @@ async fn the_week_s_numbers_come_from_the_metrics_and_the_registry_and_gaps_read
     assert_eq!(w.transitions, Some(150.0));
     let cost = w.cost_usd.unwrap();
     assert!((cost - 150.0 * 0.000025).abs() < 1e-12, "{cost}");
-    assert_eq!(
-        (w.p50_ms, w.p95_ms),
-        (None, None),
-        "moto has no percentiles"
-    );
+    assert_eq!((w.p50_ms, w.p95_ms), (Some(312_500.0), Some(754_000.0)));
     assert!(r.metrics_failure.is_none(), "{:?}", r.metrics_failure);
 
     let m = &r.models[1];
@@ -394,7 +470,6 @@ async fn the_week_s_numbers_come_from_the_metrics_and_the_registry_and_gaps_read
 }
 
 #[tokio::test]
-#[ignore = "moto 5.2.5 answers 404 to the rpc-v2-cbor protocol aws-sdk-cloudwatch 1.140 speaks: pin an awsQuery/JSON SDK version or a moto that routes it, then drop this"]
 async fn an_empty_week_reports_no_data_everywhere_and_no_zeros() {
     let s = setup().await;
     let output = handle(&s.deps(), json!({"week_ending": "2020-01-05"}))
