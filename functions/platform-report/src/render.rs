@@ -181,10 +181,15 @@ fn model_line(m: &ModelWeek) -> String {
                         gate(v)
                     )
                 });
-            format!(
-                "{latest}; {} deployed, {} rolled back",
-                r.deployments, r.rollbacks
-            )
+            // A group without versions has no deployment history: "no data", not zeros.
+            if r.latest.is_none() {
+                format!("{latest}; deployments {NO_DATA}")
+            } else {
+                format!(
+                    "{latest}; {} deployed, {} rolled back",
+                    r.deployments, r.rollbacks
+                )
+            }
         }
     };
     let worst = m
