@@ -233,7 +233,7 @@ pub async fn dimension_values(
                 .find(|d| d.name() == Some(wanted))
                 .and_then(|d| d.value())
             {
-                if matches && dims.len() == fixed.len() + 1 {
+                if matches && dims.len() > fixed.len() {
                     out.push(value.to_string());
                 }
             }
