@@ -458,6 +458,10 @@ async fn the_week_s_numbers_come_from_the_metrics_and_the_registry_and_gaps_read
     );
     assert!(markdown.contains(&output.link));
     let html = s.object(&output.html_uri).await;
+    // `PLATFORM_REPORT_HTML=/path/page.html` keeps this week's page to open in a browser.
+    if let Ok(path) = std::env::var("PLATFORM_REPORT_HTML") {
+        std::fs::write(&path, &html).expect("write the page");
+    }
     assert!(html.starts_with("<!DOCTYPE html>") && html.contains("orders_min_rows"));
     assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("src="));
     let envelope = s.published().await;
