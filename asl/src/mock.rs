@@ -165,8 +165,11 @@ impl MockConfig {
             ))
         })?;
         let case = cases.get(test_case).ok_or_else(|| {
+            let mut known: Vec<&str> = cases.keys().map(String::as_str).collect();
+            known.sort_unstable();
             MockError(format!(
-                "the mock configuration has no test case '{test_case}' for the state machine '{state_machine}'"
+                "the mock configuration has no test case '{test_case}' for the state machine '{state_machine}' (its test cases: {})",
+                known.join(", ")
             ))
         })?;
         let mut states = HashMap::new();
@@ -263,7 +266,13 @@ mod tests {
     #[test]
     fn unknown_test_cases_and_responses_are_reported() {
         let c = cfg();
-        assert!(c.handler("M", "Missing", None).is_err());
+        let Err(MockError(missing)) = c.handler("M", "Missing", None) else {
+            panic!("an unknown test case is an error");
+        };
+        assert!(
+            missing.ends_with("(its test cases: Broken, Happy)"),
+            "the error names the cases there are: {missing}"
+        );
         assert!(c.handler("X", "Happy", None).is_err());
         assert!(c.handler("M", "Broken", None).is_err());
         assert!(c.handler("M", "Happy", None).is_ok());
