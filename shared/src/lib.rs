@@ -6,6 +6,7 @@
 
 pub mod aws;
 pub mod clock;
+pub mod direction;
 pub mod error;
 pub mod kafka;
 pub mod logging;

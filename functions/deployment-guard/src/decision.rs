@@ -49,15 +49,7 @@ fn default_significance() -> f64 {
     0.05
 }
 
-/// Whether larger or smaller values of a metric are better.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// e.g. MAPE, RMSE.
-    LowerIsBetter,
-    /// e.g. F1, AUC.
-    HigherIsBetter,
-}
+pub use shared::direction::Direction;
 
 /// An online metric of both variants and how much worse the challenger may be.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -30,15 +30,7 @@ pub enum Task {
     Binary,
 }
 
-/// Which way a metric is better.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// Errors and losses (MAPE, RMSE, log loss).
-    LowerIsBetter,
-    /// Scores (accuracy, F1, ROC-AUC).
-    HigherIsBetter,
-}
+pub use shared::direction::Direction;
 
 /// The quality gate a candidate must pass to be deployed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
