@@ -24,7 +24,7 @@ if [ ! -f "$data/rows-$rows" ]; then
   touch "$data/rows-$rows"
 fi
 # NO_BUILD=1 uses the release example already built (e.g. by a build without LTO).
-[ "${NO_BUILD:-0}" = 1 ] || cargo build --quiet --release --example drift_local
+[ "${NO_BUILD:-0}" = 1 ] || flock /tmp/cargo.lock cargo build --quiet --release -p drift-monitor --example drift_local
 
 cat > "$data/baseline-event.json" <<JSON
 {"mode": "baseline", "model_name": "bench-model", "training_data_uri": "file://$root/$data/training.csv",

@@ -3,12 +3,13 @@
 # (10 classes with probabilities, ~830 MB) and a 10-million-row binary-score file (~250 MB),
 # side by side in one run with the pandas + scikit-learn code a Python team would write: wall
 # time (best and median of $RUNS) and peak RSS of the best run.
-# usage: bench/evaluate-classification.sh [ROWS]   (bench/data/ holds the files)
+# usage: [KINDS="multiclass binary"] bench/evaluate-classification.sh [ROWS]   (bench/data/ holds the files)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 rows="${1:-10000000}"
 RUNS="${RUNS:-3}"
+KINDS="${KINDS:-multiclass binary}"
 venv="bench/.venv-sklearn"
 
 if [ ! -x "$venv/bin/python" ]; then
@@ -18,11 +19,13 @@ fi
 mkdir -p bench/data
 suffix="$rows"
 [ "$rows" = 10000000 ] && suffix="10m"
-for kind in multiclass binary; do
+for kind in $KINDS; do
   data="bench/data/$kind-$suffix.csv"
   [ -f "$data" ] || { echo "generating $data"; "$venv/bin/python" bench/generate_classification_data.py "$kind" "$data" "$rows"; }
 done
-flock /tmp/cargo.lock cargo build --quiet --release --example evaluate_local
+# -p keeps the SDK crates' features those of this crate alone (a workspace-wide build would
+# rebuild them); NO_BUILD=1 uses the release example already built.
+[ "${NO_BUILD:-0}" = 1 ] || flock /tmp/cargo.lock cargo build --quiet --release -p evaluate-model-metrics --example evaluate_local
 classes='["bumper", "crack", "dent", "glass", "light", "none", "paint", "rust", "scratch", "tire"]'
 probabilities=$("$venv/bin/python" -c "import json; print(json.dumps({c: 'p_' + c for c in $classes}))")
 cat > bench/data/event-multiclass.json <<JSON
@@ -50,7 +53,7 @@ best() { # label, pattern shown beside the time, command...: best and median wal
     "$(echo "$best_kb/1024" | bc -l)" "$(grep -oE "$pattern" /tmp/bench-class-out.txt | head -1 | tr -d ' \n')"
 }
 
-for kind in multiclass binary; do
+for kind in $KINDS; do
   data="bench/data/$kind-$suffix.csv"
   pattern='"accuracy": [0-9.]+|accuracy=[0-9.]+'
   [ "$kind" = binary ] && pattern='"roc_auc": [0-9.]+|roc_auc=[0-9.]+'

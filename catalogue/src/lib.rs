@@ -230,6 +230,10 @@ pub struct Drift {
     pub psi_warn: f64,
     /// Retrain.
     pub psi_act: f64,
+    /// The features the drift baseline profiles as categories (category frequencies) rather
+    /// than numbers (quantile bins); default: the evaluation's `segment_columns`.
+    #[serde(default)]
+    pub categorical_features: Option<Vec<String>>,
 }
 
 /// A catalogue that cannot be used.
@@ -367,6 +371,25 @@ impl Model {
         let mut request = self.evaluation.clone();
         request.insert("task".into(), Value::String(self.task.clone()));
         request
+    }
+
+    /// The features the drift baseline profiles as categories: `drift.categorical_features`,
+    /// else the evaluation's `segment_columns` (strings only), else none.
+    pub fn drift_categorical_features(&self) -> Vec<String> {
+        if let Some(features) = &self.drift.categorical_features {
+            return features.clone();
+        }
+        self.evaluation
+            .get("segment_columns")
+            .and_then(Value::as_array)
+            .map(|columns| {
+                columns
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The gate's metric name, when the gate names one.

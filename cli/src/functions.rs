@@ -204,7 +204,10 @@ async fn invoke_feature_freshness(event: Value) -> Result<Value, FunctionError> 
 /// test cases mock `WriteDriftBaseline` (its training sample is in S3).
 async fn invoke_drift_monitor(event: Value) -> Result<Value, FunctionError> {
     needs_aws("drift-monitor", "EVENT_BUS_NAME")?;
-    let deps = drift_monitor::Deps::from_env().await;
+    let deps = match drift_monitor::Deps::from_env().await {
+        Ok(deps) => deps,
+        Err(error) => return reported::<Value, _>(Err(error)),
+    };
     reported(drift_monitor::handle(&deps, event).await)
 }
 

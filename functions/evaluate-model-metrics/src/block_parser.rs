@@ -19,6 +19,8 @@ pub trait BlockParser: Send + Sized + 'static {
     fn lines(&self) -> u64;
     /// The rows tallied so far, leaving an empty tally.
     fn take_tally(&mut self) -> Tally;
+    /// The tally being filled.
+    fn tally_mut(&mut self) -> &mut Tally;
     /// Whether the parser stands at a record boundary after the header.
     fn at_record_boundary(&self) -> bool;
     /// Drops an incomplete record left at the end of the data fed so far, and says whether

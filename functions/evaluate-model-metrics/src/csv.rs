@@ -471,6 +471,9 @@ impl BlockParser for CsvTallier {
     fn take_tally(&mut self) -> Tally {
         CsvTallier::take_tally(self)
     }
+    fn tally_mut(&mut self) -> &mut Tally {
+        &mut self.sink.tally
+    }
     fn at_record_boundary(&self) -> bool {
         CsvTallier::at_record_boundary(self)
     }

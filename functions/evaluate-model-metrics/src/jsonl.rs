@@ -233,6 +233,9 @@ impl BlockParser for JsonlTallier {
     fn take_tally(&mut self) -> Tally {
         std::mem::take(&mut self.sink.tally)
     }
+    fn tally_mut(&mut self) -> &mut Tally {
+        &mut self.sink.tally
+    }
     fn at_record_boundary(&self) -> bool {
         self.pending.is_empty()
     }

@@ -171,7 +171,7 @@ pub(crate) fn shift_line(mut error: EvaluateError, base: u64) -> EvaluateError {
 mod tests {
     use super::*;
     use crate::csv::CsvTallier;
-    use crate::rows::Columns;
+    use crate::rows::{Columns, RowTask};
 
     fn big_csv(rows: usize, bad_row: Option<usize>) -> Vec<u8> {
         let mut text = String::from("store_id,actual,prediction\n");
@@ -278,6 +278,55 @@ mod tests {
                     many.segment_summary(&columns, 20),
                     one.segment_summary(&columns, 20)
                 );
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn binary_scores_kept_per_thread_give_the_sequential_histogram() {
+        // 300,000 distinct scores: the overall histogram (and each segment's) must coarsen, in
+        // each thread's own order; the result must still equal the one-pass histogram exactly.
+        let mut text = String::from("label,region,score\n");
+        for i in 0u64..300_000 {
+            let score = (i.wrapping_mul(2_654_435_761) % 1_000_003) as f64 / 1_000_003.0;
+            let label = u64::from(score + (i % 7) as f64 / 10.0 > 0.8);
+            text.push_str(&format!("{label},r{},{score}\n", i % 5));
+        }
+        let data = text.into_bytes();
+        let columns = Columns {
+            actual: "label".into(),
+            predicted: None,
+            scores: vec!["score".into()],
+            segments: vec!["region".into()],
+            task: RowTask::Binary {
+                labels: crate::rows::BinaryLabels::for_positive("1"),
+                threshold: 0.5,
+            },
+        };
+        let mut parser = CsvTallier::new("file://memory.csv".into(), columns.clone());
+        parser.feed(&data).unwrap();
+        let one = parser.finish().unwrap();
+        let expected = one.scores.overall().metrics(0.5, "1").unwrap();
+        assert!(
+            expected.1.dropped_score_bits > 0,
+            "the test must make it coarsen"
+        );
+        let by_segment = |tally: &Tally| -> Vec<(Vec<u8>, String)> {
+            let mut segments: Vec<_> = tally
+                .scores
+                .segments()
+                .map(|(key, stats)| (key.to_vec(), format!("{:?}", stats.metrics(0.5, "1"))))
+                .collect();
+            segments.sort();
+            segments
+        };
+        for threads in [1, 2, 3, 8] {
+            for block_bytes in [50_000, 1_000_000] {
+                let many = parallel_with(&data, plan(block_bytes, threads), columns.clone())
+                    .await
+                    .unwrap();
+                assert_eq!(many.scores.overall().metrics(0.5, "1").unwrap(), expected);
+                assert_eq!(by_segment(&many), by_segment(&one), "{threads} threads");
             }
         }
     }

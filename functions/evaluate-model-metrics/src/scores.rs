@@ -16,8 +16,8 @@
 //! introduce error, and it is computed and reported:
 //! - ROC-AUC: a merged bin with `p` positives and `n` negatives is credited `p·n/2` pairs while
 //!   the truth lies in `[0, p·n]`, so |error| ≤ ½ · Σ_merged p·n / (P·N)
-//!   (`roc_auc_error_bound`; of the order ½ / bins for well-spread scores: 2·10⁻⁶ at the
-//!   overall cap);
+//!   (`roc_auc_error_bound`; of the order ½ / bins for well-spread scores: about 2·10⁻⁶ at
+//!   the overall cap);
 //! - average precision (scikit-learn's step-wise sum Σ ΔRecall · Precision): inside a merged
 //!   bin every precision the exact curve can take lies between (TP₀+1)/(TP₀+1+FP₀+n) and
 //!   (TP₀+p)/(TP₀+p+FP₀) (TP₀, FP₀: counts above the bin), so |error| ≤ Σ_merged p/P · (that
@@ -25,8 +25,9 @@
 //! - the best-F1 threshold is searched among bin boundaries (each bin's smallest score); the
 //!   reported F1 is exactly the F1 at the reported threshold.
 //!
-//! Memory: at most [`OVERALL_MAX_BINS`] bins of 32 bytes (≈ 17 MB with the table's slack) for
-//! the overall figures, whatever the row count, and at most [`SEGMENT_MAX_BINS`] per segment.
+//! Memory: at most [`OVERALL_MAX_BINS`] bins of 32 bytes in a table of 2^18 buckets (≈ 8.7 MB)
+//! for the overall figures, whatever the row count, twice that while it is coarsened, and at
+//! most [`SEGMENT_MAX_BINS`] per segment.
 
 use crate::output::BinaryDetail;
 use crate::tally::GroupStats;
@@ -34,8 +35,10 @@ use hashbrown::hash_map::Entry;
 use hashbrown::HashMap;
 use std::collections::BTreeMap;
 
-/// Most bins of the overall histogram.
-pub const OVERALL_MAX_BINS: usize = 1 << 18;
+/// Most bins of the overall histogram: one less than 7/8 of 2^18. hashbrown fills at most 7/8
+/// of its buckets, and a push briefly holds one bin over the cap before coarsening: with a cap
+/// of 2^18 the table would double to 2^19 buckets (17 MB) instead of 2^18 (8.7 MB).
+pub const OVERALL_MAX_BINS: usize = (1 << 18) / 8 * 7 - 1;
 /// Most bins of one segment's histogram.
 pub const SEGMENT_MAX_BINS: usize = 1 << 10;
 /// The scalar metrics a binary evaluation produces, by name.

@@ -84,6 +84,7 @@ pub fn model_config(
         features_job: model.features.job.clone(),
         features_recheck_seconds: model.features.recheck_seconds,
         features_max_checks: model.features.max_checks,
+        drift_categorical_features: model.drift_categorical_features(),
         deployment: (&model.deployment).into(),
     })
 }

@@ -45,6 +45,9 @@ pub struct ModelConfig {
     pub features_recheck_seconds: u32,
     /// Feature checks in all before the run fails with `FeaturesStale`.
     pub features_max_checks: u32,
+    /// The features the drift baseline profiles as categories (always present, maybe empty:
+    /// the pipeline passes it to drift-monitor's `categorical_features`).
+    pub drift_categorical_features: Vec<String>,
     /// How model-deployment validates a candidate on live traffic (the catalogue's
     /// `deployment` section, as the state machine reads it).
     pub deployment: DeploymentPlan,
