@@ -79,28 +79,7 @@ impl LocalAws {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start moto with {}: {e}", python.display()));
         let endpoint = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = child.try_wait() {
-                let mut message = String::new();
-                if let Some(stderr) = child.stderr.take() {
-                    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                        message.push_str(&line);
-                        message.push('\n');
-                    }
-                }
-                panic!("moto exited with {status} before listening: {message}");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "moto did not listen on {endpoint} within 30 s"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        // Drain stderr so the server never blocks on a full pipe.
-        if let Some(stderr) = child.stderr.take() {
-            std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
-        }
+        wait_until_listening(&mut child, port, "moto");
         LocalAws {
             endpoint,
             _child: child,
@@ -182,20 +161,7 @@ impl LocalKafka {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start the Kafka broker {}: {e}", tansu.display()));
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!("the Kafka broker exited with {status} before listening on {url}");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the Kafka broker did not listen on {url} within 30 s"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        if let Some(stderr) = child.stderr.take() {
-            std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
-        }
+        wait_until_listening(&mut child, port, "the Kafka broker");
         LocalKafka {
             bootstrap: format!("127.0.0.1:{port}"),
             child,
@@ -230,6 +196,32 @@ fn tansu_binary() -> PathBuf {
             venv().display()
         )
     })
+}
+
+/// Waits (30 s at most) until `child` listens on 127.0.0.1:`port`, panicking with its standard
+/// error if it exits first; then drains that pipe so the server never blocks on it.
+fn wait_until_listening(child: &mut Child, port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut message = String::new();
+            if let Some(stderr) = child.stderr.take() {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    message.push_str(&line);
+                    message.push('\n');
+                }
+            }
+            panic!("{what} exited with {status} before listening on 127.0.0.1:{port}: {message}");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not listen on 127.0.0.1:{port} within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if let Some(stderr) = child.stderr.take() {
+        std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
+    }
 }
 
 fn free_port() -> u16 {
