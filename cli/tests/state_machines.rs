@@ -255,8 +255,8 @@ fn check_case(machine: &str, case_name: &str, expected: &Expectation) -> Vec<Str
 fn read_expectations(path: &std::path::Path) -> BTreeMap<String, Expectation> {
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let cases: BTreeMap<String, Expectation> = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let cases: BTreeMap<String, Expectation> =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     for (name, case) in &cases {
         for check in &case.output_checks {
             assert!(
@@ -274,7 +274,10 @@ fn read_expectations(path: &std::path::Path) -> BTreeMap<String, Expectation> {
 fn output_checks_fail_on_an_absent_field_a_misspelt_key_and_one_sided_bounds() {
     let check = |json: &str| serde_json::from_str::<OutputCheck>(json);
     let null = check(r#"{"pointer": "/a", "equals": null}"#).unwrap();
-    assert!(null.problem(None).is_some(), "equals: null passed on an absent field");
+    assert!(
+        null.problem(None).is_some(),
+        "equals: null passed on an absent field"
+    );
     assert!(null.problem(Some(&Value::Null)).is_none());
     let at_least = check(r#"{"pointer": "/a", "min": 2}"#).unwrap();
     assert!(at_least.problem(Some(&serde_json::json!(1))).is_some());
@@ -282,7 +285,10 @@ fn output_checks_fail_on_an_absent_field_a_misspelt_key_and_one_sided_bounds() {
     assert!(at_least.problem(Some(&serde_json::json!(3))).is_none());
     let at_most = check(r#"{"pointer": "/a", "max": 2}"#).unwrap();
     assert!(at_most.problem(Some(&serde_json::json!(3))).is_some());
-    assert!(check(r#"{"pointer": "/a", "equal": 1}"#).is_err(), "a misspelt key was accepted");
+    assert!(
+        check(r#"{"pointer": "/a", "equal": 1}"#).is_err(),
+        "a misspelt key was accepted"
+    );
     assert!(
         serde_json::from_str::<Expectation>(
             r#"{"status": "SUCCEEDED", "final_state": "Done", "path_include": ["A"]}"#
