@@ -32,7 +32,7 @@ lint:
 fmt:
 	cargo fmt --all
 
-## check-template: cfn-lint and sam validate --lint on sam-template.yaml
+## check-template: cfn-lint, sam validate --lint and checkov (0 failed, every skip justified) on sam-template.yaml
 check-template: venv
 	./scripts/lint-template.sh
 

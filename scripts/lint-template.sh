@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Lints sam-template.yaml with cfn-lint (every rule, informational ones included) and
-# `sam validate --lint`, and checks that the ${Name}s of every state machine definition match the
+# Lints sam-template.yaml with cfn-lint (every rule, informational ones included),
+# `sam validate --lint` and checkov (0 failed; each `# checkov:skip=ID:reason` must give a reason),
+# and checks that the ${Name}s of every state machine definition match the
 # state machine's DefinitionSubstitutions. Exits non-zero on any finding.
 #
 # Tools come from $VENV (default: .venv at the repository root), else from PATH.
@@ -20,6 +21,7 @@ tool() {
 }
 cfn_lint="$(tool cfn-lint)" || exit 127
 sam="$(tool sam)" || exit 127
+checkov="$(tool checkov)" || { echo "lint-template: checkov comes from requirements-checkov.txt: run make venv" >&2; exit 127; }
 python="$venv/bin/python"; [[ -x "$python" ]] || python="$(command -v python3)"
 
 # No telemetry, no update check: CI has no network beyond package registries.
@@ -32,6 +34,14 @@ echo "== cfn-lint --include-checks I $template"
 
 echo "== sam validate --lint --template-file $template"
 "$sam" validate --lint --template-file "$template" --region "${AWS_REGION:-us-east-1}" || status=1
+
+echo "== checkov -f $template --framework cloudformation"
+# --skip-download and no API key: checkov only warns that it cannot reach its vendor's API.
+"$checkov" -f "$template" --framework cloudformation --compact --quiet --skip-download 2>/dev/null || status=1
+unjustified="$(grep -nE 'checkov:skip=[A-Za-z0-9_,-]+ *(:[[:space:]]*)?$' "$template")"
+if [[ -n "$unjustified" ]]; then
+    echo "checkov skips without a reason (write # checkov:skip=ID:why):"; echo "$unjustified"; status=1
+fi
 
 echo "== DefinitionSubstitutions vs \${Name}s in state machine definitions"
 "$python" - "$template" <<'PY' || status=1

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Creates .venv (or $PIPELINES_VENV) with the Python tools from requirements-dev.txt:
-# moto (the local AWS server the tests start), cfn-lint, aws-sam-cli, cargo-lambda, ziglang.
-# Re-running is cheap: nothing is installed when requirements-dev.txt has not changed.
+# moto (the local AWS server the tests start), cfn-lint, aws-sam-cli, cargo-lambda, ziglang; and
+# checkov from requirements-checkov.txt in a venv of its own ($venv/checkov, linked as
+# $venv/bin/checkov), since its pinned boto3 and networkx conflict with aws-sam-cli and moto.
+# Re-running is cheap: nothing is installed when neither requirements file has changed.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${PIPELINES_VENV:-$root/.venv}"
 python="${PYTHON:-python3}"
 stamp="$venv/.requirements.sha256"
-want="$(sha256sum "$root/requirements-dev.txt" | cut -d' ' -f1)"
+want="$(cat "$root/requirements-dev.txt" "$root/requirements-checkov.txt" | sha256sum | cut -d' ' -f1)"
 
 if [ ! -x "$venv/bin/python" ]; then
   echo "setup-venv: creating $venv"
@@ -20,8 +22,12 @@ fi
 echo "setup-venv: installing requirements-dev.txt into $venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$root/requirements-dev.txt"
+echo "setup-venv: installing requirements-checkov.txt into $venv/checkov"
+[ -x "$venv/checkov/bin/python" ] || "$python" -m venv "$venv/checkov"
+"$venv/checkov/bin/python" -m pip install --quiet --disable-pip-version-check -r "$root/requirements-checkov.txt"
+ln -sf "$venv/checkov/bin/checkov" "$venv/bin/checkov"
 echo "$want" > "$stamp"
-for tool in moto_server cfn-lint sam cargo-lambda; do
+for tool in moto_server cfn-lint sam cargo-lambda checkov; do
   [ -x "$venv/bin/$tool" ] || { echo "setup-venv: $tool missing after install" >&2; exit 1; }
 done
 echo "setup-venv: ready"

@@ -412,16 +412,11 @@ fn fail(msg: impl Into<String>) -> StatesError {
     StatesError::in_state(names::INTRINSIC_FAILURE, msg)
 }
 
-/// JSON type name as AWS error texts use it.
-pub(crate) fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
+/// An argument of the wrong type, or a number of values that does not fit the call: AWS fails
+/// the state with `States.Runtime`, cause "Invalid arguments in States.<Name>" (after its usual
+/// "An error occurred while executing the state ..." prefix).
+fn invalid_arguments(f: Func) -> StatesError {
+    StatesError::runtime(format!("Invalid arguments in {}", f.name()))
 }
 
 fn as_int(f: Func, v: &Value) -> Result<i64, StatesError> {
@@ -435,11 +430,7 @@ fn as_int(f: Func, v: &Value) -> Result<i64, StatesError> {
             }
         }
     }
-    Err(fail(format!(
-        "The value {} given to {} is not an integer",
-        json_text(v),
-        f.name()
-    )))
+    Err(invalid_arguments(f))
 }
 
 /// A number rounded half up to an integer (AWS accepts fractional bounds in MathRandom).
@@ -457,22 +448,14 @@ fn as_rounded_int(f: Func, v: &Value) -> Result<i64, StatesError> {
 fn as_str(f: Func, v: &Value) -> Result<&str, StatesError> {
     match v {
         Value::String(s) => Ok(s),
-        _ => Err(fail(format!(
-            "The value {} given to {} is not a string",
-            json_text(v),
-            f.name()
-        ))),
+        _ => Err(invalid_arguments(f)),
     }
 }
 
 fn as_array(f: Func, v: Value) -> Result<Vec<Value>, StatesError> {
     match v {
         Value::Array(a) => Ok(a),
-        other => Err(fail(format!(
-            "The value {} given to {} is not an array",
-            json_text(&other),
-            f.name()
-        ))),
+        _ => Err(invalid_arguments(f)),
     }
 }
 
@@ -552,14 +535,12 @@ fn apply(call: &Call, mut args: Vec<Value>, scope: &Scope<'_>) -> Result<Value, 
                     }
                     pieces
                 }
-                _ => return Err(fail("The first argument of States.Format must be a string")),
+                _ => return Err(invalid_arguments(f)),
             };
             let values = &args[1..];
             let holes = pieces.iter().filter(|p| **p == Piece::Hole).count();
             if holes != values.len() {
-                return Err(fail(
-                    "The number of arguments does not match the number of placeholders in States.Format",
-                ));
+                return Err(invalid_arguments(f));
             }
             let mut out = String::new();
             let mut next = 0usize;
@@ -712,11 +693,7 @@ fn apply(call: &Call, mut args: Vec<Value>, scope: &Scope<'_>) -> Result<Value, 
                     }
                     Ok(Value::Object(a))
                 }
-                (a, b) => Err(fail(format!(
-                    "States.JsonMerge merges two objects, but got {} and {}",
-                    type_name(&a),
-                    type_name(&b)
-                ))),
+                _ => Err(invalid_arguments(f)),
             }
         }
         Func::MathRandom => {
@@ -752,10 +729,7 @@ fn apply(call: &Call, mut args: Vec<Value>, scope: &Scope<'_>) -> Result<Value, 
                             }
                         }
                     }
-                    other => Err(fail(format!(
-                        "The value {} given to States.MathAdd is not a number",
-                        json_text(other)
-                    ))),
+                    _ => Err(invalid_arguments(f)),
                 }
             };
             let a = round(&args[0])?;
@@ -830,7 +804,52 @@ mod tests {
     #[test]
     fn format_with_too_few_arguments_fails() {
         let e = run("States.Format('{} {}', 1)", json!({})).unwrap_err();
-        assert_eq!(e.error, names::INTRINSIC_FAILURE);
+        assert_eq!(e.error, names::RUNTIME);
+        assert_eq!(
+            e.cause.as_deref(),
+            Some("Invalid arguments in States.Format")
+        );
+    }
+
+    #[test]
+    fn every_intrinsic_fails_on_an_argument_of_the_wrong_type_as_aws_does() {
+        let input = json!({"s": "a", "n": 1, "a": [1], "o": {"k": 1}});
+        // Every intrinsic that constrains an argument's type, given a wrong one.
+        let cases = [
+            ("States.Format($.n)", "States.Format"),
+            ("States.StringToJson($.n)", "States.StringToJson"),
+            ("States.ArrayPartition($.s, 1)", "States.ArrayPartition"),
+            ("States.ArrayPartition($.a, $.s)", "States.ArrayPartition"),
+            ("States.ArrayContains($.o, 1)", "States.ArrayContains"),
+            ("States.ArrayRange($.s, 2, 1)", "States.ArrayRange"),
+            ("States.ArrayGetItem($.a, $.s)", "States.ArrayGetItem"),
+            ("States.ArrayLength($.s)", "States.ArrayLength"),
+            ("States.ArrayUnique($.n)", "States.ArrayUnique"),
+            ("States.Base64Encode($.n)", "States.Base64Encode"),
+            ("States.Base64Decode($.a)", "States.Base64Decode"),
+            ("States.Hash($.s, $.n)", "States.Hash"),
+            ("States.JsonMerge($.o, $.a, false)", "States.JsonMerge"),
+            ("States.MathRandom($.s, 10)", "States.MathRandom"),
+            ("States.MathAdd($.s, 1)", "States.MathAdd"),
+            ("States.StringSplit($.n, ',')", "States.StringSplit"),
+        ];
+        for (expr, name) in cases {
+            let e = run(expr, input.clone()).expect_err(expr);
+            assert_eq!(e.error, names::RUNTIME, "{expr}");
+            assert_eq!(
+                e.cause.as_deref(),
+                Some(format!("Invalid arguments in {name}").as_str()),
+                "{expr}"
+            );
+        }
+        // The other three take any value (or none): nothing to get wrong.
+        for expr in [
+            "States.JsonToString($.o)",
+            "States.Array($.s, $.n)",
+            "States.UUID()",
+        ] {
+            assert!(run(expr, input.clone()).is_ok(), "{expr}");
+        }
     }
 
     #[test]

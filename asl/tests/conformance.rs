@@ -350,6 +350,16 @@ fn conformance_corpus_passes_except_known_misses() {
         }
         let case: Value = serde_json::from_str(line)
             .unwrap_or_else(|e| panic!("line {} of {} is not JSON: {e}", n + 1, path.display()));
+        // A malformed case fails here instead of being counted as skipped.
+        assert!(
+            case["id"].is_string()
+                && case["features"].is_array()
+                && case["definition"].is_object()
+                && case["expected"]["status"].is_string(),
+            "line {} of {} is not a conformance case (id, features, definition, expected.status)",
+            n + 1,
+            path.display()
+        );
         match run_case(&case) {
             Some(o) => outcomes.push(o),
             None => skipped += 1,
@@ -379,6 +389,14 @@ fn conformance_corpus_passes_except_known_misses() {
     for (f, (p, t)) in &by_feature {
         println!("    {f:<34} {p:>4}/{t:<4}");
     }
+    // The corpus had 531 cases, 440 of them JSONPath-only, when this was written: a truncated
+    // or emptied corpus must not pass by running nothing.
+    assert!(
+        outcomes.len() + skipped >= 500 && outcomes.len() >= 400,
+        "only {} cases ran ({skipped} skipped) from {}",
+        outcomes.len(),
+        path.display()
+    );
     let known = known_misses();
     let mut unexpected = Vec::new();
     let mut now_passing = Vec::new();

@@ -6,9 +6,75 @@
 
 mod support;
 
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use support::{pipelines, root, text};
+
+/// One test case of `events/<machine>/expected-outcomes.json`. Unknown keys are errors, so a
+/// misspelt expectation fails instead of asserting nothing.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expectation {
+    /// The mock configuration's test case; the case's own name when absent.
+    test_case: Option<String>,
+    /// The input file under `events/<machine>/` (default `input.json`).
+    input: Option<String>,
+    status: String,
+    final_state: String,
+    error: Option<String>,
+    #[serde(default)]
+    path_includes: Vec<String>,
+    #[serde(default)]
+    path_excludes: Vec<String>,
+    /// Whether a failed run published its own failure notice (default true).
+    reports_failure_itself: Option<bool>,
+    task_invocations: Option<BTreeMap<String, u64>>,
+    #[serde(default)]
+    output_checks: Vec<OutputCheck>,
+}
+
+/// A check of one value of the run's output, found by JSON pointer. `equals` compares
+/// (`equals: null` needs the field present and null); `min` and `max` bound a number (either or
+/// both). A check with none of them is rejected when the file is read.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutputCheck {
+    pointer: String,
+    #[serde(default, deserialize_with = "present")]
+    equals: Option<Value>,
+    min: Option<f64>,
+    max: Option<f64>,
+}
+
+/// `Some(value)` for any value that is present, `null` included (serde's `Option` reads `null`
+/// as absent).
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(deserializer).map(Some)
+}
+
+impl OutputCheck {
+    /// What is wrong with `value` (the output at `pointer`, `None` when absent), if anything.
+    fn problem(&self, value: Option<&Value>) -> Option<String> {
+        let pointer = &self.pointer;
+        if let Some(want) = &self.equals {
+            if value != Some(want) {
+                return Some(format!("output{pointer} is {value:?}, expected {want}"));
+            }
+        }
+        if self.min.is_some() || self.max.is_some() {
+            let number = value.and_then(Value::as_f64);
+            let low = self.min.unwrap_or(f64::NEG_INFINITY);
+            let high = self.max.unwrap_or(f64::INFINITY);
+            if !number.is_some_and(|v| v >= low && v <= high) {
+                return Some(format!(
+                    "output{pointer} is {value:?}, expected {low}..={high}"
+                ));
+            }
+        }
+        None
+    }
+}
 
 fn history_invocations(history: &Value) -> HashMap<String, u64> {
     let mut counts = HashMap::new();
@@ -65,16 +131,13 @@ fn failure_reported_itself(history: &Value) -> bool {
     slack_notifier::history::reported_itself(&events)
 }
 
-fn check_case(machine: &str, case_name: &str, expected: &Value) -> Vec<String> {
+fn check_case(machine: &str, case_name: &str, expected: &Expectation) -> Vec<String> {
     let mut problems = Vec::new();
-    let test_case = expected
-        .get("test_case")
-        .and_then(Value::as_str)
-        .unwrap_or(case_name);
+    let test_case = expected.test_case.as_deref().unwrap_or(case_name);
     let input = root()
         .join("events")
         .join(machine)
-        .join(expected["input"].as_str().unwrap_or("input.json"));
+        .join(expected.input.as_deref().unwrap_or("input.json"));
     let history = tempfile::NamedTempFile::new().unwrap();
     let output = pipelines(
         &root(),
@@ -105,10 +168,10 @@ fn check_case(machine: &str, case_name: &str, expected: &Value) -> Vec<String> {
             output.status.code()
         ));
     }
-    if status != expected["status"] {
+    if status != expected.status {
         problems.push(format!(
             "{case_name}: status {status}, expected {} ({:?}: {:?})",
-            expected["status"], result["error"], result["cause"]
+            expected.status, result["error"], result["cause"]
         ));
     }
     let path: Vec<&str> = result["path"]
@@ -117,45 +180,47 @@ fn check_case(machine: &str, case_name: &str, expected: &Value) -> Vec<String> {
         .flatten()
         .filter_map(Value::as_str)
         .collect();
-    if path.last().copied() != expected["final_state"].as_str() {
+    if path.last().copied() != Some(expected.final_state.as_str()) {
         problems.push(format!(
             "{case_name}: ended in {:?}, expected {}",
             path.last(),
-            expected["final_state"]
+            expected.final_state
         ));
     }
-    if let Some(error) = expected.get("error") {
-        if &result["error"] != error {
+    if let Some(error) = &expected.error {
+        if result["error"].as_str() != Some(error.as_str()) {
             problems.push(format!(
                 "{case_name}: error {}, expected {error}",
                 result["error"]
             ));
         }
     }
-    for state in expected["path_includes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-    {
-        if !path.contains(&state) {
+    for state in &expected.path_includes {
+        if !path.contains(&state.as_str()) {
             problems.push(format!("{case_name}: {state} did not run; path {path:?}"));
         }
     }
-    for state in expected["path_excludes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-    {
-        if path.contains(&state) {
+    for state in &expected.path_excludes {
+        if path.contains(&state.as_str()) {
             problems.push(format!("{case_name}: {state} ran but must not"));
         }
     }
-    let history: Value =
-        serde_json::from_str(&std::fs::read_to_string(history.path()).unwrap_or_default())
-            .unwrap_or_default();
-    let reports_itself = expected["reports_failure_itself"].as_bool().unwrap_or(true);
+    // A run that wrote no history (or an unreadable one) is a failure, not an empty history.
+    let history = match std::fs::read_to_string(history.path())
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str::<Value>(&text).map_err(|e| e.to_string()))
+    {
+        Ok(history) if history["events"].is_array() => history,
+        Ok(_) => {
+            problems.push(format!("{case_name}: the history has no events array"));
+            return problems;
+        }
+        Err(e) => {
+            problems.push(format!("{case_name}: no readable history: {e}"));
+            return problems;
+        }
+    };
+    let reports_itself = expected.reports_failure_itself.unwrap_or(true);
     if status == "FAILED" && failure_reported_itself(&history) != reports_itself {
         problems.push(format!(
             "{case_name}: published its own failure notice: {}, expected {reports_itself} (the \
@@ -163,7 +228,7 @@ fn check_case(machine: &str, case_name: &str, expected: &Value) -> Vec<String> {
             !reports_itself
         ));
     }
-    if let Some(expected_counts) = expected.get("task_invocations").and_then(Value::as_object) {
+    if let Some(expected_counts) = &expected.task_invocations {
         let counts = history_invocations(&history);
         let total: u64 = counts.values().sum();
         if expected_counts.is_empty() && total != 0 {
@@ -171,33 +236,66 @@ fn check_case(machine: &str, case_name: &str, expected: &Value) -> Vec<String> {
         }
         for (state, count) in expected_counts {
             let got = counts.get(state).copied().unwrap_or(0);
-            if Some(got) != count.as_u64() {
+            if got != *count {
                 problems.push(format!(
                     "{case_name}: {state} invoked {got} time(s), expected {count}"
                 ));
             }
         }
     }
-    for check in expected["output_checks"].as_array().into_iter().flatten() {
-        let pointer = check["pointer"].as_str().unwrap_or_default();
-        let value = result["output"].pointer(pointer);
-        if let Some(want) = check.get("equals") {
-            if value.unwrap_or(&Value::Null) != want {
-                problems.push(format!(
-                    "{case_name}: output{pointer} is {value:?}, expected {want}"
-                ));
-            }
-        }
-        if let (Some(min), Some(max)) = (check["min"].as_f64(), check["max"].as_f64()) {
-            match value.and_then(Value::as_f64) {
-                Some(v) if v >= min && v <= max => {}
-                other => problems.push(format!(
-                    "{case_name}: output{pointer} is {other:?}, expected {min}..{max}"
-                )),
-            }
+    for check in &expected.output_checks {
+        if let Some(problem) = check.problem(result["output"].pointer(&check.pointer)) {
+            problems.push(format!("{case_name}: {problem}"));
         }
     }
     problems
+}
+
+/// The test cases of one `expected-outcomes.json`, or a panic naming the file and the bad key.
+fn read_expectations(path: &std::path::Path) -> BTreeMap<String, Expectation> {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let cases: BTreeMap<String, Expectation> =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for (name, case) in &cases {
+        for check in &case.output_checks {
+            assert!(
+                check.equals.is_some() || check.min.is_some() || check.max.is_some(),
+                "{}: {name}: the output check of {} has no equals, min or max: it asserts nothing",
+                path.display(),
+                check.pointer
+            );
+        }
+    }
+    cases
+}
+
+#[test]
+fn output_checks_fail_on_an_absent_field_a_misspelt_key_and_one_sided_bounds() {
+    let check = |json: &str| serde_json::from_str::<OutputCheck>(json);
+    let null = check(r#"{"pointer": "/a", "equals": null}"#).unwrap();
+    assert!(
+        null.problem(None).is_some(),
+        "equals: null passed on an absent field"
+    );
+    assert!(null.problem(Some(&Value::Null)).is_none());
+    let at_least = check(r#"{"pointer": "/a", "min": 2}"#).unwrap();
+    assert!(at_least.problem(Some(&serde_json::json!(1))).is_some());
+    assert!(at_least.problem(None).is_some());
+    assert!(at_least.problem(Some(&serde_json::json!(3))).is_none());
+    let at_most = check(r#"{"pointer": "/a", "max": 2}"#).unwrap();
+    assert!(at_most.problem(Some(&serde_json::json!(3))).is_some());
+    assert!(
+        check(r#"{"pointer": "/a", "equal": 1}"#).is_err(),
+        "a misspelt key was accepted"
+    );
+    assert!(
+        serde_json::from_str::<Expectation>(
+            r#"{"status": "SUCCEEDED", "final_state": "Done", "path_include": ["A"]}"#
+        )
+        .is_err(),
+        "a misspelt expectation was accepted"
+    );
 }
 
 #[test]
@@ -217,9 +315,8 @@ fn every_state_machine_runs_each_test_case_as_expected() {
             expectations.is_file(),
             "state-machines/{file} has no events/{machine}/expected-outcomes.json: every state machine needs its test cases"
         );
-        let expected: Value =
-            serde_json::from_str(&std::fs::read_to_string(&expectations).unwrap()).unwrap();
-        for (case_name, case) in expected.as_object().unwrap() {
+        let expected = read_expectations(&expectations);
+        for (case_name, case) in &expected {
             cases += 1;
             problems.extend(check_case(machine, case_name, case));
         }

@@ -9,6 +9,7 @@ pub async fn load_config() -> aws_config::SdkConfig {
         .await
 }
 
+#[cfg(feature = "s3")]
 /// Builds an S3 client from `config`, using path-style addressing when a custom endpoint is
 /// configured (local servers such as moto do not resolve virtual-hosted bucket names).
 pub fn s3_client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {

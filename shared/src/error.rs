@@ -7,13 +7,11 @@
 //!     #[error("no object at {0}")]
 //!     PredictionsNotFound(String),
 //! }
-//! impl shared::ErrorType for EvaluateError {
-//!     fn error_type(&self) -> &'static str { self.into() }
-//! }
-//! impl From<EvaluateError> for lambda_runtime::Diagnostic {
-//!     fn from(e: EvaluateError) -> Self { shared::diagnostic(&e) }
-//! }
+//! shared::lambda_error!(EvaluateError);
 //! ```
+//! [`lambda_error!`](crate::lambda_error) writes the two impls every function needs
+//! ([`ErrorType`] from the variant name, `From<E> for lambda_runtime::Diagnostic`), so there is
+//! one error-to-Lambda mapping.
 //! The variant names are API: renaming one breaks every state machine that catches it.
 
 use lambda_runtime::Diagnostic;
@@ -33,4 +31,27 @@ pub fn diagnostic<E: ErrorType>(error: &E) -> Diagnostic {
         error_type: error_type.to_string(),
         error_message: message,
     }
+}
+
+#[doc(hidden)]
+pub use lambda_runtime::Diagnostic as __Diagnostic;
+
+/// Makes a `thiserror` enum deriving `strum::IntoStaticStr` a Lambda error: its [`ErrorType`] is
+/// the variant's name and `lambda_runtime::Diagnostic::from` reports it through [`diagnostic`].
+/// (A macro, because the orphan rule forbids a blanket `From` impl for the runtime's type.)
+#[macro_export]
+macro_rules! lambda_error {
+    ($error:ty) => {
+        impl $crate::ErrorType for $error {
+            fn error_type(&self) -> &'static str {
+                self.into()
+            }
+        }
+
+        impl From<$error> for $crate::error::__Diagnostic {
+            fn from(error: $error) -> Self {
+                $crate::diagnostic(&error)
+            }
+        }
+    };
 }

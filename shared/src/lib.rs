@@ -1,6 +1,7 @@
 //! What every Lambda function of the project shares: structured logging, AWS configuration,
 //! typed Lambda errors with stable `errorType` names, CloudWatch Embedded Metric Format output,
-//! reading objects named by `s3://` or `file://` URIs as streams, and Lambda's Kafka batches
+//! reading objects named by `s3://` or `file://` URIs as streams (feature `s3`), one retry policy
+//! and classifier of transient AWS errors, and Lambda's Kafka batches
 //! (per-record decoding, bounded concurrency, partial batch failures).
 #![forbid(unsafe_code)]
 
@@ -14,6 +15,8 @@ pub mod metrics;
 #[cfg(feature = "sns")]
 pub mod notify;
 pub mod prices;
+pub mod retry;
+#[cfg(feature = "s3")]
 pub mod storage;
 
 pub use error::{diagnostic, ErrorType};

@@ -253,32 +253,31 @@ pub async fn open(
     })
 }
 
-/// Maps an S3 SDK error to a storage error: missing key or bucket → `NotFound`; throttling,
-/// 5xx, timeouts and network failures → `Unavailable`; anything else → `Failed`.
-pub fn classify_s3_error<E, R>(uri: &ObjectUri, error: SdkError<E, R>) -> StorageError
+/// Maps an S3 SDK error to a storage error: missing key or bucket → `NotFound`; what
+/// [`crate::retry::classify`] calls retryable → `Unavailable`; anything else → `Failed`.
+pub fn classify_s3_error<E>(
+    uri: &ObjectUri,
+    error: SdkError<E, aws_smithy_runtime_api::http::Response>,
+) -> StorageError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: fmt::Debug,
 {
     let uri_text = uri.to_string();
     match &error {
         SdkError::ServiceError(service) => {
             let code = service.err().code().unwrap_or_default();
             let message = service.err().message().unwrap_or_default().to_string();
+            let status = service.raw().status().as_u16();
             match code {
                 "NoSuchKey" | "NoSuchBucket" | "NotFound" => {
                     StorageError::NotFound { uri: uri_text }
                 }
-                "SlowDown"
-                | "Throttling"
-                | "ThrottlingException"
-                | "RequestTimeout"
-                | "InternalError"
-                | "ServiceUnavailable"
-                | "RequestLimitExceeded" => StorageError::Unavailable {
-                    uri: uri_text,
-                    detail: format!("{code}: {message}"),
-                },
+                _ if crate::retry::classify_code(code, status).is_retryable() => {
+                    StorageError::Unavailable {
+                        uri: uri_text,
+                        detail: format!("{code}: {message}"),
+                    }
+                }
                 _ => StorageError::Failed {
                     uri: uri_text,
                     detail: format!("{code}: {message}"),

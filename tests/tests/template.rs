@@ -1,5 +1,5 @@
-//! The SAM template through the real tools: cfn-lint, `sam validate --lint`, and the project's
-//! own cross-check of `${Name}` substitutions (neither tool looks inside ASL files). Copies with
+//! The SAM template through the real tools: cfn-lint, `sam validate --lint`, checkov, and the
+//! project's own cross-check of `${Name}` substitutions (neither tool looks inside ASL files). Copies with
 //! one defect each prove the checks are not vacuous.
 
 use integration_tests::{venv, workspace_root};
@@ -51,6 +51,49 @@ fn the_template_passes_cfn_lint_sam_validate_and_the_substitution_check() {
         text(&output)
     );
     assert!(text(&output).contains("is a valid SAM Template"));
+    assert!(
+        text(&output).contains("Failed checks: 0,"),
+        "checkov did not report its count:\n{}",
+        text(&output)
+    );
+}
+
+#[test]
+fn a_new_resource_that_fails_a_security_check_is_reported() {
+    let dir = scratch_copy(|t| {
+        t.replacen(
+            "\nResources:\n",
+            "\nResources:\n  PlainQueue:\n    Type: AWS::SQS::Queue\n    Properties:\n      MessageRetentionPeriod: 60\n",
+            1,
+        )
+    });
+    let output = lint(&dir.path().join("sam-template.yaml"));
+    assert!(!output.status.success(), "{}", text(&output));
+    assert!(
+        text(&output).contains("AWS::SQS::Queue.PlainQueue"),
+        "{}",
+        text(&output)
+    );
+}
+
+#[test]
+fn a_checkov_skip_without_a_reason_is_reported() {
+    let dir = scratch_copy(|t| {
+        let line = t
+            .lines()
+            .find(|l| l.trim_start().starts_with("# checkov:skip=CKV_AWS_117:"))
+            .expect("the template skips CKV_AWS_117 with a reason")
+            .to_string();
+        let bare = &line[..line.find("CKV_AWS_117").unwrap() + "CKV_AWS_117".len()];
+        t.replacen(&line, bare, 1)
+    });
+    let output = lint(&dir.path().join("sam-template.yaml"));
+    assert!(!output.status.success(), "{}", text(&output));
+    assert!(
+        text(&output).contains("checkov skips without a reason"),
+        "{}",
+        text(&output)
+    );
 }
 
 #[test]

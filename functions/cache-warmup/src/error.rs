@@ -83,17 +83,7 @@ pub enum CacheWarmupError {
     },
 }
 
-impl shared::ErrorType for CacheWarmupError {
-    fn error_type(&self) -> &'static str {
-        self.into()
-    }
-}
-
-impl From<CacheWarmupError> for lambda_runtime::Diagnostic {
-    fn from(error: CacheWarmupError) -> Self {
-        shared::diagnostic(&error)
-    }
-}
+shared::lambda_error!(CacheWarmupError);
 
 impl CacheWarmupError {
     /// Maps a storage error met while reading forecasts for `date`.

@@ -12,18 +12,6 @@ use std::sync::Arc;
 /// BatchWriteItem's limit of items per request.
 pub const BATCH_SIZE: usize = 25;
 
-/// Error codes that mean "slow down" or "try again".
-const TRANSIENT_CODES: &[&str] = &[
-    "ThrottlingException",
-    "Throttling",
-    "ProvisionedThroughputExceededException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "InternalFailure",
-    "ServiceUnavailable",
-    "TransactionConflictException",
-];
-
 /// How one failed call is handled.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FailureKind {
@@ -62,14 +50,13 @@ impl CallFailure {
             SdkError::ServiceError(context) => {
                 let code = context.err().code().unwrap_or("Unknown").to_string();
                 let status = context.raw().status().as_u16();
-                let kind =
-                    if status >= 500 || status == 429 || TRANSIENT_CODES.contains(&code.as_str()) {
-                        FailureKind::Transient
-                    } else if code == "ValidationException" || code == "SerializationException" {
-                        FailureKind::Invalid
-                    } else {
-                        FailureKind::Fatal
-                    };
+                let kind = if shared::retry::classify_code(&code, status).is_retryable() {
+                    FailureKind::Transient
+                } else if code == "ValidationException" || code == "SerializationException" {
+                    FailureKind::Invalid
+                } else {
+                    FailureKind::Fatal
+                };
                 Self {
                     kind,
                     code,
@@ -94,15 +81,9 @@ impl CallFailure {
         }
     }
 
-    /// Whether the code is a throttling one.
+    /// Whether the code is a throttling one (the SDK's list, [`shared::retry::THROTTLING_ERRORS`]).
     pub fn is_throttling(&self) -> bool {
-        matches!(
-            self.code.as_str(),
-            "ThrottlingException"
-                | "Throttling"
-                | "ProvisionedThroughputExceededException"
-                | "RequestLimitExceeded"
-        )
+        shared::retry::THROTTLING_ERRORS.contains(&self.code.as_str())
     }
 }
 

@@ -8,16 +8,6 @@ use aws_sdk_athena::types::{QueryExecutionContext, QueryExecutionState, ResultCo
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
-/// Athena error codes worth another try.
-const TRANSIENT_CODES: &[&str] = &[
-    "TooManyRequestsException",
-    "ThrottlingException",
-    "Throttling",
-    "InternalServerException",
-    "InternalFailure",
-    "ServiceUnavailable",
-];
-
 /// Most result pages read per query (checks return one row; a schema one row per column).
 const MAX_RESULT_PAGES: usize = 10;
 
@@ -32,32 +22,15 @@ pub struct AthenaTarget {
     pub output_location: Option<String>,
 }
 
-/// Back-off of starts and polls: `initial`, times `factor` each time, at most `max`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Backoff {
-    /// First wait.
-    pub initial: Duration,
-    /// Longest wait.
-    pub max: Duration,
-    /// Growth per wait.
-    pub factor: f64,
-}
+pub use shared::retry::Backoff;
 
-impl Default for Backoff {
-    fn default() -> Self {
-        Self {
-            initial: Duration::from_millis(500),
-            max: Duration::from_secs(5),
-            factor: 1.5,
-        }
-    }
-}
-
-impl Backoff {
-    fn next(&self, current: Duration) -> Duration {
-        current.mul_f64(self.factor).min(self.max)
-    }
-}
+/// Back-off of starts and polls (the project's one policy, without jitter: one query's polls
+/// need no spreading): 500 ms doubling to 5 s, bounded by the deadline rather than a count.
+pub const POLL_BACKOFF: Backoff = Backoff {
+    base: Duration::from_millis(500),
+    cap: Duration::from_secs(5),
+    max_attempts: u32::MAX,
+};
 
 /// Why a query gave no result.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,8 +90,7 @@ fn describe<E: ProvideErrorMetadata + std::fmt::Debug>(
         SdkError::ServiceError(context) => {
             let code = context.err().code().unwrap_or("Unknown").to_string();
             let status = context.raw().status().as_u16();
-            let transient =
-                status >= 500 || status == 429 || TRANSIENT_CODES.contains(&code.as_str());
+            let transient = shared::retry::classify_code(&code, status).is_retryable();
             let message = context.err().message().unwrap_or_default().to_string();
             (code, message, transient)
         }
@@ -160,7 +132,7 @@ pub async fn run(
     query: &Query,
     deadline: DateTime<Utc>,
 ) -> QueryRun {
-    let mut delay = backoff.initial;
+    let mut retry = 0;
     let id = loop {
         if clock.now() >= deadline {
             return QueryRun {
@@ -206,6 +178,7 @@ pub async fn run(
                         result: Err(QueryError::Start { code, message }),
                     };
                 }
+                let delay = backoff.ceiling(retry);
                 tracing::warn!(%code, %message, wait_ms = delay.as_millis() as u64, "StartQueryExecution throttled or failed transiently; retrying");
                 if !wait(clock, delay, deadline).await {
                     return QueryRun {
@@ -213,7 +186,7 @@ pub async fn run(
                         result: Err(QueryError::DeadlineExceeded),
                     };
                 }
-                delay = backoff.next(delay);
+                retry += 1;
             }
         }
     };
@@ -247,7 +220,7 @@ async fn poll(
     id: &str,
     deadline: DateTime<Utc>,
 ) -> Result<(), QueryError> {
-    let mut delay = backoff.initial;
+    let mut retry = 0;
     loop {
         match client
             .get_query_execution()
@@ -290,10 +263,10 @@ async fn poll(
                 tracing::warn!(query_execution_id = %id, %code, "GetQueryExecution failed transiently; polling on");
             }
         }
-        if !wait(clock, delay, deadline).await {
+        if !wait(clock, backoff.ceiling(retry), deadline).await {
             return Err(QueryError::DeadlineExceeded);
         }
-        delay = backoff.next(delay);
+        retry += 1;
     }
 }
 

@@ -24,14 +24,4 @@ pub enum DataQualityError {
     AlertNotPublished(String),
 }
 
-impl shared::ErrorType for DataQualityError {
-    fn error_type(&self) -> &'static str {
-        self.into()
-    }
-}
-
-impl From<DataQualityError> for lambda_runtime::Diagnostic {
-    fn from(error: DataQualityError) -> Self {
-        shared::diagnostic(&error)
-    }
-}
+shared::lambda_error!(DataQualityError);

@@ -211,7 +211,7 @@ impl Deps {
             settings,
             rules: Arc::new(rules),
             clock: Arc::new(SystemClock),
-            backoff: Backoff::default(),
+            backoff: athena::POLL_BACKOFF,
         }
     }
 

@@ -68,9 +68,9 @@ pub async fn env(region: &'static str) -> Env {
     settings.environment = "test".into();
     settings.output_location = Some("s3://athena-results/data-quality/".into());
     let deps = Deps::new(&config, settings, rules()).with_backoff(Backoff {
-        initial: Duration::from_millis(10),
-        max: Duration::from_millis(50),
-        factor: 2.0,
+        base: Duration::from_millis(10),
+        cap: Duration::from_millis(50),
+        max_attempts: u32::MAX,
     });
     Env {
         deps,

@@ -51,9 +51,9 @@ async fn a_query_cancelled_in_athena_is_an_error_result_and_the_other_checks_sti
     let mut settings = Settings::new(&workgroup, &notifications, &critical);
     settings.max_concurrency = 1;
     let deps = Deps::new(&config, settings, rules()).with_backoff(Backoff {
-        initial: Duration::from_millis(20),
-        max: Duration::from_millis(20),
-        factor: 1.0,
+        base: Duration::from_millis(20),
+        cap: Duration::from_millis(20),
+        max_attempts: u32::MAX,
     });
     // An operator cancels the second query (the freshness check) while it is queued.
     let operator = {

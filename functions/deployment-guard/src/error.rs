@@ -48,30 +48,7 @@ pub enum GuardError {
     },
 }
 
-impl shared::ErrorType for GuardError {
-    fn error_type(&self) -> &'static str {
-        self.into()
-    }
-}
-
-impl From<GuardError> for lambda_runtime::Diagnostic {
-    fn from(error: GuardError) -> Self {
-        shared::diagnostic(&error)
-    }
-}
-
-/// Error codes that mean "slow down" or "try again" on SageMaker and CloudWatch.
-const TRANSIENT_CODES: &[&str] = &[
-    "ThrottlingException",
-    "Throttling",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-    "LimitExceeded",
-    "InternalFailure",
-    "InternalServiceError",
-    "InternalServerError",
-    "ServiceUnavailable",
-];
+shared::lambda_error!(GuardError);
 
 /// The typed error of a failed SDK call of `operation` (SageMaker and CloudWatch share the
 /// SDK's error type): throttling, 5xx and transport failures are `ServiceUnavailable`, other
@@ -85,7 +62,7 @@ where
             let code = context.err().code().unwrap_or("Unknown");
             let message = format!("{code}: {}", context.err().message().unwrap_or(""));
             let status = context.raw().status().as_u16();
-            if status >= 500 || status == 429 || TRANSIENT_CODES.contains(&code) {
+            if shared::retry::classify_code(code, status).is_retryable() {
                 GuardError::ServiceUnavailable { operation, message }
             } else {
                 GuardError::RequestRejected { operation, message }

@@ -3,21 +3,6 @@
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
-/// Error codes that mean "slow down" or "try again" on DynamoDB and Step Functions.
-const TRANSIENT_CODES: &[&str] = &[
-    "ThrottlingException",
-    "Throttling",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "InternalFailure",
-    "ServiceUnavailable",
-    "ExecutionLimitExceeded",
-    "KmsThrottlingException",
-    "TransactionConflictException",
-];
-
 /// A failed AWS call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwsFailure {
@@ -51,8 +36,7 @@ impl AwsFailure {
             SdkError::ServiceError(context) => {
                 let code = context.err().code().unwrap_or("Unknown").to_string();
                 let status = context.raw().status().as_u16();
-                let transient =
-                    status >= 500 || status == 429 || TRANSIENT_CODES.contains(&code.as_str());
+                let transient = shared::retry::classify_code(&code, status).is_retryable();
                 let message = context.err().message().unwrap_or("").to_string();
                 Self {
                     operation,

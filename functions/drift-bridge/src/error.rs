@@ -20,14 +20,4 @@ pub enum DriftBridgeError {
     TriggerUnavailable(String),
 }
 
-impl shared::ErrorType for DriftBridgeError {
-    fn error_type(&self) -> &'static str {
-        self.into()
-    }
-}
-
-impl From<DriftBridgeError> for lambda_runtime::Diagnostic {
-    fn from(error: DriftBridgeError) -> Self {
-        shared::diagnostic(&error)
-    }
-}
+shared::lambda_error!(DriftBridgeError);

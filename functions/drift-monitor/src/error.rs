@@ -83,17 +83,7 @@ pub enum DriftMonitorError {
     PublishFailed(String),
 }
 
-impl shared::ErrorType for DriftMonitorError {
-    fn error_type(&self) -> &'static str {
-        self.into()
-    }
-}
-
-impl From<DriftMonitorError> for lambda_runtime::Diagnostic {
-    fn from(error: DriftMonitorError) -> Self {
-        shared::diagnostic(&error)
-    }
-}
+shared::lambda_error!(DriftMonitorError);
 
 impl DriftMonitorError {
     /// Maps a storage error met while reading `what`: a missing object becomes `not_found`.

@@ -112,17 +112,7 @@ impl EvaluateError {
     }
 }
 
-impl shared::ErrorType for EvaluateError {
-    fn error_type(&self) -> &'static str {
-        self.into()
-    }
-}
-
-impl From<EvaluateError> for lambda_runtime::Diagnostic {
-    fn from(error: EvaluateError) -> Self {
-        shared::diagnostic(&error)
-    }
-}
+shared::lambda_error!(EvaluateError);
 
 impl From<StorageError> for EvaluateError {
     fn from(error: StorageError) -> Self {

@@ -59,14 +59,4 @@ pub enum FreshnessError {
     },
 }
 
-impl shared::ErrorType for FreshnessError {
-    fn error_type(&self) -> &'static str {
-        self.into()
-    }
-}
-
-impl From<FreshnessError> for lambda_runtime::Diagnostic {
-    fn from(error: FreshnessError) -> Self {
-        shared::diagnostic(&error)
-    }
-}
+shared::lambda_error!(FreshnessError);

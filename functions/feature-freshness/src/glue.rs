@@ -100,13 +100,6 @@ pub fn newest_success(runs: &[JobRun]) -> Option<DateTime<Utc>> {
         .max()
 }
 
-/// Error codes that mean "slow down" or "try again".
-const TRANSIENT_CODES: &[&str] = &[
-    "ThrottlingException",
-    "InternalServiceException",
-    "OperationTimeoutException",
-];
-
 /// The typed error for a failed Glue call: `EntityNotFoundException` → `not_found`, throttling,
 /// 5xx and transport failures → `GlueUnavailable`, the rest → `GlueRequestRejected`.
 fn typed<E>(
@@ -124,7 +117,7 @@ where
             let status = context.raw().status().as_u16();
             if code == "EntityNotFoundException" {
                 not_found()
-            } else if status >= 500 || status == 429 || TRANSIENT_CODES.contains(&code) {
+            } else if shared::retry::classify_code(code, status).is_retryable() {
                 FreshnessError::GlueUnavailable { operation, detail }
             } else {
                 FreshnessError::GlueRequestRejected { operation, detail }

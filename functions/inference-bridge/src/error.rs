@@ -15,14 +15,4 @@ pub enum InferenceBridgeError {
     Configuration(String),
 }
 
-impl shared::ErrorType for InferenceBridgeError {
-    fn error_type(&self) -> &'static str {
-        self.into()
-    }
-}
-
-impl From<InferenceBridgeError> for lambda_runtime::Diagnostic {
-    fn from(error: InferenceBridgeError) -> Self {
-        shared::diagnostic(&error)
-    }
-}
+shared::lambda_error!(InferenceBridgeError);

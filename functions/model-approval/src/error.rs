@@ -15,14 +15,4 @@ pub enum ApprovalError {
     ApprovalDeliveryFailed(String),
 }
 
-impl shared::ErrorType for ApprovalError {
-    fn error_type(&self) -> &'static str {
-        self.into()
-    }
-}
-
-impl From<ApprovalError> for lambda_runtime::Diagnostic {
-    fn from(error: ApprovalError) -> Self {
-        shared::diagnostic(&error)
-    }
-}
+shared::lambda_error!(ApprovalError);

@@ -37,14 +37,4 @@ pub enum RegistryError {
     },
 }
 
-impl shared::ErrorType for RegistryError {
-    fn error_type(&self) -> &'static str {
-        self.into()
-    }
-}
-
-impl From<RegistryError> for lambda_runtime::Diagnostic {
-    fn from(error: RegistryError) -> Self {
-        shared::diagnostic(&error)
-    }
-}
+shared::lambda_error!(RegistryError);

@@ -3,17 +3,6 @@
 use crate::error::RegistryError;
 use aws_sdk_sagemaker::error::{ProvideErrorMetadata, SdkError};
 
-/// Error codes that mean "slow down" or "try again".
-const TRANSIENT_CODES: &[&str] = &[
-    "ThrottlingException",
-    "Throttling",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-    "InternalFailure",
-    "InternalServerError",
-    "ServiceUnavailable",
-];
-
 /// How a failed call reads.
 #[derive(Debug)]
 pub enum Failure {
@@ -57,7 +46,7 @@ where
                     && (lower.contains("does not exist") || lower.contains("not found")))
             {
                 Failure::NotFound
-            } else if status >= 500 || status == 429 || TRANSIENT_CODES.contains(&code) {
+            } else if shared::retry::classify_code(code, status).is_retryable() {
                 Failure::Other(RegistryError::RegistryUnavailable {
                     operation,
                     message: format!("{code}: {message}"),

@@ -30,14 +30,4 @@ pub enum ReportError {
     },
 }
 
-impl shared::ErrorType for ReportError {
-    fn error_type(&self) -> &'static str {
-        self.into()
-    }
-}
-
-impl From<ReportError> for lambda_runtime::Diagnostic {
-    fn from(error: ReportError) -> Self {
-        shared::diagnostic(&error)
-    }
-}
+shared::lambda_error!(ReportError);

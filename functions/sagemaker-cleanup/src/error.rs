@@ -40,17 +40,7 @@ pub enum CleanupError {
     },
 }
 
-impl shared::ErrorType for CleanupError {
-    fn error_type(&self) -> &'static str {
-        self.into()
-    }
-}
-
-impl From<CleanupError> for lambda_runtime::Diagnostic {
-    fn from(error: CleanupError) -> Self {
-        shared::diagnostic(&error)
-    }
-}
+shared::lambda_error!(CleanupError);
 
 /// What a failed SageMaker call means here: `None` when the named resource does not exist (it
 /// went between listing and reading), else the typed error. The sorting is the model registry's

@@ -55,14 +55,4 @@ pub enum NotifyError {
     },
 }
 
-impl shared::ErrorType for NotifyError {
-    fn error_type(&self) -> &'static str {
-        self.into()
-    }
-}
-
-impl From<NotifyError> for lambda_runtime::Diagnostic {
-    fn from(error: NotifyError) -> Self {
-        shared::diagnostic(&error)
-    }
-}
+shared::lambda_error!(NotifyError);

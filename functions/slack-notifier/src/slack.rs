@@ -134,7 +134,12 @@ impl SlackClient {
         let mut payload = message.payload();
         let mut text_only = false;
         let mut waited = Duration::ZERO;
-        let mut backoff = self.policy.initial_backoff;
+        let backoff = shared::retry::Backoff {
+            base: self.policy.initial_backoff,
+            cap: self.policy.max_backoff,
+            max_attempts: self.policy.max_attempts,
+        };
+        let mut retries = 0;
         let mut attempts = 0;
         loop {
             attempts += 1;
@@ -176,7 +181,7 @@ impl SlackClient {
                     wait
                 }
                 Attempt::Unavailable(reason) => {
-                    let wait = backoff;
+                    let wait = backoff.ceiling(retries);
                     if last || waited + wait > self.policy.max_total_wait {
                         return Err(NotifyError::SlackUnavailable {
                             attempts,
@@ -184,7 +189,7 @@ impl SlackClient {
                         });
                     }
                     tracing::warn!(attempt = attempts, reason = %reason, backoff_ms = wait.as_millis() as u64, "Slack unavailable: backing off");
-                    backoff = (backoff * 2).min(self.policy.max_backoff);
+                    retries += 1;
                     wait
                 }
             };
