@@ -54,8 +54,9 @@ pub enum KeyResultsError {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyResults {
-    /// What the file is (free text).
+    /// What the file is, for people reading it (free text, not used by the program).
     #[serde(rename = "$comment", default)]
+    #[allow(dead_code)]
     pub comment: Option<String>,
     /// The results, in the order they are shown.
     pub key_results: Vec<KeyResult>,

@@ -268,7 +268,10 @@ pub fn save_run(
         "error": run.result.error,
         "cause": run.result.cause,
     });
-    write_file(&files.output, serde_json::to_string_pretty(&output)?.as_bytes())?;
+    write_file(
+        &files.output,
+        serde_json::to_string_pretty(&output)?.as_bytes(),
+    )?;
     write_file(
         &files.summary,
         serde_json::to_string_pretty(&summary)?.as_bytes(),
@@ -587,11 +590,11 @@ impl Progress {
                     st.failed.insert(state, event.timestamp_ms);
                 }
                 Some(format!(
-                "{clock}    {} {}: {}",
-                self.paint("31", "✖"),
-                error.as_deref().unwrap_or("error"),
-                shorten(cause.as_deref().unwrap_or(""), 160)
-            ))
+                    "{clock}    {} {}: {}",
+                    self.paint("31", "✖"),
+                    error.as_deref().unwrap_or("error"),
+                    shorten(cause.as_deref().unwrap_or(""), 160)
+                ))
             }
             (EventType::FailStateEntered, _) => None,
             _ => None,

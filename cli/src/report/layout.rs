@@ -199,7 +199,12 @@ fn lay_out(diagram: &Diagram, ids: &HashSet<String>) -> Graph<NodeLabel, EdgeLab
             exit_of(diagram, &edge.from)
         };
         let name = format!("e{i}");
-        g.set_edge(from, edge.to.clone(), Some(EdgeLabel::default()), Some(&name));
+        g.set_edge(
+            from,
+            edge.to.clone(),
+            Some(EdgeLabel::default()),
+            Some(&name),
+        );
     }
     // Each branch's last states lead to the join, so the frame closes below them.
     for node in diagram
@@ -471,52 +476,54 @@ impl Layout {
         layout.height = bottom + 30.0;
         layout
     }
-
-    /// Pairs (Catch edge index, main-flow edge index) whose polylines cross (touching at a
-    /// shared end does not count).
-    pub fn catch_crossings(&self) -> Vec<(usize, usize)> {
-        let mut out = Vec::new();
-        for (i, catch) in self.edges.iter().enumerate() {
-            if catch.kind != EdgeKind::Catch {
-                continue;
-            }
-            for (j, flow) in self.edges.iter().enumerate() {
-                if flow.kind == EdgeKind::Catch {
-                    continue;
-                }
-                if polylines_cross(&catch.points, &flow.points) {
-                    out.push((i, j));
-                }
-            }
-        }
-        out
-    }
-}
-
-/// Whether two polylines cross at a point inside both (segments that only share an end point,
-/// as edges leaving the same state do, do not count).
-pub fn polylines_cross(a: &[(f64, f64)], b: &[(f64, f64)]) -> bool {
-    a.windows(2)
-        .any(|s| b.windows(2).any(|t| segments_cross(s[0], s[1], t[0], t[1])))
-}
-
-fn segments_cross(p1: (f64, f64), p2: (f64, f64), q1: (f64, f64), q2: (f64, f64)) -> bool {
-    let cross = |o: (f64, f64), a: (f64, f64), b: (f64, f64)| {
-        (a.0 - o.0) * (b.1 - o.1) - (a.1 - o.1) * (b.0 - o.0)
-    };
-    let d1 = cross(q1, q2, p1);
-    let d2 = cross(q1, q2, p2);
-    let d3 = cross(p1, p2, q1);
-    let d4 = cross(p1, p2, q2);
-    const EPS: f64 = 1e-6;
-    ((d1 > EPS && d2 < -EPS) || (d1 < -EPS && d2 > EPS))
-        && ((d3 > EPS && d4 < -EPS) || (d3 < -EPS && d4 > EPS))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    impl Layout {
+        /// Pairs (Catch edge index, main-flow edge index) whose polylines cross (touching at a
+        /// shared end does not count).
+        pub fn catch_crossings(&self) -> Vec<(usize, usize)> {
+            let mut out = Vec::new();
+            for (i, catch) in self.edges.iter().enumerate() {
+                if catch.kind != EdgeKind::Catch {
+                    continue;
+                }
+                for (j, flow) in self.edges.iter().enumerate() {
+                    if flow.kind == EdgeKind::Catch {
+                        continue;
+                    }
+                    if polylines_cross(&catch.points, &flow.points) {
+                        out.push((i, j));
+                    }
+                }
+            }
+            out
+        }
+    }
+
+    /// Whether two polylines cross at a point inside both (segments that only share an end point,
+    /// as edges leaving the same state do, do not count).
+    pub fn polylines_cross(a: &[(f64, f64)], b: &[(f64, f64)]) -> bool {
+        a.windows(2)
+            .any(|s| b.windows(2).any(|t| segments_cross(s[0], s[1], t[0], t[1])))
+    }
+
+    fn segments_cross(p1: (f64, f64), p2: (f64, f64), q1: (f64, f64), q2: (f64, f64)) -> bool {
+        let cross = |o: (f64, f64), a: (f64, f64), b: (f64, f64)| {
+            (a.0 - o.0) * (b.1 - o.1) - (a.1 - o.1) * (b.0 - o.0)
+        };
+        let d1 = cross(q1, q2, p1);
+        let d2 = cross(q1, q2, p2);
+        let d3 = cross(p1, p2, q1);
+        let d4 = cross(p1, p2, q2);
+        const EPS: f64 = 1e-6;
+        ((d1 > EPS && d2 < -EPS) || (d1 < -EPS && d2 > EPS))
+            && ((d3 > EPS && d4 < -EPS) || (d3 < -EPS && d4 > EPS))
+    }
 
     #[test]
     fn segments_that_cross_are_found_and_shared_ends_are_not() {
@@ -548,7 +555,11 @@ mod tests {
         let notify = layout.nodes.iter().find(|n| n.name == "Notify").unwrap();
         assert!(notify.handler && notify.x - notify.w / 2.0 >= column - 1.0);
         for node in layout.nodes.iter().filter(|n| !n.handler) {
-            assert!(node.x + node.w / 2.0 < column, "{} is in the column", node.name);
+            assert!(
+                node.x + node.w / 2.0 < column,
+                "{} is in the column",
+                node.name
+            );
         }
         assert_eq!(
             layout
@@ -575,7 +586,12 @@ mod tests {
         let layout = Layout::of(&Diagram::from_definition(&definition));
         let frame = layout.groups.iter().find(|g| g.kind == "state").unwrap();
         let a = layout.nodes.iter().find(|n| n.name == "A").unwrap();
-        assert!(a.x > frame.x && a.x < frame.x + frame.w && a.y > frame.y && a.y < frame.y + frame.h);
-        assert_eq!(layout.groups.iter().filter(|g| g.kind == "branch").count(), 2);
+        assert!(
+            a.x > frame.x && a.x < frame.x + frame.w && a.y > frame.y && a.y < frame.y + frame.h
+        );
+        assert_eq!(
+            layout.groups.iter().filter(|g| g.kind == "branch").count(),
+            2
+        );
     }
 }

@@ -61,7 +61,10 @@ pub fn html(definition: &Value, result: &ExecutionResult, summary: &RunSummary) 
         );
     }
     page(
-        &format!("{} — {} — {}", summary.machine, summary.test_case, summary.status),
+        &format!(
+            "{} — {} — {}",
+            summary.machine, summary.test_case, summary.status
+        ),
         &body,
     )
 }
@@ -203,7 +206,11 @@ fn states(visits: &[Visit], start_ms: i64) -> String {
                 escape(&human_duration(attempt.at_ms - start_ms))
             );
             if let Some(request) = &attempt.request {
-                let _ = write!(out, "<h5>request</h5><pre>{}</pre>", escape(&pretty(request)));
+                let _ = write!(
+                    out,
+                    "<h5>request</h5><pre>{}</pre>",
+                    escape(&pretty(request))
+                );
             }
             if let Some(result) = &attempt.result {
                 let _ = write!(out, "<h5>result</h5><pre>{}</pre>", escape(&pretty(result)));

@@ -24,5 +24,6 @@
       }
     });
   });
-  document.body.setAttribute('data-ready', String(document.querySelectorAll('svg g.node').length));
+  document.body.setAttribute('data-nodes', String(document.querySelectorAll('svg g.node').length));
+  document.body.setAttribute('data-ready', '1');
 })();
