@@ -88,12 +88,20 @@ fn summary_block(summary: &RunSummary) -> String {
         summary.transitions
     );
     if let Some(error) = &summary.error {
+        let cause = summary.cause.as_deref().unwrap_or("");
         let _ = write!(
             out,
             "<p class=\"err\"><b>{}</b>: {}</p>",
             escape(error),
-            escape(summary.cause.as_deref().unwrap_or(""))
+            escape(&crate::summary::shorten(cause, 280))
         );
+        if cause.chars().count() > 280 {
+            let _ = write!(
+                out,
+                "<details><summary>the whole cause</summary><pre>{}</pre></details>",
+                escape(cause)
+            );
+        }
     }
     if !summary.key_results.is_empty() {
         out.push_str("<table class=\"results\">");
