@@ -6,11 +6,15 @@ ASL_CONFORMANCE ?= $(abspath $(CURDIR)/../shared/conformance/asl-dev.jsonl)
 export ASL_CONFORMANCE
 STACK ?= ml-pipelines
 
-.PHONY: run test venv tools lint fmt check-template build build-check build-arm64 deploy bench clean-venv
+.PHONY: run report test venv tools lint fmt check-template build build-check build-arm64 deploy bench clean-venv
 
 ## run: the weekly retraining pipeline locally: real Lambda handlers, mocked services, virtual time
 run:
 	cargo run --quiet --bin pipelines -- run ml-retraining
+
+## report: every test case of every workflow, then a static site in target/pipelines/site/
+report:
+	cargo run --quiet --bin pipelines -- report --run
 
 ## test: set up the Python tools and promtool, then run the whole test suite
 test: venv tools
@@ -20,7 +24,7 @@ test: venv tools
 venv:
 	./scripts/setup-venv.sh
 
-## tools: system tools the tests need (promtool)
+## tools: system tools the tests need (promtool, and Chromium for the report-page tests)
 tools:
 	./scripts/setup-tools.sh
 

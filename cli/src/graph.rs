@@ -104,6 +104,8 @@ pub struct Group {
     pub title: String,
     /// Enclosing group.
     pub parent: Option<usize>,
+    /// The Map or Parallel node that runs it.
+    pub owner: String,
 }
 
 /// The whole diagram.
@@ -235,6 +237,7 @@ impl Diagram {
                 self.groups.push(Group {
                     title,
                     parent: group,
+                    owner: from.clone(),
                 });
                 let index = self.groups.len() - 1;
                 if let Some(start) = self.add_graph(branch, Some(index)) {

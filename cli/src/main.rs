@@ -24,6 +24,7 @@ mod dispatch;
 mod exec;
 mod functions;
 mod graph;
+mod key_results;
 mod list;
 mod nested;
 mod prices;
@@ -32,6 +33,7 @@ mod report;
 mod run;
 mod schedule;
 mod scheduler;
+mod summary;
 mod template;
 mod validate;
 mod workflows;
@@ -63,6 +65,9 @@ enum Command {
     Schedule(schedule::Args),
     /// What the platform costs per month, per workflow and service, against the budget.
     Cost(cost::Args),
+    /// Write a static site: every state machine's graph, each test case's last local run,
+    /// the coming week's schedules and the cost table.
+    Report(report::site::Args),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +80,7 @@ fn main() -> ExitCode {
         Command::List(args) => list::run(args),
         Command::Schedule(args) => schedule::run(args),
         Command::Cost(args) => cost::run(args),
+        Command::Report(args) => report::site::run(args),
     };
     ExitCode::from(code)
 }

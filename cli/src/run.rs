@@ -6,6 +6,7 @@ use crate::dispatch::{LambdaTarget, LocalDispatcher};
 use crate::nested::NestedDispatcher;
 use crate::project::{parse_overrides, Project};
 use crate::report;
+use crate::summary::{human_duration, shorten, RunSummary};
 use crate::template::StateMachineResource;
 use anyhow::{anyhow, bail, Context, Result};
 use asl::history::Details;
@@ -31,12 +32,17 @@ pub const EXIT_UNUSABLE: u8 = 2;
   pipelines run ml-retraining                                  # HappyPath of events/ml-retraining/mock-config.json
   pipelines run ml-retraining --test-case ModelNotGoodEnough
   pipelines run ml-retraining#TrainingJobFails --history /tmp/h.json --report /tmp/run.html
+  pipelines run ml-retraining --output json | jq .summary           # the machine-readable result
   pipelines run ml-retraining --lambda-endpoint http://127.0.0.1:9000   # Lambda steps via `cargo lambda watch`
 
 Defaults: the input is the test case's own (its input file in events/NAME/expected-outcomes.json),
 else events/NAME/input.json, and the mocks events/NAME/mock-config.json
 (test case HappyPath) when they exist. Lambda steps of the project's functions run the real
 handlers in-process; every other Task must be mocked by the test case.
+
+The run ends with a summary (status, virtual duration, the path, the key results declared in
+state-machines/NAME.summary.json); the full output, the history and the HTML report go to
+target/pipelines/NAME-CASE.{output.json,history.json,html}.
 
 Exit status: 0 the execution succeeded, 1 it failed (or timed out), 2 it could not be run.")]
 pub struct Args {
@@ -59,7 +65,8 @@ pub struct Args {
     /// Default: target/pipelines/NAME-CASE.history.json.
     #[arg(long, value_name = "FILE")]
     history: Option<PathBuf>,
-    /// Write an HTML report: the graph with the path taken and each state's input and output.
+    /// Where to write the HTML report (graph, path, timeline, each state's data).
+    /// Default: target/pipelines/NAME-CASE.html.
     #[arg(long, value_name = "FILE.html")]
     report: Option<PathBuf>,
     /// Send Lambda steps to a Lambda-Invoke-compatible endpoint instead of running them in-process.
@@ -71,12 +78,25 @@ pub struct Args {
     /// Seed for UUIDs, random numbers and retry jitter (default: 1, for reproducible runs).
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Print only the final JSON result on stdout (no progress).
-    #[arg(long)]
+    /// `text`: progress, then a short summary; `json`: only the machine-readable result
+    /// (status, output, error, cause, path, summary, files) on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    output: OutputFormat,
+    /// Same as `--output json`.
+    #[arg(long, hide = true)]
     json: bool,
     /// The project folder (default: found upwards from the working directory).
     #[arg(long, value_name = "DIR")]
     project: Option<PathBuf>,
+}
+
+/// What `pipelines run` prints on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Progress on stderr, a short summary on stdout.
+    Text,
+    /// The result as one JSON document on stdout, nothing else.
+    Json,
 }
 
 /// The async runtime the engine runs on.
@@ -117,6 +137,7 @@ fn read_json(path: &Path, what: &str) -> Result<Value> {
 
 /// Runs the state machine as `args` say.
 pub async fn execute(args: &Args) -> Result<asl::ExecutionResult> {
+    let json_output = args.json || args.output == OutputFormat::Json;
     let overrides = parse_overrides(&args.parameters)?;
     let project = Project::discover(args.project.as_deref(), &overrides)?;
     let (name, case_from_name) = match args.name.split_once('#') {
@@ -164,43 +185,100 @@ pub async fn execute(args: &Args) -> Result<asl::ExecutionResult> {
             None => LambdaTarget::InProcess,
         },
         seed: args.seed,
-        progress: Some(Progress::new(!args.json)),
+        progress: Some(Progress::new(!json_output)),
     };
-    if !project.template.placeholder_parameters.is_empty() && !args.json {
+    if !project.template.placeholder_parameters.is_empty() && !json_output {
         eprintln!(
             "note: template parameters without a default run with placeholders: {} (set them with --parameter KEY=VALUE)",
             project.template.placeholder_parameters.join(", ")
         );
     }
+    let declared = crate::key_results::load(&project.root, &name)?;
     let progress = setup.progress.clone();
-    let LocalRun {
-        resource,
-        definition,
-        test_case,
-        result,
-    } = run_local(&project, &name, setup).await?;
-
-    let history_file = history_arg.unwrap_or_else(|| {
-        project
-            .root
-            .join("target/pipelines")
-            .join(format!("{}-{test_case}.history.json", resource.name))
-    });
-    write_history(&history_file, &result)?;
-    let path = report::path_taken(&result.history);
-    if let Some(report_file) = &report_arg {
-        let html = report::html(&resource.name, &test_case, &definition, &result);
-        write_file(report_file, html.as_bytes())?;
-    }
-    if args.json {
-        let mut json = result.to_json(false);
-        json["path"] = Value::from(path.clone());
-        json["history_file"] = Value::from(history_file.display().to_string());
+    let run = run_local(&project, &name, setup).await?;
+    let files = RunFiles::under(&project.root, &run.resource.name, &run.test_case)
+        .with_history(history_arg)
+        .with_report(report_arg);
+    let summary = save_run(&run, declared.as_ref(), &files)?;
+    if json_output {
+        let mut json = run.result.to_json(false);
+        json["path"] = Value::from(report::path_taken(&run.result.history));
+        json["summary"] = serde_json::to_value(&summary)?;
+        json["history_file"] = Value::from(files.history.display().to_string());
+        json["output_file"] = Value::from(files.output.display().to_string());
+        json["report_file"] = Value::from(files.report.display().to_string());
         say!("{json}");
     } else if let Some(progress) = progress {
-        progress.summary(&result, &path, &history_file, report_arg.as_deref());
+        progress.summary(&summary, &run.result, &files);
     }
-    Ok(result)
+    Ok(run.result)
+}
+
+/// Where a run's files go.
+pub struct RunFiles {
+    /// The full history (GetExecutionHistory shape).
+    pub history: PathBuf,
+    /// The execution output, error and cause.
+    pub output: PathBuf,
+    /// The summary (JSON), read by `pipelines report`.
+    pub summary: PathBuf,
+    /// The HTML report.
+    pub report: PathBuf,
+}
+
+impl RunFiles {
+    /// The default files of `machine`'s `case` under `root/target/pipelines/`.
+    pub fn under(root: &Path, machine: &str, case: &str) -> RunFiles {
+        let dir = root.join("target/pipelines");
+        let file = |suffix: &str| dir.join(format!("{machine}-{case}.{suffix}"));
+        RunFiles {
+            history: file("history.json"),
+            output: file("output.json"),
+            summary: file("summary.json"),
+            report: file("html"),
+        }
+    }
+
+    fn with_history(mut self, path: Option<PathBuf>) -> Self {
+        if let Some(path) = path {
+            self.history = path;
+        }
+        self
+    }
+
+    fn with_report(mut self, path: Option<PathBuf>) -> Self {
+        if let Some(path) = path {
+            self.report = path;
+        }
+        self
+    }
+}
+
+/// Writes a finished run's history, output, summary and report; returns the summary.
+pub fn save_run(
+    run: &LocalRun,
+    declared: Option<&crate::key_results::KeyResults>,
+    files: &RunFiles,
+) -> Result<RunSummary> {
+    let summary = RunSummary::of(&run.resource.name, &run.test_case, &run.result, declared);
+    write_history(&files.history, &run.result)?;
+    let output = serde_json::json!({
+        "status": run.result.status.as_str(),
+        "output": run.result.output,
+        "error": run.result.error,
+        "cause": run.result.cause,
+    });
+    write_file(
+        &files.output,
+        serde_json::to_string_pretty(&output)?.as_bytes(),
+    )?;
+    write_file(
+        &files.summary,
+        serde_json::to_string_pretty(&summary)?.as_bytes(),
+    )?;
+    let html = report::html(&run.definition, &run.result, &summary);
+    write_file(&files.report, html.as_bytes())?;
+    Ok(summary)
 }
 
 /// How to run a state machine locally, beyond the project and its name.
@@ -413,6 +491,9 @@ struct ProgressState {
     start_ms: Option<i64>,
     attempts: std::collections::HashMap<String, u32>,
     current: Vec<String>,
+    /// When each open state was entered, and when its task last failed (virtual ms).
+    entered: std::collections::HashMap<String, i64>,
+    failed: std::collections::HashMap<String, i64>,
 }
 
 impl Progress {
@@ -455,6 +536,7 @@ impl Progress {
         let line = match (&event.event_type, &event.details) {
             (t, Details::StateEntered { name, .. }) if t.as_str().ends_with("StateEntered") => {
                 st.current.push(name.to_string());
+                st.entered.insert(name.to_string(), event.timestamp_ms);
                 Some(format!(
                     "{clock}  {} {name} {}",
                     self.paint("36", "▶"),
@@ -466,7 +548,17 @@ impl Progress {
             }
             (t, Details::StateExited { name, .. }) if t.as_str().ends_with("StateExited") => {
                 st.current.retain(|n| n.as_str() != &**name);
-                Some(format!("{clock}  {} {name}", self.paint("32", "✔")))
+                let waited = (*t == EventType::WaitStateExited)
+                    .then(|| st.entered.get(&**name).copied())
+                    .flatten()
+                    .map(|entered| {
+                        self.paint(
+                            "2",
+                            &format!(" (waited {})", human_duration(event.timestamp_ms - entered)),
+                        )
+                    })
+                    .unwrap_or_default();
+                Some(format!("{clock}  {} {name}{waited}", self.paint("32", "✔")))
             }
             (
                 EventType::TaskScheduled,
@@ -479,21 +571,31 @@ impl Progress {
                 let state = st.current.last().cloned().unwrap_or_default();
                 let attempt = st.attempts.entry(state.clone()).or_insert(0);
                 *attempt += 1;
-                (*attempt > 1).then(|| {
+                let attempt = *attempt;
+                let delay = st
+                    .failed
+                    .get(&state)
+                    .map(|failed| format!(" after {}", human_duration(event.timestamp_ms - failed)))
+                    .unwrap_or_default();
+                (attempt > 1).then(|| {
                     format!(
-                        "{clock}    {} {state}: attempt {} of {resource_type}:{resource}",
+                        "{clock}    {} {state}: attempt {attempt} of {resource_type}:{resource}{delay}",
                         self.paint("33", "↻"),
-                        attempt
                     )
                 })
             }
             (_, Details::TaskFailed { error, cause, .. })
-            | (_, Details::LambdaFailed { error, cause }) => Some(format!(
-                "{clock}    {} {}: {}",
-                self.paint("31", "✖"),
-                error.as_deref().unwrap_or("error"),
-                shorten(cause.as_deref().unwrap_or(""), 160)
-            )),
+            | (_, Details::LambdaFailed { error, cause }) => {
+                if let Some(state) = st.current.last().cloned() {
+                    st.failed.insert(state, event.timestamp_ms);
+                }
+                Some(format!(
+                    "{clock}    {} {}: {}",
+                    self.paint("31", "✖"),
+                    error.as_deref().unwrap_or("error"),
+                    shorten(cause.as_deref().unwrap_or(""), 160)
+                ))
+            }
             (EventType::FailStateEntered, _) => None,
             _ => None,
         };
@@ -503,44 +605,17 @@ impl Progress {
         }
     }
 
-    fn summary(
-        &self,
-        result: &asl::ExecutionResult,
-        path: &[String],
-        history: &Path,
-        report: Option<&Path>,
-    ) {
-        let status = result.status.as_str();
-        let painted = match result.status {
-            Status::Succeeded => self.paint("1;32", status),
-            _ => self.paint("1;31", status),
-        };
-        let elapsed = format_offset(result.end_ms - result.start_ms);
-        say!(
-            "status: {painted} after {elapsed} of virtual time, {} state transitions",
-            result.transitions
-        );
-        if let Some(error) = &result.error {
-            say!("error:  {error}");
+    fn summary(&self, summary: &RunSummary, result: &asl::ExecutionResult, files: &RunFiles) {
+        for line in summary.lines(&|code, text| self.paint(code, text)) {
+            say!("{line}");
         }
-        if let Some(cause) = &result.cause {
-            say!("cause:  {}", shorten(cause, 600));
-        }
-        if let Some(output) = &result.output {
-            say!(
-                "output: {}",
-                serde_json::to_string_pretty(output).unwrap_or_default()
-            );
-        }
-        say!("path:   {}", path.join(" → "));
+        say!("output:  {}", files.output.display());
         say!(
             "history: {} ({} events)",
-            history.display(),
+            files.history.display(),
             result.history.len()
         );
-        if let Some(report) = report {
-            say!("report: {}", report.display());
-        }
+        say!("report:  {}", files.report.display());
     }
 }
 
@@ -553,14 +628,6 @@ fn format_offset(ms: i64) -> String {
         (rest % 60_000) / 1000,
         rest % 1000
     )
-}
-
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        format!("{}…", text.chars().take(max).collect::<String>())
-    }
 }
 
 #[cfg(test)]

@@ -120,9 +120,32 @@ pub fn validate(project: &Project) -> Vec<Finding> {
     crate::catalogue_check::check(project, &mut findings);
     for resource in project.template.state_machines() {
         check_state_machine(project, &resource, &template_file, &mut findings);
+        check_key_results(project, &resource.name, &mut findings);
     }
     findings.sort_by_key(|f| f.severity);
     findings
+}
+
+/// The state machine's key-results declaration (`state-machines/NAME.summary.json`) must be
+/// well formed; a machine without one gets a warning, since its run summary shows no results.
+fn check_key_results(project: &Project, machine: &str, findings: &mut Vec<Finding>) {
+    let file = relative(
+        project,
+        &crate::key_results::declaration_path(&project.root, machine),
+    );
+    match crate::key_results::load(&project.root, machine) {
+        Ok(Some(_)) => {}
+        Ok(None) => findings.push(Finding {
+            severity: Severity::Warning,
+            file,
+            state: None,
+            field: "key_results".into(),
+            message: format!(
+                "{machine} declares no key results: `pipelines run` shows only its status and path"
+            ),
+        }),
+        Err(e) => findings.push(error(&file, None, "key_results", e.to_string())),
+    }
 }
 
 fn relative(project: &Project, path: &std::path::Path) -> String {
