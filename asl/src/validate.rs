@@ -19,7 +19,7 @@ pub fn successors(kind: &Kind) -> Vec<usize> {
             out.extend(t.catch.iter().map(|c| c.next));
         }
         Kind::Choice(c) => {
-            out.extend(c.choices.iter().map(|(_, n)| *n));
+            out.extend(c.choices.iter().map(|b| b.next));
             out.extend(c.default);
         }
         Kind::Wait(w) => push_t(&w.transition, &mut out),
