@@ -385,7 +385,10 @@ fn select_required<'a>(
             }
         }
         crate::path::Root::Variable => {
-            let v = p.variable().and_then(|n| vars.get(n)).ok_or_else(not_found)?;
+            let v = p
+                .variable()
+                .and_then(|n| vars.get(n))
+                .ok_or_else(not_found)?;
             match p.select(v) {
                 Some(s) => Ok(Cow::Owned(s.to_value())),
                 None => Err(not_found()),
@@ -930,11 +933,20 @@ impl Run<'_> {
                 let out = Self::jsonata_output(&st.output, &env, || result.clone())?;
                 (out, pending)
             } else {
-                let result = eval_template(selector, Cow::Owned(result), &ctx, &*self.opts.rng, &self.vars)?;
+                let result = eval_template(
+                    selector,
+                    Cow::Owned(result),
+                    &ctx,
+                    &*self.opts.rng,
+                    &self.vars,
+                )?;
                 let env = self.jenv(raw, None, None, &ctx);
                 let pending = self.eval_assign(&st.assign, &result, &env)?;
                 let out = apply_result_path(result_path, Cow::Borrowed(raw), result)?;
-                (write_output(&st.output_path, out, &ctx, &self.vars)?, pending)
+                (
+                    write_output(&st.output_path, out, &ctx, &self.vars)?,
+                    pending,
+                )
             }
         };
         check_size(&out, &st.name)?;
@@ -1082,7 +1094,15 @@ impl Run<'_> {
                 Ok(out) => return Ok((out, next_of_t(&t.transition))),
                 Err(e) => {
                     let e = e.resolve(&st.name, eid);
-                    match self.retry_or_catch(&t.retry, &mut counts, &t.catch, e, &raw, st, entered_ms)? {
+                    match self.retry_or_catch(
+                        &t.retry,
+                        &mut counts,
+                        &t.catch,
+                        e,
+                        &raw,
+                        st,
+                        entered_ms,
+                    )? {
                         Ok(delay) => {
                             self.opts.clock.advance_ms(delay);
                             retry_count += 1;
@@ -1149,14 +1169,29 @@ impl Run<'_> {
                     return Err(f);
                 }
                 self.emit(lane, EventType::ParallelStateSucceeded, || Details::None);
-                Ok(self.finish_with_result(st, &p.result_selector, &p.result_path, &raw, Value::Array(outputs), entered_ms)?)
+                Ok(self.finish_with_result(
+                    st,
+                    &p.result_selector,
+                    &p.result_path,
+                    &raw,
+                    Value::Array(outputs),
+                    entered_ms,
+                )?)
             }
             .await;
             match attempt {
                 Ok(out) => return Ok((out, next_of_t(&p.transition))),
                 Err(Stop::Error(e)) => {
                     let e = e.resolve(&st.name, eid);
-                    match self.retry_or_catch(&p.retry, &mut counts, &p.catch, e, &raw, st, entered_ms)? {
+                    match self.retry_or_catch(
+                        &p.retry,
+                        &mut counts,
+                        &p.catch,
+                        e,
+                        &raw,
+                        st,
+                        entered_ms,
+                    )? {
                         Ok(delay) => self.opts.clock.advance_ms(delay),
                         Err((out, next)) => return Ok((out, Some(next))),
                     }
@@ -1183,7 +1218,15 @@ impl Run<'_> {
                 Ok(out) => return Ok((out, next_of_t(&m.transition))),
                 Err(Stop::Error(e)) => {
                     let e = e.resolve(&st.name, eid);
-                    match self.retry_or_catch(&m.retry, &mut counts, &m.catch, e, &raw, st, entered_ms)? {
+                    match self.retry_or_catch(
+                        &m.retry,
+                        &mut counts,
+                        &m.catch,
+                        e,
+                        &raw,
+                        st,
+                        entered_ms,
+                    )? {
                         Ok(delay) => self.opts.clock.advance_ms(delay),
                         Err((out, next)) => return Ok((out, Some(next))),
                     }
@@ -1231,8 +1274,15 @@ impl Run<'_> {
             Value::Array(a) => a,
             other => {
                 return Err(StatesError::in_state(
-                    if jsonata { names::QUERY_EVALUATION_ERROR } else { names::RUNTIME },
-                    format!("Map state input must be an array but was: {}", json_text(other)),
+                    if jsonata {
+                        names::QUERY_EVALUATION_ERROR
+                    } else {
+                        names::RUNTIME
+                    },
+                    format!(
+                        "Map state input must be an array but was: {}",
+                        json_text(other)
+                    ),
                 )
                 .into())
             }
@@ -1244,10 +1294,15 @@ impl Run<'_> {
             let max_conc = if jsonata {
                 jsonata_run::dynamic_expr(&m.max_concurrency, "MaxConcurrency", &env)?.unwrap_or(0)
             } else {
-                resolve_uint(&m.max_concurrency, "MaxConcurrency", &eff, &ctx, &self.vars)?.unwrap_or(0)
+                resolve_uint(&m.max_concurrency, "MaxConcurrency", &eff, &ctx, &self.vars)?
+                    .unwrap_or(0)
             };
             let tol_count = if jsonata {
-                jsonata_run::dynamic_expr(&m.tolerated_failure_count, "ToleratedFailureCount", &env)?
+                jsonata_run::dynamic_expr(
+                    &m.tolerated_failure_count,
+                    "ToleratedFailureCount",
+                    &env,
+                )?
             } else {
                 resolve_uint(
                     &m.tolerated_failure_count,
@@ -1278,7 +1333,11 @@ impl Run<'_> {
                 Some(Dynamic::Path(p)) => {
                     let v = select_required(p, &eff, &ctx, &self.vars)?;
                     let num = match v.as_ref() {
-                        Value::String(s) => s.trim().parse::<f64>().ok().and_then(serde_json::Number::from_f64),
+                        Value::String(s) => s
+                            .trim()
+                            .parse::<f64>()
+                            .ok()
+                            .and_then(serde_json::Number::from_f64),
                         Value::Number(n) => Some(n.clone()),
                         _ => None,
                     };
@@ -1441,7 +1500,14 @@ impl Run<'_> {
             self.emit(lane, EventType::MapRunSucceeded, || Details::None);
         }
         self.emit(lane, EventType::MapStateSucceeded, || Details::None);
-        Ok(self.finish_with_result(st, &m.result_selector, &m.result_path, raw, Value::Array(outputs), entered_ms)?)
+        Ok(self.finish_with_result(
+            st,
+            &m.result_selector,
+            &m.result_path,
+            raw,
+            Value::Array(outputs),
+            entered_ms,
+        )?)
     }
 
     /// A distributed Map iteration: a child execution with its own history and context.

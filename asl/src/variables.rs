@@ -123,9 +123,7 @@ impl Variables {
 /// (AWS reserves `states`). Returns the problem when it is not.
 pub fn check_name(name: &str) -> Result<(), String> {
     let mut chars = name.chars();
-    let ok_first = chars
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_');
+    let ok_first = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_');
     if !ok_first || !chars.all(|c| c.is_alphanumeric() || c == '_') {
         return Err(format!("'{name}' is not a valid variable name"));
     }

@@ -100,67 +100,67 @@ impl Run<'_> {
             Transition::End => None,
         };
         let (out, next, pending, until) = {
-        let info = self.info(&st.name, entered_ms);
-        let ctx = self.ctx_fn(info);
-        let env = self.jenv(&raw, None, None, &ctx);
-        match &st.kind {
-            Kind::Pass(p) => {
-                let out = Self::jsonata_output(&st.output, &env, || raw.clone())?;
-                let pending = self.eval_assign(&st.assign, &raw, &env)?;
-                (out, next_of(&p.transition), pending, None)
-            }
-            Kind::Succeed(_) => {
-                let out = Self::jsonata_output(&st.output, &env, || raw.clone())?;
-                (out, None, None, None)
-            }
-            Kind::Choice(c) => {
-                let mut taken = None;
-                for b in &c.choices {
-                    let Condition::Jsonata(t) = &b.condition else {
-                        continue;
-                    };
-                    let v = t.eval(&env, "Condition")?;
-                    match v {
-                        Value::Bool(true) => {
-                            taken = Some(b);
-                            break;
-                        }
-                        Value::Bool(false) => {}
-                        other => {
-                            let src = t.as_expr().map_or("", |e| e.as_str());
-                            return Err(wrong_type(src, "Condition", "boolean", &other).into());
-                        }
-                    }
+            let info = self.info(&st.name, entered_ms);
+            let ctx = self.ctx_fn(info);
+            let env = self.jenv(&raw, None, None, &ctx);
+            match &st.kind {
+                Kind::Pass(p) => {
+                    let out = Self::jsonata_output(&st.output, &env, || raw.clone())?;
+                    let pending = self.eval_assign(&st.assign, &raw, &env)?;
+                    (out, next_of(&p.transition), pending, None)
                 }
-                let (next, assign, output) = match taken {
-                    Some(b) => (b.next, &b.assign, &b.output),
-                    None => match c.default {
-                        Some(d) => (d, &st.assign, &st.output),
-                        None => {
-                            return Err(StatesError::in_state(
-                                names::NO_CHOICE_MATCHED,
-                                "No Choice Rule matched and no Default was specified.",
-                            )
-                            .into())
+                Kind::Succeed(_) => {
+                    let out = Self::jsonata_output(&st.output, &env, || raw.clone())?;
+                    (out, None, None, None)
+                }
+                Kind::Choice(c) => {
+                    let mut taken = None;
+                    for b in &c.choices {
+                        let Condition::Jsonata(t) = &b.condition else {
+                            continue;
+                        };
+                        let v = t.eval(&env, "Condition")?;
+                        match v {
+                            Value::Bool(true) => {
+                                taken = Some(b);
+                                break;
+                            }
+                            Value::Bool(false) => {}
+                            other => {
+                                let src = t.as_expr().map_or("", |e| e.as_str());
+                                return Err(wrong_type(src, "Condition", "boolean", &other).into());
+                            }
                         }
-                    },
-                };
-                let out = Self::jsonata_output(output, &env, || raw.clone())?;
-                let pending = self.eval_assign(assign, &raw, &env)?;
-                (out, Some(next), pending, None)
-            }
-            Kind::Wait(w) => {
-                let now = self.opts.clock.now_ms();
-                let until = match &w.wait {
-                    WaitFor::Seconds(s) => now.saturating_add(*s as i64 * 1000),
-                    WaitFor::Timestamp(t) => t.as_millis().max(now),
-                    WaitFor::SecondsExpr(e) => {
-                        let s = Self::expr_uint(e, "Seconds", &env)?;
-                        now.saturating_add((s as i64).saturating_mul(1000))
                     }
-                    WaitFor::TimestampExpr(e) => {
-                        let v = e.eval_required(&env, "Timestamp")?;
-                        match v.as_str().and_then(crate::clock::parse_timestamp) {
+                    let (next, assign, output) = match taken {
+                        Some(b) => (b.next, &b.assign, &b.output),
+                        None => match c.default {
+                            Some(d) => (d, &st.assign, &st.output),
+                            None => {
+                                return Err(StatesError::in_state(
+                                    names::NO_CHOICE_MATCHED,
+                                    "No Choice Rule matched and no Default was specified.",
+                                )
+                                .into())
+                            }
+                        },
+                    };
+                    let out = Self::jsonata_output(output, &env, || raw.clone())?;
+                    let pending = self.eval_assign(assign, &raw, &env)?;
+                    (out, Some(next), pending, None)
+                }
+                Kind::Wait(w) => {
+                    let now = self.opts.clock.now_ms();
+                    let until = match &w.wait {
+                        WaitFor::Seconds(s) => now.saturating_add(*s as i64 * 1000),
+                        WaitFor::Timestamp(t) => t.as_millis().max(now),
+                        WaitFor::SecondsExpr(e) => {
+                            let s = Self::expr_uint(e, "Seconds", &env)?;
+                            now.saturating_add((s as i64).saturating_mul(1000))
+                        }
+                        WaitFor::TimestampExpr(e) => {
+                            let v = e.eval_required(&env, "Timestamp")?;
+                            match v.as_str().and_then(crate::clock::parse_timestamp) {
                             Some(t) => t.as_millis().max(now),
                             None => {
                                 return Err(StatesError::in_state(
@@ -173,34 +173,36 @@ impl Run<'_> {
                                 .into())
                             }
                         }
-                    }
-                    WaitFor::SecondsPath(_) | WaitFor::TimestampPath(_) => now,
-                };
-                let out = Self::jsonata_output(&st.output, &env, || raw.clone())?;
-                let pending = self.eval_assign(&st.assign, &raw, &env)?;
-                (out, next_of(&w.transition), pending, Some(until))
-            }
-            Kind::Fail(f) => {
-                let text = |t: &Option<Text>, field: &str| -> Result<Option<String>, StatesError> {
-                    match t {
-                        None => Ok(None),
-                        Some(Text::Literal(s)) => Ok(Some(s.clone())),
-                        Some(Text::Expr(e)) => {
-                            let v = e.eval_required(&env, field)?;
-                            match v {
-                                Value::String(s) => Ok(Some(s)),
-                                other => Err(wrong_type(e.as_str(), field, "string", &other)),
-                            }
                         }
-                        Some(_) => Ok(None),
-                    }
-                };
-                let error = text(&f.error, "Error")?;
-                let cause = text(&f.cause, "Cause")?;
-                return Err(StatesError::new(error.unwrap_or_default(), cause).into());
+                        WaitFor::SecondsPath(_) | WaitFor::TimestampPath(_) => now,
+                    };
+                    let out = Self::jsonata_output(&st.output, &env, || raw.clone())?;
+                    let pending = self.eval_assign(&st.assign, &raw, &env)?;
+                    (out, next_of(&w.transition), pending, Some(until))
+                }
+                Kind::Fail(f) => {
+                    let text = |t: &Option<Text>,
+                                field: &str|
+                     -> Result<Option<String>, StatesError> {
+                        match t {
+                            None => Ok(None),
+                            Some(Text::Literal(s)) => Ok(Some(s.clone())),
+                            Some(Text::Expr(e)) => {
+                                let v = e.eval_required(&env, field)?;
+                                match v {
+                                    Value::String(s) => Ok(Some(s)),
+                                    other => Err(wrong_type(e.as_str(), field, "string", &other)),
+                                }
+                            }
+                            Some(_) => Ok(None),
+                        }
+                    };
+                    let error = text(&f.error, "Error")?;
+                    let cause = text(&f.cause, "Cause")?;
+                    return Err(StatesError::new(error.unwrap_or_default(), cause).into());
+                }
+                _ => unreachable_kind()?,
             }
-            _ => unreachable_kind()?,
-        }
         };
         self.apply_assign(pending)?;
         super::check_size(&out, &st.name)?;

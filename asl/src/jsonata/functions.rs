@@ -13,9 +13,12 @@ fn err(code: &str, message: impl Into<String>) -> Error {
 }
 
 fn number(v: &Option<Value>, f: &str, i: usize) -> Result<f64, Error> {
-    v.as_ref()
-        .and_then(Value::as_f64)
-        .ok_or_else(|| err("T0410", format!("Argument {} of function {f} must be a number", i + 1)))
+    v.as_ref().and_then(Value::as_f64).ok_or_else(|| {
+        err(
+            "T0410",
+            format!("Argument {} of function {f} must be a number", i + 1),
+        )
+    })
 }
 
 fn num_value(x: f64) -> Value {
@@ -36,7 +39,10 @@ fn partition(args: &[Option<Value>]) -> JResult {
     };
     let size = number(&args[1], "$partition", 1)?;
     if size < 1.0 || size.fract() != 0.0 {
-        return Err(err("D3001", "The size of a partition must be a positive integer"));
+        return Err(err(
+            "D3001",
+            "The size of a partition must be a positive integer",
+        ));
     }
     let chunks: Vec<Value> = items
         .chunks(size as usize)
@@ -128,14 +134,26 @@ pub fn java_random_double(seed: i64) -> f64 {
 /// The AWS functions that need no per-evaluation state, and `$eval` refused.
 pub fn aws_functions() -> Bindings {
     Bindings::new()
-        .function("partition", HostFunction::new(2, |a, _| partition(a)).without_input())
-        .function("range", HostFunction::new(3, |a, _| range(a)).without_input())
+        .function(
+            "partition",
+            HostFunction::new(2, |a, _| partition(a)).without_input(),
+        )
+        .function(
+            "range",
+            HostFunction::new(3, |a, _| range(a)).without_input(),
+        )
         .function("hash", HostFunction::new(2, |a, _| hash(a)).without_input())
-        .function("parse", HostFunction::new(1, |a, _| parse(a)).without_input())
+        .function(
+            "parse",
+            HostFunction::new(1, |a, _| parse(a)).without_input(),
+        )
         .function(
             "eval",
             HostFunction::new(2, |_, _| {
-                Err(err("D3199", "The function $eval is not supported by AWS Step Functions"))
+                Err(err(
+                    "D3199",
+                    "The function $eval is not supported by AWS Step Functions",
+                ))
             })
             .without_input(),
         )
@@ -158,7 +176,9 @@ pub(crate) fn seeded(b: Bindings, seed: u64) -> Bindings {
         HostFunction::new(1, move |a, _| match &a.first().cloned().flatten() {
             None => Ok(Some(num_value_f(rng.next_f64()))),
             Some(Value::Number(n)) => {
-                let s = n.as_i64().unwrap_or_else(|| n.as_f64().unwrap_or(0.0) as i64);
+                let s = n
+                    .as_i64()
+                    .unwrap_or_else(|| n.as_f64().unwrap_or(0.0) as i64);
                 Ok(Some(num_value_f(java_random_double(s))))
             }
             Some(_) => Err(err("T0410", "The seed of $random must be a number")),
@@ -189,7 +209,9 @@ mod tests {
 
     #[test]
     fn range_includes_the_end_when_a_step_lands_on_it() {
-        let a = |s: i64, e: i64, st: i64| range(&[Some(json!(s)), Some(json!(e)), Some(json!(st))]).unwrap();
+        let a = |s: i64, e: i64, st: i64| {
+            range(&[Some(json!(s)), Some(json!(e)), Some(json!(st))]).unwrap()
+        };
         assert_eq!(a(0, 9, 3), Some(json!([0, 3, 6, 9])));
         assert_eq!(a(0, 10, 3), Some(json!([0, 3, 6, 9])));
         assert_eq!(a(1, 9, 9), Some(json!(1)));

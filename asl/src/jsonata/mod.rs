@@ -12,7 +12,7 @@
 mod functions;
 mod template;
 
-pub use functions::{java_random_double, aws_functions};
+pub use functions::{aws_functions, java_random_double};
 pub use template::Template;
 
 use crate::clock::Rng;
@@ -146,6 +146,47 @@ impl Expr {
     }
 }
 
+/// A JSONata error of a plain evaluation: its code (`T0410`, `D3141`, ...) and message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LanguageError {
+    /// The JSONata error code.
+    pub code: String,
+    /// The message (for `$error`/`$assert`, the user's text).
+    pub message: String,
+}
+
+/// Evaluates `src` as plain JSONata, without AWS's definition checks or `$states`, but with
+/// AWS's functions and `$eval` disabled: for the jsonata-js language suite and benchmarks.
+/// `depth` and `time` replace [`MAX_DEPTH`] and [`MAX_TIME`].
+pub fn evaluate_language(
+    src: &str,
+    input: Option<&Value>,
+    bindings: &Map<String, Value>,
+    depth: Option<usize>,
+    time: Option<Duration>,
+) -> Result<Option<Value>, LanguageError> {
+    let error = |e: jlens_core::Error| LanguageError {
+        code: e.code().to_string(),
+        // `$error` and `$assert` carry the user's text as their value.
+        message: match e.code() {
+            "D3137" | "D3141" => e
+                .value()
+                .and_then(Value::as_str)
+                .map_or_else(|| e.message(), str::to_string),
+            _ => e.message(),
+        },
+    };
+    let compiled = jlens_core::Expression::compile(src).map_err(error)?;
+    let mut b = functions::base_bindings();
+    for (k, v) in bindings {
+        b = b.var(k.clone(), v.clone());
+    }
+    let options = jlens_core::Options::new()
+        .max_depth(depth.unwrap_or(MAX_DEPTH))
+        .timeout(time.unwrap_or(MAX_TIME));
+    compiled.evaluate_with(input, &b, &options).map_err(error)
+}
+
 /// The `$name` tokens of an expression's text.
 fn dollar_names(src: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -273,15 +314,26 @@ mod tests {
 
     #[test]
     fn unparsable_and_bare_name_expressions_are_refused() {
-        assert!(matches!(Expr::parse("$states.input.["), Err(ExprError::Invalid(_))));
-        assert!(matches!(Expr::parse("states.input"), Err(ExprError::Unsupported(_))));
+        assert!(matches!(
+            Expr::parse("$states.input.["),
+            Err(ExprError::Invalid(_))
+        ));
+        assert!(matches!(
+            Expr::parse("states.input"),
+            Err(ExprError::Unsupported(_))
+        ));
         assert!(Expr::parse("$states.input").is_ok());
         assert!(Expr::parse("1 + 2").is_ok());
     }
 
     #[test]
     fn unbounded_recursion_fails_instead_of_hanging() {
-        let e = run("($f := function(){$f()}; $f())", json!({}), &Variables::new()).unwrap_err();
+        let e = run(
+            "($f := function(){$f()}; $f())",
+            json!({}),
+            &Variables::new(),
+        )
+        .unwrap_err();
         assert_eq!(e.error, "States.QueryEvaluationError");
     }
 
@@ -305,7 +357,10 @@ mod tests {
             now_ms: 0,
             rng: &rng,
         };
-        let e = Expr::parse("$nope").unwrap().eval_required(&env, "Output/result").unwrap_err();
+        let e = Expr::parse("$nope")
+            .unwrap()
+            .eval_required(&env, "Output/result")
+            .unwrap_err();
         assert_eq!(
             e.cause.unwrap(),
             "The JSONata expression '$nope' specified for the field 'Output/result' returned nothing (undefined)."

@@ -27,7 +27,10 @@ impl Template {
 
     fn parse_depth(v: &Value, at: &str, depth: usize) -> Result<Template, (String, ExprError)> {
         if depth > 128 {
-            return Err((at.to_string(), ExprError::Invalid("template nested too deeply".into())));
+            return Err((
+                at.to_string(),
+                ExprError::Invalid("template nested too deeply".into()),
+            ));
         }
         match v {
             Value::String(s) => match template_expression(s) {

@@ -81,7 +81,8 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Choice {
             for (i, it) in items.iter().enumerate() {
                 let at = format!("{}.Choices[{i}]", r.at);
                 let Value::Object(m) = it else {
-                    r.errors.push(DefinitionError::new(at, "a rule must be an object"));
+                    r.errors
+                        .push(DefinitionError::new(at, "a rule must be an object"));
                     continue;
                 };
                 let cond = condition(r, m, &at);

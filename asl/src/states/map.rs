@@ -147,27 +147,27 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Option<Map> {
     let tolerated_failure_percentage = match r.expr_field("ToleratedFailurePercentage") {
         Some(e) => Some(Dynamic::Expr(e)),
         None => match (
-        r.has("ToleratedFailurePercentage"),
-        r.has("ToleratedFailurePercentagePath"),
-    ) {
-        (true, true) => {
-            r.err("", "ToleratedFailurePercentage and ToleratedFailurePercentagePath cannot both be present");
-            None
-        }
-        (true, false) => match r.float("ToleratedFailurePercentage") {
-            Some(p) if (0.0..=100.0).contains(&p) => Some(Dynamic::Literal(p)),
-            Some(_) => {
-                r.err(
-                    "ToleratedFailurePercentage",
-                    "ToleratedFailurePercentage must be between 0 and 100",
-                );
+            r.has("ToleratedFailurePercentage"),
+            r.has("ToleratedFailurePercentagePath"),
+        ) {
+            (true, true) => {
+                r.err("", "ToleratedFailurePercentage and ToleratedFailurePercentagePath cannot both be present");
                 None
             }
-            None => None,
+            (true, false) => match r.float("ToleratedFailurePercentage") {
+                Some(p) if (0.0..=100.0).contains(&p) => Some(Dynamic::Literal(p)),
+                Some(_) => {
+                    r.err(
+                        "ToleratedFailurePercentage",
+                        "ToleratedFailurePercentage must be between 0 and 100",
+                    );
+                    None
+                }
+                None => None,
+            },
+            (false, true) => r.path("ToleratedFailurePercentagePath").map(Dynamic::Path),
+            (false, false) => None,
         },
-        (false, true) => r.path("ToleratedFailurePercentagePath").map(Dynamic::Path),
-        (false, false) => None,
-    },
     };
     let label = r.string("Label");
     if let Some(l) = &label {

@@ -251,7 +251,9 @@ impl Reader<'_> {
                 || (k == "Assign" && assigns)
                 || (k == "Output" && outputs);
             if known && self.lang == QueryLanguage::JsonPath && JSONATA_ONLY.contains(&k.as_str())
-                || known && self.lang == QueryLanguage::Jsonata && JSONPATH_ONLY.contains(&k.as_str())
+                || known
+                    && self.lang == QueryLanguage::Jsonata
+                    && JSONPATH_ONLY.contains(&k.as_str())
             {
                 let msg = wrong_language(self.lang, &k);
                 self.err(&k, msg);
