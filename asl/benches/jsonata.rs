@@ -40,11 +40,15 @@ fn loops(c: &mut Criterion) {
     let dir = shared("ASL_BENCH_DIR", "../../shared/bench");
     let read = |f: &str| {
         std::fs::read_to_string(dir.join(f)).unwrap_or_else(|e| {
-            panic!("\n*** {f} not found in {} ({e}); set ASL_BENCH_DIR\n", dir.display())
+            panic!(
+                "\n*** {f} not found in {} ({e}); set ASL_BENCH_DIR\n",
+                dir.display()
+            )
         })
     };
     let path_loop = StateMachine::from_json(&read("loop.json")).unwrap_or_else(|e| panic!("{e}"));
-    let path_input: Value = serde_json::from_str(&read("loop.input.json")).unwrap_or_else(|e| panic!("{e}"));
+    let path_input: Value =
+        serde_json::from_str(&read("loop.input.json")).unwrap_or_else(|e| panic!("{e}"));
     let jsonata = jsonata_loop();
     let opts = ExecutionOptions {
         record_history: false,
@@ -56,8 +60,12 @@ fn loops(c: &mut Criterion) {
     let mut g = c.benchmark_group("loop");
     g.throughput(Throughput::Elements(probe.transitions));
     g.sample_size(10);
-    g.bench_function("jsonpath", |b| b.iter(|| path_loop.run_blocking(path_input.clone(), &opts)));
-    g.bench_function("jsonata_variable", |b| b.iter(|| jsonata.run_blocking(json!({}), &opts)));
+    g.bench_function("jsonpath", |b| {
+        b.iter(|| path_loop.run_blocking(path_input.clone(), &opts))
+    });
+    g.bench_function("jsonata_variable", |b| {
+        b.iter(|| jsonata.run_blocking(json!({}), &opts))
+    });
     g.finish();
 }
 
@@ -66,7 +74,10 @@ fn suite_cases() -> Vec<(String, Option<Value>, Map<String, Value>)> {
     let root = shared("JSONATA_SUITE", "../../shared/conformance/jsonata-suite");
     let mut out = Vec::new();
     let groups = std::fs::read_dir(root.join("groups")).unwrap_or_else(|e| {
-        panic!("\n*** JSONata suite not found at {} ({e}); set JSONATA_SUITE\n", root.display())
+        panic!(
+            "\n*** JSONata suite not found at {} ({e}); set JSONATA_SUITE\n",
+            root.display()
+        )
     });
     let mut files: Vec<PathBuf> = groups
         .filter_map(|g| g.ok())
@@ -77,7 +88,8 @@ fn suite_cases() -> Vec<(String, Option<Value>, Map<String, Value>)> {
         .collect();
     files.sort();
     for f in files {
-        let Ok(v) = serde_json::from_str::<Value>(&std::fs::read_to_string(&f).unwrap_or_default()) else {
+        let Ok(v) = serde_json::from_str::<Value>(&std::fs::read_to_string(&f).unwrap_or_default())
+        else {
             continue;
         };
         let cases = match v {
@@ -86,18 +98,26 @@ fn suite_cases() -> Vec<(String, Option<Value>, Map<String, Value>)> {
         };
         for c in cases {
             // Skip the deliberately unbounded cases: they measure the bounds, not evaluation.
-            let Some(expr) = c.get("expr").and_then(Value::as_str) else { continue };
+            let Some(expr) = c.get("expr").and_then(Value::as_str) else {
+                continue;
+            };
             if c.get("timelimit").is_some() || c.get("depth").is_some() {
                 continue;
             }
             let data = match (c.get("data"), c.get("dataset")) {
                 (Some(d), _) => Some(d.clone()),
-                (_, Some(Value::String(ds))) => std::fs::read_to_string(root.join("datasets").join(format!("{ds}.json")))
-                    .ok()
-                    .and_then(|t| serde_json::from_str(&t).ok()),
+                (_, Some(Value::String(ds))) => {
+                    std::fs::read_to_string(root.join("datasets").join(format!("{ds}.json")))
+                        .ok()
+                        .and_then(|t| serde_json::from_str(&t).ok())
+                }
                 _ => None,
             };
-            let bindings = c.get("bindings").and_then(Value::as_object).cloned().unwrap_or_default();
+            let bindings = c
+                .get("bindings")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
             out.push((expr.to_string(), data, bindings));
         }
     }

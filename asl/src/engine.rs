@@ -885,8 +885,7 @@ impl Run<'_> {
         catchers: &[crate::catch::Catcher],
         err: StatesError,
         raw: &Value,
-        st: &State,
-        entered_ms: i64,
+        (st, entered_ms): (&State, i64),
     ) -> Result<Result<i64, (Value, usize)>, Stop> {
         match retry::decide(retriers, counts, &err.error, &*self.opts.rng) {
             RetryDecision::RetryAfter(ms) => Ok(Ok(ms)),
@@ -1100,8 +1099,7 @@ impl Run<'_> {
                         &t.catch,
                         e,
                         &raw,
-                        st,
-                        entered_ms,
+                        (st, entered_ms),
                     )? {
                         Ok(delay) => {
                             self.opts.clock.advance_ms(delay);
@@ -1189,8 +1187,7 @@ impl Run<'_> {
                         &p.catch,
                         e,
                         &raw,
-                        st,
-                        entered_ms,
+                        (st, entered_ms),
                     )? {
                         Ok(delay) => self.opts.clock.advance_ms(delay),
                         Err((out, next)) => return Ok((out, Some(next))),
@@ -1224,8 +1221,7 @@ impl Run<'_> {
                         &m.catch,
                         e,
                         &raw,
-                        st,
-                        entered_ms,
+                        (st, entered_ms),
                     )? {
                         Ok(delay) => self.opts.clock.advance_ms(delay),
                         Err((out, next)) => return Ok((out, Some(next))),
