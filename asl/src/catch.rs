@@ -14,6 +14,10 @@ pub struct Catcher {
     pub next: usize,
     /// Where the error output goes in the state's input (default `$`: replaces it).
     pub result_path: ResultPathSpec,
+    /// `Assign` (sees the error output: `$` in JSONPath, `$states.errorOutput` in JSONata).
+    pub assign: Option<crate::states::Assign>,
+    /// `Output` (JSONata; default: the error output).
+    pub output: Option<crate::jsonata::Template>,
 }
 
 /// The first catcher that matches `error`.
@@ -46,11 +50,15 @@ mod tests {
                 error_equals: vec!["A".into()],
                 next: 1,
                 result_path: ResultPathSpec::Default,
+                assign: None,
+                output: None,
             },
             Catcher {
                 error_equals: vec!["States.ALL".into()],
                 next: 2,
                 result_path: ResultPathSpec::Default,
+                assign: None,
+                output: None,
             },
         ];
         assert_eq!(find(&cs, "A").unwrap().next, 1);

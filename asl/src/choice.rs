@@ -144,9 +144,10 @@ impl Rule {
                 "Comment" => {}
                 "Variable" => variable = Some(v),
                 "And" | "Or" | "Not" => found.push((k, v)),
-                "Assign" | "Output" | "Condition" => errors.push(DefinitionError::new(
+                "Assign" if top => {}
+                "Output" | "Condition" => errors.push(DefinitionError::new(
                     format!("{at}.{k}"),
-                    format!("the field '{k}' (JSONata/variables) is not supported yet"),
+                    crate::states::wrong_language(crate::states::QueryLanguage::JsonPath, k),
                 )),
                 other => {
                     let base = other.strip_suffix("Path").unwrap_or(other);

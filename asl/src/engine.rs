@@ -10,6 +10,9 @@ use crate::path::{Path, Selection};
 use crate::payload::Template;
 use crate::retry::{self, Retrier, RetryDecision};
 use crate::scope::Scope;
+use crate::variables::Variables;
+
+mod jsonata_run;
 use crate::states::{
     fail::Text, map::Map as MapState, parallel::Parallel, task::Task, wait::WaitFor, Dynamic,
     Graph, Kind, PathSpec, ResultPathSpec, State, Transition,
@@ -195,6 +198,7 @@ impl StateMachine {
             timeout_at: self
                 .timeout_seconds
                 .map(|t| options.clock.now_ms() + t as i64 * 1000),
+            vars: Variables::new(),
         };
         run.execute(&self.graph, input).await
     }
@@ -258,6 +262,8 @@ struct Run<'o> {
     exec: Arc<ExecInfo>,
     transitions: u64,
     timeout_at: Option<i64>,
+    /// The variables of the scope being run.
+    vars: Variables,
 }
 
 /// What the context object needs to know about the current state.
@@ -302,7 +308,7 @@ impl CtxInfo<'_> {
     }
 }
 
-fn payload_size(v: &Value) -> usize {
+pub(crate) fn payload_size(v: &Value) -> usize {
     // Serialized length without allocating the text.
     struct Counter(usize);
     impl std::io::Write for Counter {
@@ -319,7 +325,7 @@ fn payload_size(v: &Value) -> usize {
     c.0
 }
 
-fn value_text(v: &Value) -> String {
+pub(crate) fn value_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => json_text(other),
@@ -330,19 +336,25 @@ fn read_input<'a>(
     spec: &PathSpec,
     raw: &'a Value,
     scope_ctx: &dyn Fn() -> Value,
+    vars: &Variables,
 ) -> Result<Cow<'a, Value>, StatesError> {
     match spec {
         PathSpec::Default => Ok(Cow::Borrowed(raw)),
         PathSpec::Null => Ok(Cow::Owned(Value::Object(Map::new()))),
-        PathSpec::Path(p) => select_required(p, raw, scope_ctx),
+        PathSpec::Path(p) => select_required(p, raw, scope_ctx, vars),
     }
 }
 
 /// The effective input, owned: moves `raw` when `InputPath` is absent.
-fn take_input(spec: &PathSpec, raw: Value, ctx: &dyn Fn() -> Value) -> Result<Value, StatesError> {
+fn take_input(
+    spec: &PathSpec,
+    raw: Value,
+    ctx: &dyn Fn() -> Value,
+    vars: &Variables,
+) -> Result<Value, StatesError> {
     match spec {
         PathSpec::Default => Ok(raw),
-        _ => read_input(spec, &raw, ctx).map(Cow::into_owned),
+        _ => read_input(spec, &raw, ctx, vars).map(Cow::into_owned),
     }
 }
 
@@ -350,6 +362,7 @@ fn select_required<'a>(
     p: &Path,
     doc: &'a Value,
     ctx: &dyn Fn() -> Value,
+    vars: &Variables,
 ) -> Result<Cow<'a, Value>, StatesError> {
     let not_found = || {
         StatesError::runtime(format!(
@@ -371,6 +384,16 @@ fn select_required<'a>(
                 None => Err(not_found()),
             }
         }
+        crate::path::Root::Variable => {
+            let v = p
+                .variable()
+                .and_then(|n| vars.get(n))
+                .ok_or_else(not_found)?;
+            match p.select(v) {
+                Some(s) => Ok(Cow::Owned(s.to_value())),
+                None => Err(not_found()),
+            }
+        }
     }
 }
 
@@ -378,11 +401,12 @@ fn write_output(
     spec: &PathSpec,
     out: Value,
     ctx: &dyn Fn() -> Value,
+    vars: &Variables,
 ) -> Result<Value, StatesError> {
     match spec {
         PathSpec::Default => Ok(out),
         PathSpec::Null => Ok(Value::Object(Map::new())),
-        PathSpec::Path(p) => select_required(p, &out, ctx).map(Cow::into_owned),
+        PathSpec::Path(p) => select_required(p, &out, ctx, vars).map(Cow::into_owned),
     }
 }
 
@@ -421,12 +445,13 @@ fn eval_template(
     eff: Cow<'_, Value>,
     scope_ctx: &dyn Fn() -> Value,
     rng: &dyn Rng,
+    vars: &Variables,
 ) -> Result<Value, StatesError> {
     match t {
         None => Ok(eff.into_owned()),
         Some(Template::Literal(v)) => Ok(v.clone()),
         Some(t) => {
-            let scope = Scope::new(&eff, scope_ctx, rng);
+            let scope = Scope::new(&eff, scope_ctx, rng).with_vars(vars);
             t.eval(&scope)
         }
     }
@@ -437,14 +462,16 @@ fn resolve_uint(
     field: &str,
     eff: &Value,
     ctx: &dyn Fn() -> Value,
+    vars: &Variables,
 ) -> Result<Option<u64>, StatesError> {
     match d {
-        None => Ok(None),
+        None | Some(Dynamic::Expr(_)) => Ok(None),
         Some(Dynamic::Literal(v)) => Ok(Some(*v)),
         Some(Dynamic::Path(p)) => {
-            let v = select_required(p, eff, ctx)?;
+            let v = select_required(p, eff, ctx, vars)?;
             match v.as_ref() {
                 Value::Number(n) if n.as_u64().is_some() => Ok(n.as_u64()),
+                Value::String(s) if s.trim().parse::<u64>().is_ok() => Ok(s.trim().parse().ok()),
                 Value::Number(n) if n.as_i64().is_some_and(|i| i < 0) => {
                     Err(StatesError::runtime(if field == "MaxConcurrency" {
                         format!(
@@ -666,40 +693,55 @@ impl Run<'_> {
             Transition::Next(n) => Some(*n),
             Transition::End => None,
         };
+        if st.language == crate::states::QueryLanguage::Jsonata
+            && matches!(
+                st.kind,
+                Kind::Pass(_) | Kind::Choice(_) | Kind::Wait(_) | Kind::Succeed(_) | Kind::Fail(_)
+            )
+        {
+            return self.run_simple_jsonata(st, raw, entered_ms);
+        }
         match &st.kind {
             Kind::Pass(p) => {
-                let result = {
+                let (result, pending) = {
                     let info = self.info(&st.name, entered_ms);
                     let ctx = self.ctx_fn(info);
-                    let eff = read_input(&st.input_path, &raw, &ctx)?;
-                    match (&p.result, &p.parameters) {
+                    let eff = read_input(&st.input_path, &raw, &ctx, &self.vars)?;
+                    let result = match (&p.result, &p.parameters) {
                         (Some(r), _) => r.clone(),
-                        (None, t) => eval_template(t, eff, &ctx, &*self.opts.rng)?,
-                    }
+                        (None, t) => eval_template(t, eff, &ctx, &*self.opts.rng, &self.vars)?,
+                    };
+                    let env = self.jenv(&raw, None, None, &ctx);
+                    let pending = self.eval_assign(&st.assign, &result, &env)?;
+                    (result, pending)
                 };
                 let out = apply_result_path(&p.result_path, Cow::Owned(raw), result)?;
                 let info = self.info(&st.name, entered_ms);
-                let out = write_output(&st.output_path, out, &self.ctx_fn(info))?;
+                let out = write_output(&st.output_path, out, &self.ctx_fn(info), &self.vars)?;
                 check_size(&out, &st.name)?;
+                self.apply_assign(pending)?;
                 Ok((out, next_of(&p.transition)))
             }
             Kind::Choice(c) => {
                 let info = self.info(&st.name, entered_ms);
                 let ctx = self.ctx_fn(info);
-                let eff = take_input(&st.input_path, raw, &ctx)?;
-                let mut next = None;
+                let eff = take_input(&st.input_path, raw, &ctx, &self.vars)?;
+                let mut taken = None;
                 {
-                    let scope = Scope::new(&eff, &ctx, &*self.opts.rng);
-                    for (rule, n) in &c.choices {
-                        if rule.eval(&scope)? {
-                            next = Some(*n);
-                            break;
+                    let scope = Scope::new(&eff, &ctx, &*self.opts.rng).with_vars(&self.vars);
+                    for b in &c.choices {
+                        if let crate::states::choice::Condition::Path(rule) = &b.condition {
+                            if rule.eval(&scope)? {
+                                taken = Some(b);
+                                break;
+                            }
                         }
                     }
                 }
-                let next = match next.or(c.default) {
-                    Some(n) => n,
-                    None => {
+                let (next, assign) = match (taken, c.default) {
+                    (Some(b), _) => (b.next, &b.assign),
+                    (None, Some(d)) => (d, &st.assign),
+                    (None, None) => {
                         return Err(StatesError::in_state(
                             names::NO_CHOICE_MATCHED,
                             "No Choice Rule matched and no Default was specified.".to_string(),
@@ -707,20 +749,25 @@ impl Run<'_> {
                         .into())
                     }
                 };
-
-                let out = write_output(&st.output_path, eff, &ctx)?;
+                let pending = {
+                    let env = self.jenv(&eff, None, None, &ctx);
+                    self.eval_assign(assign, &eff, &env)?
+                };
+                let out = write_output(&st.output_path, eff, &ctx, &self.vars)?;
+                drop(ctx);
+                self.apply_assign(pending)?;
                 Ok((out, Some(next)))
             }
             Kind::Succeed(_) => {
                 let info = self.info(&st.name, entered_ms);
                 let ctx = self.ctx_fn(info);
-                let eff = take_input(&st.input_path, raw, &ctx)?;
-                Ok((write_output(&st.output_path, eff, &ctx)?, None))
+                let eff = take_input(&st.input_path, raw, &ctx, &self.vars)?;
+                Ok((write_output(&st.output_path, eff, &ctx, &self.vars)?, None))
             }
             Kind::Fail(f) => {
                 let info = self.info(&st.name, entered_ms);
                 let ctx = self.ctx_fn(info);
-                let scope = Scope::new(&raw, &ctx, &*self.opts.rng);
+                let scope = Scope::new(&raw, &ctx, &*self.opts.rng).with_vars(&self.vars);
                 let text = |t: &Option<Text>| -> Result<Option<String>, StatesError> {
                     match t {
                         None => Ok(None),
@@ -735,6 +782,7 @@ impl Run<'_> {
                             ))),
                         },
                         Some(Text::Intrinsic(c)) => c.eval(&scope).map(|v| Some(value_text(&v))),
+                        Some(Text::Expr(_)) => Ok(None),
                     }
                 };
                 let error = text(&f.error)?;
@@ -744,13 +792,14 @@ impl Run<'_> {
             Kind::Wait(w) => {
                 let info = self.info(&st.name, entered_ms);
                 let ctx = self.ctx_fn(info);
-                let eff = take_input(&st.input_path, raw, &ctx)?;
+                let eff = take_input(&st.input_path, raw, &ctx, &self.vars)?;
                 let now = self.opts.clock.now_ms();
                 let until = match &w.wait {
                     WaitFor::Seconds(s) => now.saturating_add(*s as i64 * 1000),
                     WaitFor::Timestamp(t) => t.as_millis().max(now),
+                    WaitFor::SecondsExpr(_) | WaitFor::TimestampExpr(_) => now,
                     WaitFor::SecondsPath(p) => {
-                        let scope = Scope::new(&eff, &ctx, &*self.opts.rng);
+                        let scope = Scope::new(&eff, &ctx, &*self.opts.rng).with_vars(&self.vars);
                         let v = match scope.select(p) {
                             Some(sel) => sel.to_value(),
                             _ => {
@@ -785,7 +834,7 @@ impl Run<'_> {
                         }
                     }
                     WaitFor::TimestampPath(p) => {
-                        let scope = Scope::new(&eff, &ctx, &*self.opts.rng);
+                        let scope = Scope::new(&eff, &ctx, &*self.opts.rng).with_vars(&self.vars);
                         match scope.select(p) {
                             Some(Selection::One(v)) => {
                                 match v.as_str().and_then(crate::clock::parse_timestamp) {
@@ -811,7 +860,13 @@ impl Run<'_> {
                     }
                 };
 
-                let out = write_output(&st.output_path, eff, &ctx)?;
+                let pending = {
+                    let env = self.jenv(&eff, None, None, &ctx);
+                    self.eval_assign(&st.assign, &eff, &env)?
+                };
+                let out = write_output(&st.output_path, eff, &ctx, &self.vars)?;
+                drop(ctx);
+                self.apply_assign(pending)?;
                 self.opts.clock.set_ms(until);
                 Ok((out, next_of(&w.transition)))
             }
@@ -830,18 +885,72 @@ impl Run<'_> {
         catchers: &[crate::catch::Catcher],
         err: StatesError,
         raw: &Value,
+        (st, entered_ms): (&State, i64),
     ) -> Result<Result<i64, (Value, usize)>, Stop> {
         match retry::decide(retriers, counts, &err.error, &*self.opts.rng) {
             RetryDecision::RetryAfter(ms) => Ok(Ok(ms)),
             RetryDecision::GiveUp => match catch::find(catchers, &err.error) {
                 Some(c) => {
-                    let out =
-                        apply_result_path(&c.result_path, Cow::Borrowed(raw), error_output(&err))?;
+                    let eo = error_output(&err);
+                    let (out, pending) = {
+                        let info = self.info(&st.name, entered_ms);
+                        let ctx = self.ctx_fn(info);
+                        let env = self.jenv(raw, None, Some(&eo), &ctx);
+                        let pending = self.eval_assign(&c.assign, &eo, &env)?;
+                        let out = if st.language == crate::states::QueryLanguage::Jsonata {
+                            Self::jsonata_output(&c.output, &env, || eo.clone())?
+                        } else {
+                            apply_result_path(&c.result_path, Cow::Borrowed(raw), eo.clone())?
+                        };
+                        (out, pending)
+                    };
+                    self.apply_assign(pending)?;
                     Ok(Err((out, c.next)))
                 }
                 None => Err(Stop::Error(err)),
             },
         }
+    }
+
+    /// The output of a Task, Parallel or Map from its result: JSONPath `ResultSelector`,
+    /// `ResultPath`, `OutputPath`, or JSONata `Output`; then `Assign`.
+    fn finish_with_result(
+        &mut self,
+        st: &State,
+        selector: &Option<Template>,
+        result_path: &ResultPathSpec,
+        raw: &Value,
+        result: Value,
+        entered_ms: i64,
+    ) -> Result<Value, StatesError> {
+        let (out, pending) = {
+            let info = self.info(&st.name, entered_ms);
+            let ctx = self.ctx_fn(info);
+            if st.language == crate::states::QueryLanguage::Jsonata {
+                let env = self.jenv(raw, Some(&result), None, &ctx);
+                let pending = self.eval_assign(&st.assign, &result, &env)?;
+                let out = Self::jsonata_output(&st.output, &env, || result.clone())?;
+                (out, pending)
+            } else {
+                let result = eval_template(
+                    selector,
+                    Cow::Owned(result),
+                    &ctx,
+                    &*self.opts.rng,
+                    &self.vars,
+                )?;
+                let env = self.jenv(raw, None, None, &ctx);
+                let pending = self.eval_assign(&st.assign, &result, &env)?;
+                let out = apply_result_path(result_path, Cow::Borrowed(raw), result)?;
+                (
+                    write_output(&st.output_path, out, &ctx, &self.vars)?,
+                    pending,
+                )
+            }
+        };
+        check_size(&out, &st.name)?;
+        self.apply_assign(pending)?;
+        Ok(out)
     }
 
     async fn run_task(
@@ -872,11 +981,22 @@ impl Run<'_> {
                     info.retry_count = retry_count;
                     info.token = token.as_deref();
                     let ctx = self.ctx_fn(info);
-                    let eff = read_input(&st.input_path, &raw, &ctx)?;
-                    let timeout = resolve_uint(&t.timeout, "TimeoutSeconds", &eff, &ctx)?;
-                    let heartbeat = resolve_uint(&t.heartbeat, "HeartbeatSeconds", &eff, &ctx)?;
-                    let params = eval_template(&t.parameters, eff, &ctx, &*self.opts.rng)?;
-                    (params, timeout, heartbeat)
+                    if st.language == crate::states::QueryLanguage::Jsonata {
+                        let env = self.jenv(&raw, None, None, &ctx);
+                        let timeout = jsonata_run::dynamic_expr(&t.timeout, "TimeoutSeconds", &env)?;
+                        let heartbeat = jsonata_run::dynamic_expr(&t.heartbeat, "HeartbeatSeconds", &env)?;
+                        let params = match &t.arguments {
+                            Some(a) => a.eval(&env, "Arguments")?,
+                            None => raw.clone(),
+                        };
+                        (params, timeout, heartbeat)
+                    } else {
+                        let eff = read_input(&st.input_path, &raw, &ctx, &self.vars)?;
+                        let timeout = resolve_uint(&t.timeout, "TimeoutSeconds", &eff, &ctx, &self.vars)?;
+                        let heartbeat = resolve_uint(&t.heartbeat, "HeartbeatSeconds", &eff, &ctx, &self.vars)?;
+                        let params = eval_template(&t.parameters, eff, &ctx, &*self.opts.rng, &self.vars)?;
+                        (params, timeout, heartbeat)
+                    }
                 };
                 let region = self.opts.region.clone();
                 if is_lambda_arn {
@@ -944,13 +1064,7 @@ impl Run<'_> {
                                 output: json_text(&v),
                             });
                         }
-                        let info = self.info(&st.name, entered_ms);
-                        let ctx = self.ctx_fn(info);
-                        let result = eval_template(&t.result_selector, Cow::Owned(v), &ctx, &*self.opts.rng)?;
-                        let out = apply_result_path(&t.result_path, Cow::Borrowed(&raw), result)?;
-                        let out = write_output(&st.output_path, out, &ctx)?;
-                        check_size(&out, &st.name)?;
-                        Ok(out)
+                        self.finish_with_result(st, &t.result_selector, &t.result_path, &raw, v, entered_ms)
                     }
                     Err(e) => {
                         let (ty, details) = match (is_lambda_arn, e.error.as_str()) {
@@ -979,7 +1093,14 @@ impl Run<'_> {
                 Ok(out) => return Ok((out, next_of_t(&t.transition))),
                 Err(e) => {
                     let e = e.resolve(&st.name, eid);
-                    match self.retry_or_catch(&t.retry, &mut counts, &t.catch, e, &raw)? {
+                    match self.retry_or_catch(
+                        &t.retry,
+                        &mut counts,
+                        &t.catch,
+                        e,
+                        &raw,
+                        (st, entered_ms),
+                    )? {
                         Ok(delay) => {
                             self.opts.clock.advance_ms(delay);
                             retry_count += 1;
@@ -1006,8 +1127,16 @@ impl Run<'_> {
                 let input = {
                     let info = self.info(&st.name, entered_ms);
                     let ctx = self.ctx_fn(info);
-                    let eff = read_input(&st.input_path, &raw, &ctx)?;
-                    eval_template(&p.parameters, eff, &ctx, &*self.opts.rng)?
+                    if st.language == crate::states::QueryLanguage::Jsonata {
+                        let env = self.jenv(&raw, None, None, &ctx);
+                        match &p.arguments {
+                            Some(a) => a.eval(&env, "Arguments")?,
+                            None => raw.clone(),
+                        }
+                    } else {
+                        let eff = read_input(&st.input_path, &raw, &ctx, &self.vars)?;
+                        eval_template(&p.parameters, eff, &ctx, &*self.opts.rng, &self.vars)?
+                    }
                 };
                 self.emit(lane, EventType::ParallelStateStarted, || Details::None);
                 let t0 = self.now();
@@ -1017,7 +1146,10 @@ impl Run<'_> {
                 for b in &p.branches {
                     self.opts.clock.set_ms(t0);
                     let mut bl = *lane;
+                    let outer = std::mem::replace(&mut self.vars, Variables::new());
+                    self.vars = outer.child();
                     let r = self.run_graph(b, input.clone(), &mut bl).await;
+                    self.vars = outer;
                     end = end.max(self.now());
                     match r {
                         Ok(v) => outputs.push(v),
@@ -1035,25 +1167,28 @@ impl Run<'_> {
                     return Err(f);
                 }
                 self.emit(lane, EventType::ParallelStateSucceeded, || Details::None);
-                let info = self.info(&st.name, entered_ms);
-                let ctx = self.ctx_fn(info);
-                let result = eval_template(
+                Ok(self.finish_with_result(
+                    st,
                     &p.result_selector,
-                    Cow::Owned(Value::Array(outputs)),
-                    &ctx,
-                    &*self.opts.rng,
-                )?;
-                let out = apply_result_path(&p.result_path, Cow::Borrowed(&raw), result)?;
-                let out = write_output(&st.output_path, out, &ctx)?;
-                check_size(&out, &st.name)?;
-                Ok(out)
+                    &p.result_path,
+                    &raw,
+                    Value::Array(outputs),
+                    entered_ms,
+                )?)
             }
             .await;
             match attempt {
                 Ok(out) => return Ok((out, next_of_t(&p.transition))),
                 Err(Stop::Error(e)) => {
                     let e = e.resolve(&st.name, eid);
-                    match self.retry_or_catch(&p.retry, &mut counts, &p.catch, e, &raw)? {
+                    match self.retry_or_catch(
+                        &p.retry,
+                        &mut counts,
+                        &p.catch,
+                        e,
+                        &raw,
+                        (st, entered_ms),
+                    )? {
                         Ok(delay) => self.opts.clock.advance_ms(delay),
                         Err((out, next)) => return Ok((out, Some(next))),
                     }
@@ -1080,7 +1215,14 @@ impl Run<'_> {
                 Ok(out) => return Ok((out, next_of_t(&m.transition))),
                 Err(Stop::Error(e)) => {
                     let e = e.resolve(&st.name, eid);
-                    match self.retry_or_catch(&m.retry, &mut counts, &m.catch, e, &raw)? {
+                    match self.retry_or_catch(
+                        &m.retry,
+                        &mut counts,
+                        &m.catch,
+                        e,
+                        &raw,
+                        (st, entered_ms),
+                    )? {
                         Ok(delay) => self.opts.clock.advance_ms(delay),
                         Err((out, next)) => return Ok((out, Some(next))),
                     }
@@ -1103,44 +1245,100 @@ impl Run<'_> {
         let eff = {
             let info = self.info(&st.name, entered_ms);
             let ctx = self.ctx_fn(info);
-            read_input(&st.input_path, raw, &ctx)?
+            read_input(&st.input_path, raw, &ctx, &self.vars)?
         };
-        let items_doc: Cow<'_, Value> = match &m.items_path {
-            None => Cow::Borrowed(&*eff),
-            Some(p) => {
+        let jsonata = st.language == crate::states::QueryLanguage::Jsonata;
+        let items_doc: Cow<'_, Value> = match (&m.items, &m.items_path) {
+            (Some(t), _) if jsonata => {
                 let info = self.info(&st.name, entered_ms);
                 let ctx = self.ctx_fn(info);
-                select_required(p, &eff, &ctx)?
+                let env = self.jenv(raw, None, None, &ctx);
+                let v = t.eval(&env, "Items")?;
+                if let (Some(e), false) = (t.as_expr(), v.is_array()) {
+                    return Err(crate::jsonata::wrong_type(e.as_str(), "Items", "array", &v).into());
+                }
+                Cow::Owned(v)
+            }
+            (_, None) => Cow::Borrowed(&*eff),
+            (_, Some(p)) => {
+                let info = self.info(&st.name, entered_ms);
+                let ctx = self.ctx_fn(info);
+                select_required(p, &eff, &ctx, &self.vars)?
             }
         };
         let items: &[Value] = match items_doc.as_ref() {
             Value::Array(a) => a,
             other => {
-                return Err(StatesError::runtime(format!(
-                    "Map state input must be an array but was: {}",
-                    json_text(other)
-                ))
+                return Err(StatesError::in_state(
+                    if jsonata {
+                        names::QUERY_EVALUATION_ERROR
+                    } else {
+                        names::RUNTIME
+                    },
+                    format!(
+                        "Map state input must be an array but was: {}",
+                        json_text(other)
+                    ),
+                )
                 .into())
             }
         };
         let (max_conc, tol_count, tol_pct) = {
             let info = self.info(&st.name, entered_ms);
             let ctx = self.ctx_fn(info);
-            let max_conc =
-                resolve_uint(&m.max_concurrency, "MaxConcurrency", &eff, &ctx)?.unwrap_or(0);
-            let tol_count = resolve_uint(
-                &m.tolerated_failure_count,
-                "ToleratedFailureCount",
-                &eff,
-                &ctx,
-            )?;
+            let env = self.jenv(raw, None, None, &ctx);
+            let max_conc = if jsonata {
+                jsonata_run::dynamic_expr(&m.max_concurrency, "MaxConcurrency", &env)?.unwrap_or(0)
+            } else {
+                resolve_uint(&m.max_concurrency, "MaxConcurrency", &eff, &ctx, &self.vars)?
+                    .unwrap_or(0)
+            };
+            let tol_count = if jsonata {
+                jsonata_run::dynamic_expr(
+                    &m.tolerated_failure_count,
+                    "ToleratedFailureCount",
+                    &env,
+                )?
+            } else {
+                resolve_uint(
+                    &m.tolerated_failure_count,
+                    "ToleratedFailureCount",
+                    &eff,
+                    &ctx,
+                    &self.vars,
+                )?
+            };
             let tol_pct = match &m.tolerated_failure_percentage {
                 None => None,
                 Some(Dynamic::Literal(p)) => Some(*p),
+                Some(Dynamic::Expr(e)) => {
+                    let v = e.eval_required(&env, "ToleratedFailurePercentage")?;
+                    match v.as_f64() {
+                        Some(x) if (0.0..=100.0).contains(&x) => Some(x),
+                        _ => {
+                            return Err(crate::jsonata::wrong_type(
+                                e.as_str(),
+                                "ToleratedFailurePercentage",
+                                "number",
+                                &v,
+                            )
+                            .into())
+                        }
+                    }
+                }
                 Some(Dynamic::Path(p)) => {
-                    let v = select_required(p, &eff, &ctx)?;
-                    match v.as_ref() {
-                        Value::Number(n) => {
+                    let v = select_required(p, &eff, &ctx, &self.vars)?;
+                    let num = match v.as_ref() {
+                        Value::String(s) => s
+                            .trim()
+                            .parse::<f64>()
+                            .ok()
+                            .and_then(serde_json::Number::from_f64),
+                        Value::Number(n) => Some(n.clone()),
+                        _ => None,
+                    };
+                    match (num, v.as_ref()) {
+                        (Some(n), _) => {
                             let x = n.as_f64().unwrap_or(f64::NAN);
                             if !(0.0..=100.0).contains(&x) {
                                 return Err(StatesError::runtime(
@@ -1150,7 +1348,7 @@ impl Run<'_> {
                             }
                             Some(x)
                         }
-                        other => {
+                        (None, other) => {
                             return Err(StatesError::runtime(format!(
                                 "The ToleratedFailurePercentagePath field refers to value \"{}\" which is not a valid float: {}",
                                 value_text(other),
@@ -1206,12 +1404,22 @@ impl Run<'_> {
         };
         for (i, item) in items.iter().enumerate() {
             let input = match &m.item_selector {
+                None if m.item_selector_jsonata.is_some() => {
+                    let mut info = self.info(&st.name, entered_ms);
+                    info.item = Some((i, item));
+                    let ctx = self.ctx_fn(info);
+                    let env = self.jenv(raw, None, None, &ctx);
+                    match &m.item_selector_jsonata {
+                        Some(t) => t.eval(&env, "ItemSelector")?,
+                        None => item.clone(),
+                    }
+                }
                 None => item.clone(),
                 Some(t) => {
                     let mut info = self.info(&st.name, entered_ms);
                     info.item = Some((i, item));
                     let ctx = self.ctx_fn(info);
-                    let scope = Scope::new(&eff, &ctx, &*self.opts.rng);
+                    let scope = Scope::new(&eff, &ctx, &*self.opts.rng).with_vars(&self.vars);
                     t.eval(&scope)?
                 }
             };
@@ -1228,7 +1436,10 @@ impl Run<'_> {
                     }
                 });
                 let mut il = *lane;
+                let outer = std::mem::replace(&mut self.vars, Variables::new());
+                self.vars = outer.child();
                 let r = self.run_graph(&m.processor, input, &mut il).await;
+                self.vars = outer;
                 let ty = if r.is_ok() {
                     EventType::MapIterationSucceeded
                 } else {
@@ -1285,18 +1496,14 @@ impl Run<'_> {
             self.emit(lane, EventType::MapRunSucceeded, || Details::None);
         }
         self.emit(lane, EventType::MapStateSucceeded, || Details::None);
-        let info = self.info(&st.name, entered_ms);
-        let ctx = self.ctx_fn(info);
-        let result = eval_template(
+        Ok(self.finish_with_result(
+            st,
             &m.result_selector,
-            Cow::Owned(Value::Array(outputs)),
-            &ctx,
-            &*self.opts.rng,
-        )?;
-        let out = apply_result_path(&m.result_path, Cow::Borrowed(raw), result)?;
-        let out = write_output(&st.output_path, out, &ctx)?;
-        check_size(&out, &st.name)?;
-        Ok(out)
+            &m.result_path,
+            raw,
+            Value::Array(outputs),
+            entered_ms,
+        )?)
     }
 
     /// A distributed Map iteration: a child execution with its own history and context.
@@ -1319,11 +1526,14 @@ impl Run<'_> {
         });
         let saved_exec = std::mem::replace(&mut self.exec, child_exec);
         let saved_hist = std::mem::replace(&mut self.hist, Hist::new(false, false));
+        // A child execution starts with no variables of its own and reads none of its parent.
+        let saved_vars = std::mem::replace(&mut self.vars, Variables::new());
         let mut lane = Lane { prev: 0 };
         self.emit(&mut lane, EventType::ExecutionStarted, || Details::None);
         let r = self.run_graph(g, input, &mut lane).await;
         self.exec = saved_exec;
         self.hist = saved_hist;
+        self.vars = saved_vars;
         match r {
             Err(Stop::HistoryLimit) => Err(Stop::Error(StatesError::new(
                 names::RUNTIME,
@@ -1346,7 +1556,7 @@ fn next_of_t(t: &Transition) -> Option<usize> {
     }
 }
 
-fn check_size(v: &Value, state: &str) -> Result<(), StatesError> {
+pub(crate) fn check_size(v: &Value, state: &str) -> Result<(), StatesError> {
     if payload_size(v) > MAX_PAYLOAD_BYTES {
         return Err(StatesError::new(
             names::DATA_LIMIT_EXCEEDED,

@@ -25,6 +25,7 @@ pub mod error;
 pub mod executor;
 pub mod history;
 pub mod intrinsics;
+pub mod jsonata;
 pub mod machine;
 pub mod mock;
 pub mod path;
@@ -34,6 +35,7 @@ pub mod scope;
 pub mod states;
 pub mod task;
 pub mod validate;
+pub mod variables;
 
 pub use clock::{Clock, Rng, SeededRng, VirtualClock};
 pub use engine::{ExecutionOptions, ExecutionResult, Observer, Status};

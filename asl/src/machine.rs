@@ -1,7 +1,7 @@
 //! A parsed, validated state machine.
 
 use crate::error::{DefinitionError, DefinitionErrors};
-use crate::states::{parse_graph, Graph};
+use crate::states::{parse_graph, Graph, QueryLanguage};
 use serde_json::Value;
 
 /// A state machine definition, parsed into typed states and validated once.
@@ -11,6 +11,8 @@ pub struct StateMachine {
     pub comment: Option<String>,
     /// `TimeoutSeconds` of the whole execution.
     pub timeout_seconds: Option<u64>,
+    /// The top-level `QueryLanguage` (states inherit it).
+    pub query_language: QueryLanguage,
     /// The top-level states.
     pub graph: Graph,
 }
@@ -38,6 +40,7 @@ impl StateMachine {
         };
         let mut comment = None;
         let mut timeout_seconds = None;
+        let mut query_language = QueryLanguage::JsonPath;
         for (k, v) in m {
             match k.as_str() {
                 "StartAt" | "States" => {}
@@ -65,10 +68,7 @@ impl StateMachine {
                 },
                 "QueryLanguage" => match v.as_str() {
                     Some("JSONPath") => {}
-                    Some("JSONata") => errors.push(DefinitionError::new(
-                        "$.QueryLanguage",
-                        "QueryLanguage JSONata is not supported yet (only JSONPath)",
-                    )),
+                    Some("JSONata") => query_language = QueryLanguage::Jsonata,
                     _ => errors.push(DefinitionError::new(
                         "$.QueryLanguage",
                         "QueryLanguage must be JSONPath or JSONata",
@@ -80,11 +80,12 @@ impl StateMachine {
                 )),
             }
         }
-        let graph = parse_graph(m, "$", &mut errors, 0);
+        let graph = parse_graph(m, "$", &mut errors, 0, query_language);
         match graph {
             Some(graph) if errors.is_empty() => Ok(StateMachine {
                 comment,
                 timeout_seconds,
+                query_language,
                 graph,
             }),
             _ => {

@@ -18,6 +18,8 @@ pub enum Root {
     Data,
     /// `$$`: the context object.
     Context,
+    /// `$name`: a workflow variable ([`Path::variable`] names it).
+    Variable,
 }
 
 /// One step of a path.
@@ -66,6 +68,7 @@ pub enum PathFn {
 pub struct Path {
     src: String,
     root: Root,
+    var: Option<String>,
     segments: Vec<Segment>,
     definite: bool,
 }
@@ -161,8 +164,18 @@ impl Path {
             path: src.to_string(),
             message: m.to_string(),
         };
+        let mut var = None;
         let (root, rest) = if let Some(r) = src.strip_prefix("$$") {
             (Root::Context, r)
+        } else if let Some(r) = src
+            .strip_prefix('$')
+            .filter(|r| r.starts_with(|c: char| c.is_alphabetic() || c == '_'))
+        {
+            let end = r
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(r.len());
+            var = Some(r[..end].to_string());
+            (Root::Variable, &r[end..])
         } else if let Some(r) = src.strip_prefix('$') {
             (Root::Data, r)
         } else {
@@ -195,6 +208,7 @@ impl Path {
         Ok(Path {
             src: src.to_string(),
             root,
+            var,
             segments,
             definite,
         })
@@ -205,9 +219,14 @@ impl Path {
         &self.src
     }
 
-    /// Whether the path reads the context object (`$$`).
+    /// Whether the path reads the data, the context object (`$$`) or a variable.
     pub fn root(&self) -> Root {
         self.root
+    }
+
+    /// The variable a `$name...` path reads.
+    pub fn variable(&self) -> Option<&str> {
+        self.var.as_deref()
     }
 
     /// Whether the path selects at most one value (names and indexes only).
@@ -232,6 +251,7 @@ impl Path {
             let base = Path {
                 src: String::new(),
                 root: self.root,
+                var: None,
                 segments: self.segments[..self.segments.len() - 1].to_vec(),
                 definite: self.segments[..self.segments.len() - 1]
                     .iter()
@@ -884,8 +904,8 @@ impl ReferencePath {
             path: src.to_string(),
             message: m.to_string(),
         };
-        if p.root == Root::Context {
-            return Err(bad("a reference path cannot point into the context object"));
+        if p.root != Root::Data {
+            return Err(bad("a reference path must point into the state's data ($)"));
         }
         if !p.definite || p.segments.iter().any(|s| matches!(s, Segment::Function(_))) {
             return Err(bad("a reference path may only contain names and indexes"));

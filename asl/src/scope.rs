@@ -2,8 +2,11 @@
 
 use crate::clock::Rng;
 use crate::path::{Path, Root, Selection};
+use crate::variables::Variables;
 use serde_json::Value;
 use std::cell::OnceCell;
+
+static NULL: Value = Value::Null;
 
 /// The data a path or template is evaluated against: the state's data (`$`), the context
 /// object (`$$`, built only when a path asks for it) and the random source.
@@ -14,6 +17,8 @@ pub struct Scope<'a> {
     context: OnceCell<Value>,
     /// Randomness for `States.UUID` and `States.MathRandom`.
     pub rng: &'a dyn Rng,
+    /// The workflow variables `$name` paths read.
+    pub vars: Option<&'a Variables>,
 }
 
 impl<'a> Scope<'a> {
@@ -24,7 +29,18 @@ impl<'a> Scope<'a> {
             context_builder: context,
             context: OnceCell::new(),
             rng,
+            vars: None,
         }
+    }
+
+    /// The same scope, with the workflow variables `$name` paths read.
+    pub fn with_vars(mut self, vars: &'a Variables) -> Scope<'a> {
+        self.vars = Some(vars);
+        self
+    }
+
+    fn variable(&self, path: &Path) -> Option<&Value> {
+        self.vars?.get(path.variable()?)
     }
 
     /// The context object.
@@ -37,6 +53,7 @@ impl<'a> Scope<'a> {
         match path.root() {
             Root::Data => path.select(self.input),
             Root::Context => path.select(self.context()),
+            Root::Variable => path.select(self.variable(path)?),
         }
     }
 
@@ -45,6 +62,7 @@ impl<'a> Scope<'a> {
         match path.root() {
             Root::Data => self.input,
             Root::Context => self.context(),
+            Root::Variable => self.variable(path).unwrap_or(&NULL),
         }
     }
 }

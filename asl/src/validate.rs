@@ -19,7 +19,7 @@ pub fn successors(kind: &Kind) -> Vec<usize> {
             out.extend(t.catch.iter().map(|c| c.next));
         }
         Kind::Choice(c) => {
-            out.extend(c.choices.iter().map(|(_, n)| *n));
+            out.extend(c.choices.iter().map(|b| b.next));
             out.extend(c.default);
         }
         Kind::Wait(w) => push_t(&w.transition, &mut out),
@@ -167,15 +167,66 @@ mod tests {
     }
 
     #[test]
-    fn jsonata_and_variables_are_reported_as_unsupported() {
+    fn fields_of_the_other_query_language_get_aws_messages() {
+        let e = errors(json!({"StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Output": 1, "End": true}}}));
+        assert_eq!(
+            e,
+            vec!["$.States.A.Output: The QueryLanguage is set to 'JSONPath', but field 'Output' is only supported for the 'JSONata' QueryLanguage"]
+        );
         let e = errors(
             json!({"QueryLanguage": "JSONata", "StartAt": "A", "States": {
-            "A": {"Type": "Pass", "End": true}}}),
+            "A": {"Type": "Pass", "InputPath": "$.x", "End": true}}}),
         );
-        assert_eq!(e.len(), 1);
-        assert!(e[0].contains("JSONata"));
+        assert_eq!(
+            e,
+            vec!["$.States.A.InputPath: The QueryLanguage is set to 'JSONata', but field 'InputPath' is only supported for the 'JSONPath' QueryLanguage"]
+        );
+    }
+
+    #[test]
+    fn a_jsonpath_state_under_a_jsonata_machine_is_rejected() {
+        let e = errors(
+            json!({"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+            "A": {"Type": "Pass", "QueryLanguage": "JSONPath", "End": true}}}),
+        );
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].starts_with("$.States.A.QueryLanguage"));
+    }
+
+    #[test]
+    fn item_processors_take_no_query_language() {
+        let e = errors(
+            json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+            "ItemProcessor": {"QueryLanguage": "JSONata", "StartAt": "P",
+                "States": {"P": {"Type": "Pass", "End": true}}}}}}),
+        );
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].contains("QueryLanguage"));
+    }
+
+    #[test]
+    fn bad_jsonata_is_invalid_and_bare_names_are_unsupported() {
+        let e = errors(
+            json!({"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Output": "{% $states.input.[ %}", "End": true}}}),
+        );
+        assert!(e[0].contains("INVALID_JSONATA_EXPRESSION"), "{e:?}");
+        let e = errors(
+            json!({"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Output": {"x": "{% states.input %}"}, "End": true}}}),
+        );
+        assert!(
+            e[0].starts_with("$.States.A.Output.x: UNSUPPORTED_JSONATA_EXPRESSION"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn variable_names_are_checked() {
         let e = errors(json!({"StartAt": "A", "States": {
-            "A": {"Type": "Pass", "Assign": {"x": 1}, "End": true}}}));
-        assert!(e[0].contains("not support"), "{e:?}");
+            "A": {"Type": "Pass", "Assign": {"1x": 1}, "End": true}}}));
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].contains("not a valid variable name"));
     }
 }

@@ -520,6 +520,18 @@ mod tests {
     }
 
     #[test]
+    fn jsonata_machines_are_drawn_with_their_conditions() {
+        let def: Value =
+            serde_json::from_str(include_str!("../tests/fixtures/jsonata/evaluate.asl.json"))
+                .unwrap();
+        let m = Diagram::from_definition(&def).mermaid();
+        for state in ["Evaluate", "Gate", "Promote", "Reject"] {
+            assert!(m.contains(state), "{m}");
+        }
+        assert!(m.contains("mape"), "{m}");
+    }
+
+    #[test]
     fn dot_output_nests_branches_in_clusters() {
         let dot = Diagram::from_definition(&definition()).dot();
         assert!(dot.contains("subgraph cluster_0"), "{dot}");

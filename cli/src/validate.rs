@@ -373,6 +373,7 @@ fn check_state_machine(
         {
             match state
                 .pointer("/Parameters/FunctionName")
+                .or_else(|| state.pointer("/Arguments/FunctionName"))
                 .and_then(Value::as_str)
             {
                 Some(name) => name.to_string(),
@@ -406,6 +407,17 @@ fn check_state_machine(
             return;
         };
         if resource_arn != "arn:aws:states:::lambda:invoke" {
+            return;
+        }
+        if is_jsonata(&machine.definition, state) {
+            let schema = (function.output_schema)();
+            for (other_name, field, path, rest) in jsonata_result_reads(state_name, state, states) {
+                let detail = match check_schema_path(&schema, &rest, None) {
+                    SchemaCheck::Missing(detail) => detail,
+                    _ => continue,
+                };
+                findings.push(error(&file, Some(&other_name), field, format!("{path}: {detail} in the output of {} (read from the result of state {state_name})", function.binary)));
+            }
             return;
         }
         let Some(result_path) = state
@@ -643,6 +655,129 @@ fn walk_graph(graph: &Value, visit: &mut dyn FnMut(&String, &Value, &StateMap)) 
             walk_graph(processor, visit);
         }
     }
+}
+
+/// Whether `state` speaks JSONata (its own `QueryLanguage`, else the machine's).
+fn is_jsonata(definition: &Value, state: &Value) -> bool {
+    state
+        .get("QueryLanguage")
+        .or_else(|| definition.get("QueryLanguage"))
+        .and_then(Value::as_str)
+        == Some("JSONata")
+}
+
+/// The reads of a JSONata Lambda state's `Payload` that can be resolved statically, as
+/// (state, field, path as written, path inside the function's output): `$states.result.Payload…`
+/// in the state's own `Output`/`Assign`, and `$var…` anywhere for a variable the state assigns
+/// `{% $states.result.Payload… %}` to.
+fn jsonata_result_reads(
+    name: &str,
+    state: &Value,
+    states: &StateMap,
+) -> Vec<(String, String, String, String)> {
+    const PAYLOAD: &str = "$states.result.Payload";
+    let mut out = Vec::new();
+    let mut vars: Vec<(String, String)> = Vec::new();
+    if let Some(assign) = state.get("Assign").and_then(Value::as_object) {
+        for (var, v) in assign {
+            let Some(expr) = v.as_str().and_then(asl::jsonata::template_expression) else {
+                continue;
+            };
+            if let Some(rest) = expr.strip_prefix(PAYLOAD).filter(|r| is_dotted(r)) {
+                vars.push((format!("${var}"), rest.to_string()));
+            }
+        }
+    }
+    for (field, path) in jsonata_paths(state) {
+        if let Some(rest) = path.strip_prefix(PAYLOAD).filter(|r| r.starts_with('.')) {
+            out.push((name.to_string(), field, path.clone(), rest.to_string()));
+        }
+    }
+    for (other_name, other) in states {
+        for (field, path) in jsonata_paths(other) {
+            for (var, base) in &vars {
+                if let Some(rest) = path
+                    .strip_prefix(var.as_str())
+                    .filter(|r| r.starts_with('.'))
+                {
+                    out.push((
+                        other_name.clone(),
+                        field.clone(),
+                        path.clone(),
+                        format!("{base}{rest}"),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn is_dotted(rest: &str) -> bool {
+    rest.chars()
+        .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+}
+
+/// The dotted `$name.a.b` references in a state's JSONata fields, as (field, reference).
+fn jsonata_paths(state: &Value) -> Vec<(String, String)> {
+    fn walk(v: &Value, at: &str, out: &mut Vec<(String, String)>) {
+        match v {
+            Value::String(s) => {
+                if let Some(expr) = asl::jsonata::template_expression(s) {
+                    for r in dotted_refs(expr) {
+                        out.push((at.to_string(), r));
+                    }
+                }
+            }
+            Value::Object(m) => m
+                .iter()
+                .for_each(|(k, x)| walk(x, &format!("{at}.{k}"), out)),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, x)| walk(x, &format!("{at}[{i}]"), out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for field in ["Arguments", "Output", "Assign", "Items", "ItemSelector"] {
+        if let Some(v) = state.get(field) {
+            walk(v, field, &mut out);
+        }
+    }
+    for (i, rule) in state
+        .get("Choices")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        walk(rule, &format!("Choices[{i}]"), &mut out);
+    }
+    out
+}
+
+/// `$name.a.b` references in a JSONata expression (names and dots only).
+fn dotted_refs(expr: &str) -> Vec<String> {
+    let b = expr.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'$' {
+            let mut j = i + 1;
+            while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] == b'.') {
+                j += 1;
+            }
+            let r = expr[i..j].trim_end_matches('.');
+            if r.len() > 1 {
+                out.push(r.to_string());
+            }
+            i = j.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    out
 }
 
 /// Every JSONPath a state reads, as (field, path, JSON type the use needs).
@@ -977,6 +1112,29 @@ mod tests {
         assert!(
             matches!(check_schema_path(&s, ".model_uri", Some("number")), SchemaCheck::WrongType(t) if t == "string")
         );
+    }
+
+    #[test]
+    fn jsonata_reads_of_a_lambda_result_are_resolved_through_variables() {
+        let def: Value =
+            serde_json::from_str(include_str!("../tests/fixtures/jsonata/evaluate.asl.json"))
+                .unwrap();
+        asl::StateMachine::from_value(&def).expect("the example is a valid JSONata machine");
+        let states = def["States"].as_object().unwrap();
+        let reads = jsonata_result_reads("Evaluate", &states["Evaluate"], states);
+        let mut got: Vec<(&str, &str, &str)> = reads
+            .iter()
+            .map(|(s, f, _, rest)| (s.as_str(), f.as_str(), rest.as_str()))
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                ("Gate", "Choices[0].Condition", ".mape"),
+                ("Promote", "Output.mape", ".mape")
+            ]
+        );
+        assert!(is_jsonata(&def, &states["Gate"]));
     }
 
     #[test]

@@ -1,16 +1,76 @@
 //! `Choice`: picks the next state with the first matching rule, else `Default`.
 
-use super::Reader;
+use super::{parse_assign, Assign, QueryLanguage, Reader};
 use crate::choice::Rule;
+use crate::error::DefinitionError;
 use serde_json::Value;
+
+/// The test of one Choice rule.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// A JSONPath rule (`Variable` + operator, `And`/`Or`/`Not`).
+    Path(Rule),
+    /// A JSONata `Condition` (`{% ... %}` or a literal boolean).
+    Jsonata(crate::jsonata::Template),
+}
+
+/// One rule of `Choices`: its test, its `Next` and what it assigns and outputs when taken.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Branch {
+    /// The test.
+    pub condition: Condition,
+    /// Index of the `Next` state.
+    pub next: usize,
+    /// `Assign` of the rule.
+    pub assign: Option<Assign>,
+    /// `Output` of the rule (JSONata).
+    pub output: Option<crate::jsonata::Template>,
+}
 
 /// A Choice state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Choice {
-    /// Rules with the index of their `Next` state.
-    pub choices: Vec<(Rule, usize)>,
+    /// The rules, in order.
+    pub choices: Vec<Branch>,
     /// `Default`.
     pub default: Option<usize>,
+}
+
+fn condition(
+    r: &mut Reader<'_>,
+    m: &serde_json::Map<String, Value>,
+    at: &str,
+) -> Option<Condition> {
+    if r.lang == QueryLanguage::JsonPath {
+        return Rule::parse(m, at, true, r.errors).map(Condition::Path);
+    }
+    for k in m.keys() {
+        match k.as_str() {
+            "Condition" | "Next" | "Assign" | "Output" | "Comment" => {}
+            other => r.errors.push(DefinitionError::new(
+                format!("{at}.{other}"),
+                if other == "Variable" || other == "And" || other == "Or" || other == "Not" {
+                    super::wrong_language(QueryLanguage::Jsonata, other)
+                } else {
+                    format!("unknown field '{other}' in a Choice rule")
+                },
+            )),
+        }
+    }
+    let Some(v) = m.get("Condition") else {
+        r.errors.push(DefinitionError::new(
+            format!("{at}.Condition"),
+            "a JSONata Choice rule must have a Condition",
+        ));
+        return None;
+    };
+    match crate::jsonata::Template::parse(v, &format!("{at}.Condition")) {
+        Ok(t) => Some(Condition::Jsonata(t)),
+        Err((p, e)) => {
+            r.errors.push(DefinitionError::new(p, e.to_string()));
+            None
+        }
+    }
 }
 
 pub(crate) fn parse(r: &mut Reader<'_>) -> Choice {
@@ -21,18 +81,31 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Choice {
             for (i, it) in items.iter().enumerate() {
                 let at = format!("{}.Choices[{i}]", r.at);
                 let Value::Object(m) = it else {
-                    r.errors.push(crate::error::DefinitionError::new(
-                        at,
-                        "a rule must be an object",
-                    ));
+                    r.errors
+                        .push(DefinitionError::new(at, "a rule must be an object"));
                     continue;
                 };
-                let rule = Rule::parse(m, &at, true, r.errors);
+                let cond = condition(r, m, &at);
+                let assign = m
+                    .get("Assign")
+                    .and_then(|v| parse_assign(v, &format!("{at}.Assign"), r.lang, r.errors));
+                let output = match (m.get("Output"), r.lang) {
+                    (Some(v), QueryLanguage::Jsonata) => {
+                        match crate::jsonata::Template::parse(v, &format!("{at}.Output")) {
+                            Ok(t) => Some(t),
+                            Err((p, e)) => {
+                                r.errors.push(DefinitionError::new(p, e.to_string()));
+                                None
+                            }
+                        }
+                    }
+                    _ => None,
+                };
                 let next = match m.get("Next") {
                     Some(Value::String(n)) => match r.names.get(n) {
                         Some(&i) => Some(i),
                         None => {
-                            r.errors.push(crate::error::DefinitionError::new(
+                            r.errors.push(DefinitionError::new(
                                 format!("{at}.Next"),
                                 format!("the state '{n}' does not exist"),
                             ));
@@ -40,16 +113,29 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Choice {
                         }
                     },
                     Some(_) => {
-                        r.errors.push(crate::error::DefinitionError::new(
+                        r.errors.push(DefinitionError::new(
                             format!("{at}.Next"),
                             "Next must be a state name",
                         ));
                         None
                     }
-                    None => None,
+                    None => {
+                        if r.lang == QueryLanguage::Jsonata {
+                            r.errors.push(DefinitionError::new(
+                                format!("{at}.Next"),
+                                "a top-level Choice rule must have a Next field",
+                            ));
+                        }
+                        None
+                    }
                 };
-                if let (Some(rule), Some(next)) = (rule, next) {
-                    choices.push((rule, next));
+                if let (Some(condition), Some(next)) = (cond, next) {
+                    choices.push(Branch {
+                        condition,
+                        next,
+                        assign,
+                        output,
+                    });
                 }
             }
         }

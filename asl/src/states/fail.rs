@@ -12,6 +12,8 @@ pub enum Text {
     Path(Path),
     /// The `...Path` form holding an intrinsic function call.
     Intrinsic(Box<crate::intrinsics::Call>),
+    /// A JSONata `{% ... %}` expression.
+    Expr(crate::jsonata::Expr),
 }
 
 /// A Fail state.
@@ -24,6 +26,9 @@ pub struct Fail {
 }
 
 fn text(r: &mut Reader<'_>, k: &str) -> Option<Text> {
+    if let Some(e) = r.expr_field(k) {
+        return Some(Text::Expr(e));
+    }
     let pk = format!("{k}Path");
     match (r.has(k), r.has(&pk)) {
         (true, true) => {

@@ -14,6 +14,10 @@ pub struct Map {
     pub items_path: Option<Path>,
     /// `ItemSelector`, or the legacy `Parameters`.
     pub item_selector: Option<Template>,
+    /// `Items` (JSONata: an array or an expression).
+    pub items: Option<crate::jsonata::Template>,
+    /// `ItemSelector` of a JSONata Map.
+    pub item_selector_jsonata: Option<crate::jsonata::Template>,
     /// `ItemProcessor`, or the legacy `Iterator`.
     pub processor: Graph,
     /// `ProcessorConfig.Mode` is `DISTRIBUTED`: each iteration is a child execution with its
@@ -64,6 +68,7 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Option<Map> {
         "ItemReader",
         "ItemBatcher",
         "ResultWriter",
+        "Items",
     ]);
     for k in ["ItemReader", "ItemBatcher", "ResultWriter"] {
         if r.has(k) {
@@ -100,6 +105,10 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Option<Map> {
     for (k, v) in pm {
         match k.as_str() {
             "StartAt" | "States" | "Comment" => {}
+            "QueryLanguage" => r.errors.push(crate::error::DefinitionError::new(
+                format!("{at}.QueryLanguage"),
+                format!("The field 'QueryLanguage' is not supported in {proc_key}"),
+            )),
             "ProcessorConfig" => match v.get("Mode").and_then(Value::as_str) {
                 Some("DISTRIBUTED") => distributed = true,
                 Some("INLINE") | None => {}
@@ -114,39 +123,51 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Option<Map> {
             )),
         }
     }
-    let processor = parse_graph(pm, &at, r.errors, r.depth + 1);
-    let item_selector = if r.has("ItemSelector") {
+    let processor = parse_graph(pm, &at, r.errors, r.depth + 1, r.top);
+    let jsonata = r.lang == super::QueryLanguage::Jsonata;
+    let item_selector = if jsonata {
+        None
+    } else if r.has("ItemSelector") {
         r.template("ItemSelector")
     } else {
         r.template("Parameters")
     };
+    let item_selector_jsonata = if jsonata {
+        r.jsonata("ItemSelector")
+    } else {
+        None
+    };
+    let items = r.jsonata("Items");
     let items_path = match r.m.get("ItemsPath") {
         None => None,
         Some(_) => r.path("ItemsPath"),
     };
     let max_concurrency = r.dynamic_uint("MaxConcurrency", 0);
     let tolerated_failure_count = r.dynamic_uint("ToleratedFailureCount", 0);
-    let tolerated_failure_percentage = match (
-        r.has("ToleratedFailurePercentage"),
-        r.has("ToleratedFailurePercentagePath"),
-    ) {
-        (true, true) => {
-            r.err("", "ToleratedFailurePercentage and ToleratedFailurePercentagePath cannot both be present");
-            None
-        }
-        (true, false) => match r.float("ToleratedFailurePercentage") {
-            Some(p) if (0.0..=100.0).contains(&p) => Some(Dynamic::Literal(p)),
-            Some(_) => {
-                r.err(
-                    "ToleratedFailurePercentage",
-                    "ToleratedFailurePercentage must be between 0 and 100",
-                );
+    let tolerated_failure_percentage = match r.expr_field("ToleratedFailurePercentage") {
+        Some(e) => Some(Dynamic::Expr(e)),
+        None => match (
+            r.has("ToleratedFailurePercentage"),
+            r.has("ToleratedFailurePercentagePath"),
+        ) {
+            (true, true) => {
+                r.err("", "ToleratedFailurePercentage and ToleratedFailurePercentagePath cannot both be present");
                 None
             }
-            None => None,
+            (true, false) => match r.float("ToleratedFailurePercentage") {
+                Some(p) if (0.0..=100.0).contains(&p) => Some(Dynamic::Literal(p)),
+                Some(_) => {
+                    r.err(
+                        "ToleratedFailurePercentage",
+                        "ToleratedFailurePercentage must be between 0 and 100",
+                    );
+                    None
+                }
+                None => None,
+            },
+            (false, true) => r.path("ToleratedFailurePercentagePath").map(Dynamic::Path),
+            (false, false) => None,
         },
-        (false, true) => r.path("ToleratedFailurePercentagePath").map(Dynamic::Path),
-        (false, false) => None,
     };
     let label = r.string("Label");
     if let Some(l) = &label {
@@ -163,6 +184,8 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Option<Map> {
     let m = Map {
         items_path,
         item_selector,
+        items,
+        item_selector_jsonata,
         processor: processor?,
         distributed,
         max_concurrency,

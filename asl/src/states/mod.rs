@@ -57,6 +57,37 @@ pub enum Dynamic<T> {
     Literal(T),
     /// The `...Path` form.
     Path(Path),
+    /// A JSONata `{% ... %}` expression in place of the literal.
+    Expr(crate::jsonata::Expr),
+}
+
+/// The query language of a state (`QueryLanguage`, inherited from the top level).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QueryLanguage {
+    /// `JSONPath` (the default).
+    #[default]
+    JsonPath,
+    /// `JSONata`.
+    Jsonata,
+}
+
+impl QueryLanguage {
+    /// `JSONPath` or `JSONata`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueryLanguage::JsonPath => "JSONPath",
+            QueryLanguage::Jsonata => "JSONata",
+        }
+    }
+}
+
+/// An `Assign` field: variable name → value, in the state's query language.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Assign {
+    /// JSONPath: `"name.$": "$.path"` or an intrinsic; other values literal.
+    Path(Template),
+    /// JSONata: `{% ... %}` values.
+    Jsonata(crate::jsonata::Template),
 }
 
 /// A state list with its start: the top level, a Parallel branch or a Map processor.
@@ -90,6 +121,12 @@ pub struct State {
     pub input_path: PathSpec,
     /// `OutputPath`.
     pub output_path: PathSpec,
+    /// `QueryLanguage` (the state's own, or the machine's).
+    pub language: QueryLanguage,
+    /// `Assign`.
+    pub assign: Option<Assign>,
+    /// `Output` (JSONata).
+    pub output: Option<crate::jsonata::Template>,
     /// The type-specific fields.
     pub kind: Kind,
 }
@@ -131,8 +168,41 @@ impl Kind {
     }
 }
 
-/// Fields that belong to JSONata or variables (a later issue): recognised and reported.
-const UNSUPPORTED: &[&str] = &["Assign", "Output", "Arguments", "Items"];
+/// Fields only JSONata states have.
+const JSONATA_ONLY: &[&str] = &["Output", "Arguments", "Items"];
+/// Fields only JSONPath states have.
+const JSONPATH_ONLY: &[&str] = &[
+    "InputPath",
+    "OutputPath",
+    "Parameters",
+    "ResultSelector",
+    "ResultPath",
+    "ItemsPath",
+    "Result",
+    "SecondsPath",
+    "TimestampPath",
+    "TimeoutSecondsPath",
+    "HeartbeatSecondsPath",
+    "ErrorPath",
+    "CausePath",
+    "MaxConcurrencyPath",
+    "ToleratedFailurePercentagePath",
+    "ToleratedFailureCountPath",
+    "Iterator",
+];
+
+/// AWS's message for a field of the other query language.
+pub(crate) fn wrong_language(lang: QueryLanguage, field: &str) -> String {
+    let other = match lang {
+        QueryLanguage::JsonPath => QueryLanguage::Jsonata,
+        QueryLanguage::Jsonata => QueryLanguage::JsonPath,
+    };
+    format!(
+        "The QueryLanguage is set to '{}', but field '{field}' is only supported for the '{}' QueryLanguage",
+        lang.as_str(),
+        other.as_str()
+    )
+}
 
 /// Reads a state's fields, recording every problem with its JSON path.
 pub(crate) struct Reader<'a> {
@@ -141,6 +211,10 @@ pub(crate) struct Reader<'a> {
     pub errors: &'a mut Vec<DefinitionError>,
     pub names: &'a HashMap<String, usize>,
     pub depth: usize,
+    /// The state's query language.
+    pub lang: QueryLanguage,
+    /// The machine's query language (what nested state lists inherit).
+    pub top: QueryLanguage,
 }
 
 impl Reader<'_> {
@@ -161,25 +235,30 @@ impl Reader<'_> {
         self.m.contains_key(k)
     }
 
-    /// Reports fields not in `allowed` (and the JSONata/variables fields as unsupported).
+    /// Reports fields not in `allowed`, and fields of the other query language with AWS's
+    /// message. `Assign` (all but Succeed and Fail) and `Output` (all but Fail) are allowed
+    /// here.
     pub fn check_fields(&mut self, allowed: &[&str]) {
         let keys: Vec<String> = self.m.keys().cloned().collect();
+        let ty = self.m.get("Type").and_then(Value::as_str).unwrap_or("?");
+        let assigns = !matches!(ty, "Succeed" | "Fail");
+        let outputs = ty != "Fail";
         for k in keys {
-            if allowed.contains(&k.as_str()) || k == "Type" || k == "Comment" {
+            if k == "Type" || k == "Comment" || k == "QueryLanguage" {
                 continue;
             }
-            if UNSUPPORTED.contains(&k.as_str()) {
-                self.err(
-                    &k,
-                    format!("the field '{k}' belongs to JSONata/variables, which this engine does not support yet"),
-                );
-            } else if k == "QueryLanguage" {
-                if self.m.get("QueryLanguage") != Some(&Value::String("JSONPath".into())) {
-                    self.err(
-                        &k,
-                        "QueryLanguage JSONata is not supported yet (only JSONPath)",
-                    );
-                }
+            let known = allowed.contains(&k.as_str())
+                || (k == "Assign" && assigns)
+                || (k == "Output" && outputs);
+            if known && self.lang == QueryLanguage::JsonPath && JSONATA_ONLY.contains(&k.as_str())
+                || known
+                    && self.lang == QueryLanguage::Jsonata
+                    && JSONPATH_ONLY.contains(&k.as_str())
+            {
+                let msg = wrong_language(self.lang, &k);
+                self.err(&k, msg);
+            } else if known {
+                continue;
             } else {
                 let ty = self.m.get("Type").and_then(Value::as_str).unwrap_or("?");
                 self.err(&k, format!("the field '{k}' is not valid in a {ty} state"));
@@ -271,6 +350,40 @@ impl Reader<'_> {
         }
     }
 
+    /// A JSONata template field (`Output`, `Arguments`, `Items`, ...).
+    pub fn jsonata(&mut self, k: &str) -> Option<crate::jsonata::Template> {
+        let v = self.m.get(k)?;
+        match crate::jsonata::Template::parse(v, &self.here(k)) {
+            Ok(t) => Some(t),
+            Err((at, e)) => {
+                self.errors.push(DefinitionError::new(at, e.to_string()));
+                None
+            }
+        }
+    }
+
+    /// `Assign` in the state's language; variable names checked.
+    pub fn assign(&mut self) -> Option<Assign> {
+        let v = self.m.get("Assign")?;
+        let at = self.here("Assign");
+        parse_assign(v, &at, self.lang, self.errors)
+    }
+
+    /// The literal of a `{% ... %}` field of a JSONata state, or `None` (no expression).
+    pub fn expr_field(&mut self, k: &str) -> Option<crate::jsonata::Expr> {
+        if self.lang != QueryLanguage::Jsonata {
+            return None;
+        }
+        let src = crate::jsonata::template_expression(self.m.get(k)?.as_str()?)?;
+        match crate::jsonata::Expr::parse(src) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                self.err(k, e.to_string());
+                None
+            }
+        }
+    }
+
     pub fn target(&mut self, k: &str) -> Option<usize> {
         let name = self.string(k)?;
         match self.names.get(&name) {
@@ -309,8 +422,12 @@ impl Reader<'_> {
         }
     }
 
-    /// Parses a `Timeout`-like pair: `Name` (literal, ≥ min) or `NamePath`.
+    /// Parses a `Timeout`-like pair: `Name` (literal, ≥ min, or `{% %}` in JSONata) or
+    /// `NamePath`.
     pub fn dynamic_uint(&mut self, k: &str, min: u64) -> Option<Dynamic<u64>> {
+        if let Some(e) = self.expr_field(k) {
+            return Some(Dynamic::Expr(e));
+        }
         let pk = format!("{k}Path");
         match (self.has(k), self.has(&pk)) {
             (true, true) => {
@@ -455,15 +572,24 @@ impl Reader<'_> {
                 errors: self.errors,
                 names: self.names,
                 depth: self.depth,
+                lang: self.lang,
+                top: self.top,
             };
             for k in m.keys() {
                 if !matches!(
                     k.as_str(),
-                    "ErrorEquals" | "Next" | "ResultPath" | "Comment"
+                    "ErrorEquals" | "Next" | "ResultPath" | "Comment" | "Assign" | "Output"
                 ) {
                     sub.err(k, format!("the field '{k}' is not valid in a catcher"));
+                } else if (k == "ResultPath" && sub.lang == QueryLanguage::Jsonata)
+                    || (k == "Output" && sub.lang == QueryLanguage::JsonPath)
+                {
+                    let msg = wrong_language(sub.lang, k);
+                    sub.err(k, msg);
                 }
             }
+            let assign = sub.assign();
+            let output = sub.jsonata("Output");
             let result_path = sub.result_path("ResultPath");
             let next = if m.contains_key("Next") {
                 sub.target("Next")
@@ -476,6 +602,8 @@ impl Reader<'_> {
                     error_equals,
                     next,
                     result_path,
+                    assign,
+                    output,
                 });
             }
         }
@@ -489,6 +617,7 @@ pub(crate) fn parse_graph(
     at: &str,
     errors: &mut Vec<DefinitionError>,
     depth: usize,
+    top: QueryLanguage,
 ) -> Option<Graph> {
     if depth > 32 {
         errors.push(DefinitionError::new(at, "states nested too deeply"));
@@ -553,7 +682,7 @@ pub(crate) fn parse_graph(
             errors.push(DefinitionError::new(here, "a state must be an object"));
             continue;
         };
-        if let Some(s) = parse_state(name, sm, &here, errors, &names, depth) {
+        if let Some(s) = parse_state(name, sm, &here, errors, &names, depth, top) {
             parsed.push(s);
         }
     }
@@ -568,7 +697,8 @@ pub(crate) fn parse_graph(
         reads_context: false,
     };
     // Paths print their root in Debug output: a conservative, parse-time check.
-    graph.reads_context = format!("{:?}", graph.states).contains("root: Context");
+    let debug = format!("{:?}", graph.states);
+    graph.reads_context = debug.contains("root: Context") || debug.contains("$states.context");
     crate::validate::check_graph(&graph, at, errors);
     Some(graph)
 }
@@ -580,13 +710,36 @@ fn parse_state(
     errors: &mut Vec<DefinitionError>,
     names: &HashMap<String, usize>,
     depth: usize,
+    top: QueryLanguage,
 ) -> Option<State> {
+    let lang = match m.get("QueryLanguage") {
+        None => top,
+        Some(Value::String(s)) if s == "JSONata" => QueryLanguage::Jsonata,
+        Some(Value::String(s)) if s == "JSONPath" => {
+            if top == QueryLanguage::Jsonata {
+                errors.push(DefinitionError::new(
+                    format!("{at}.QueryLanguage"),
+                    "A state cannot set its QueryLanguage to 'JSONPath' when the state machine's QueryLanguage is 'JSONata'",
+                ));
+            }
+            QueryLanguage::JsonPath
+        }
+        Some(_) => {
+            errors.push(DefinitionError::new(
+                format!("{at}.QueryLanguage"),
+                "QueryLanguage must be JSONPath or JSONata",
+            ));
+            top
+        }
+    };
     let mut r = Reader {
         m,
         at: at.to_string(),
         errors,
         names,
         depth,
+        lang,
+        top,
     };
     let comment = r.string("Comment");
     let ty = match m.get("Type") {
@@ -598,6 +751,12 @@ fn parse_state(
     };
     let input_path = r.path_spec("InputPath");
     let output_path = r.path_spec("OutputPath");
+    let assign = r.assign();
+    let output = if lang == QueryLanguage::Jsonata {
+        r.jsonata("Output")
+    } else {
+        None
+    };
     let kind = match ty.as_str() {
         "Pass" => Kind::Pass(pass::parse(&mut r)),
         "Task" => Kind::Task(Box::new(task::parse(&mut r)?)),
@@ -617,6 +776,47 @@ fn parse_state(
         comment,
         input_path,
         output_path,
+        language: lang,
+        assign,
+        output,
         kind,
     })
+}
+
+/// Parses an `Assign` object at `at` in language `lang`.
+pub(crate) fn parse_assign(
+    v: &Value,
+    at: &str,
+    lang: QueryLanguage,
+    errors: &mut Vec<DefinitionError>,
+) -> Option<Assign> {
+    let Value::Object(m) = v else {
+        errors.push(DefinitionError::new(at, "Assign must be an object"));
+        return None;
+    };
+    for k in m.keys() {
+        let name = match lang {
+            QueryLanguage::JsonPath => k.strip_suffix(".$").unwrap_or(k),
+            QueryLanguage::Jsonata => k.as_str(),
+        };
+        if let Err(e) = crate::variables::check_name(name) {
+            errors.push(DefinitionError::new(format!("{at}.{k}"), e));
+        }
+    }
+    match lang {
+        QueryLanguage::JsonPath => match Template::parse(v, at) {
+            Ok(t) => Some(Assign::Path(t)),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        },
+        QueryLanguage::Jsonata => match crate::jsonata::Template::parse(v, at) {
+            Ok(t) => Some(Assign::Jsonata(t)),
+            Err((p, e)) => {
+                errors.push(DefinitionError::new(p, e.to_string()));
+                None
+            }
+        },
+    }
 }

@@ -13,6 +13,8 @@ pub struct Parallel {
     pub branches: Vec<Graph>,
     /// `Parameters`.
     pub parameters: Option<Template>,
+    /// `Arguments` (JSONata).
+    pub arguments: Option<crate::jsonata::Template>,
     /// `ResultSelector`.
     pub result_selector: Option<Template>,
     /// `ResultPath`.
@@ -37,6 +39,7 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Option<Parallel> {
         "Branches",
         "Retry",
         "Catch",
+        "Arguments",
     ]);
     let mut branches = Vec::new();
     match r.m.get("Branches") {
@@ -53,7 +56,7 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Option<Parallel> {
                                 ));
                             }
                         }
-                        if let Some(g) = parse_graph(m, &at, r.errors, r.depth + 1) {
+                        if let Some(g) = parse_graph(m, &at, r.errors, r.depth + 1, r.top) {
                             branches.push(g);
                         }
                     }
@@ -72,6 +75,7 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Option<Parallel> {
     let p = Parallel {
         branches,
         parameters: r.template("Parameters"),
+        arguments: r.jsonata("Arguments"),
         result_selector: r.template("ResultSelector"),
         result_path: r.result_path("ResultPath"),
         retry: r.retry(),

@@ -19,6 +19,8 @@ pub struct Pass {
 
 pub(crate) fn parse(r: &mut Reader<'_>) -> Pass {
     r.check_fields(&[
+        "Assign",
+        "Output",
         "Next",
         "End",
         "InputPath",

@@ -15,6 +15,8 @@ pub struct Task {
     pub target: Resource,
     /// `Parameters`.
     pub parameters: Option<Template>,
+    /// `Arguments` (JSONata).
+    pub arguments: Option<crate::jsonata::Template>,
     /// `ResultSelector`.
     pub result_selector: Option<Template>,
     /// `ResultPath`.
@@ -48,6 +50,7 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Option<Task> {
         "Retry",
         "Catch",
         "Credentials",
+        "Arguments",
     ]);
     let resource = match r.string("Resource") {
         Some(s) if !s.is_empty() => s,
@@ -70,6 +73,7 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Option<Task> {
         target: Resource::parse(&resource),
         resource,
         parameters: r.template("Parameters"),
+        arguments: r.jsonata("Arguments"),
         result_selector: r.template("ResultSelector"),
         result_path: r.result_path("ResultPath"),
         timeout,

@@ -7,6 +7,10 @@ use crate::path::Path;
 /// How long a Wait state waits.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WaitFor {
+    /// `Seconds` as a JSONata expression.
+    SecondsExpr(crate::jsonata::Expr),
+    /// `Timestamp` as a JSONata expression.
+    TimestampExpr(crate::jsonata::Expr),
     /// `Seconds`.
     Seconds(u64),
     /// `SecondsPath`.
@@ -48,6 +52,14 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Option<Wait> {
             "a Wait state needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath",
         );
         return None;
+    }
+    if let Some(e) = r.expr_field(present[0]) {
+        let wait = if present[0] == "Seconds" {
+            WaitFor::SecondsExpr(e)
+        } else {
+            WaitFor::TimestampExpr(e)
+        };
+        return Some(Wait { wait, transition });
     }
     let wait = match present[0] {
         "Seconds" => WaitFor::Seconds(r.uint("Seconds", 0)?),

@@ -1,0 +1,369 @@
+//! JSONata as AWS Step Functions runs it: the language of jsonata-js 2.0.6 (evaluated by
+//! `jlens-core`), `$states` and the workflow variables bound, AWS's added functions
+//! (`$partition`, `$range`, `$hash`, `$random(seed)`, `$uuid`, `$parse`), `$eval` disabled,
+//! and every evaluation bounded in depth and time.
+//!
+//! - [`Expr`]: one compiled `{% ... %}` expression, checked as AWS checks definitions
+//!   (`INVALID_JSONATA_EXPRESSION`, `UNSUPPORTED_JSONATA_EXPRESSION`).
+//! - [`Template`]: a JSON value whose `{% ... %}` strings are expressions (`Arguments`,
+//!   `Output`, `Assign`, `Items`, `ItemSelector`, ...).
+//! - [`Env`]: what an evaluation sees (`$states`, variables, clock, randomness).
+
+mod functions;
+mod template;
+
+pub use functions::{aws_functions, java_random_double};
+pub use template::Template;
+
+use crate::clock::Rng;
+use crate::error::{names, StatesError};
+use crate::variables::Variables;
+use serde_json::{Map, Value};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Deepest evaluation (nested calls and constructors) one expression may reach.
+pub const MAX_DEPTH: usize = 2_000;
+/// Longest (wall-clock) one expression may run.
+pub const MAX_TIME: Duration = Duration::from_secs(5);
+
+/// Why an expression was refused when the definition was checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExprError {
+    /// The text does not parse as JSONata (AWS: `INVALID_JSONATA_EXPRESSION`).
+    Invalid(String),
+    /// It begins with a bare field name instead of `$states` or a variable
+    /// (AWS: `UNSUPPORTED_JSONATA_EXPRESSION`).
+    Unsupported(String),
+}
+
+impl fmt::Display for ExprError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExprError::Invalid(m) => write!(f, "INVALID_JSONATA_EXPRESSION: {m}"),
+            ExprError::Unsupported(m) => write!(f, "UNSUPPORTED_JSONATA_EXPRESSION: {m}"),
+        }
+    }
+}
+
+/// A compiled JSONata expression (the text between `{%` and `%}`, trimmed).
+#[derive(Clone)]
+pub struct Expr {
+    src: Arc<str>,
+    compiled: jlens_core::Expression,
+    /// `$name` tokens of the text: the variables it may read (bound only when they exist).
+    names: Arc<[String]>,
+}
+
+impl fmt::Debug for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Expr({:?})", self.src)
+    }
+}
+
+impl PartialEq for Expr {
+    fn eq(&self, other: &Expr) -> bool {
+        self.src == other.src
+    }
+}
+
+/// If `s` is a JSONata template string (`{% expr %}`, nothing before or after), its
+/// expression text, trimmed.
+pub fn template_expression(s: &str) -> Option<&str> {
+    s.strip_prefix("{%")?.strip_suffix("%}").map(str::trim)
+}
+
+impl Expr {
+    /// Compiles `src`, refusing what AWS refuses when it validates a definition.
+    pub fn parse(src: &str) -> Result<Expr, ExprError> {
+        let compiled = jlens_core::Expression::compile(src)
+            .map_err(|e| ExprError::Invalid(format!("'{src}': {} ({})", e.message(), e.code())))?;
+        if starts_with_bare_name(&compiled.ast().root) {
+            return Err(ExprError::Unsupported(format!(
+                "'{src}' begins with a field name; begin with $states or a variable"
+            )));
+        }
+        Ok(Expr {
+            names: dollar_names(src).into(),
+            src: Arc::from(src),
+            compiled,
+        })
+    }
+
+    /// The expression's text.
+    pub fn as_str(&self) -> &str {
+        &self.src
+    }
+
+    /// Evaluates the expression; `Ok(None)` when it yields nothing (undefined). `field` names
+    /// the definition field for the cause text (`Output/result`).
+    pub fn eval(&self, env: &Env<'_>, field: &str) -> Result<Option<Value>, StatesError> {
+        let mut bindings = functions::base_bindings();
+        if self.src.contains("$states") {
+            bindings = bindings.var("states", env.states_value());
+        }
+        for n in self.names.iter() {
+            if let Some(v) = env.vars.get(n) {
+                bindings = bindings.var(n.clone(), v.clone());
+            }
+        }
+        if self.src.contains("$random") || self.src.contains("$uuid") {
+            bindings = functions::seeded(bindings, env.rng.next_u64());
+        }
+        let options = jlens_core::Options::new()
+            .max_depth(MAX_DEPTH)
+            .timeout(MAX_TIME)
+            .now(env.now_ms)
+            .seed(env.rng.next_u64());
+        self.compiled
+            .evaluate_with(None, &bindings, &options)
+            .map_err(|e| {
+                StatesError::in_state(
+                    names::QUERY_EVALUATION_ERROR,
+                    format!(
+                        "The JSONata expression '{}' specified for the field '{field}' threw an error during evaluation: {} ({})",
+                        self.src,
+                        e.message(),
+                        e.code()
+                    ),
+                )
+            })
+    }
+
+    /// Evaluates the expression and requires a value (AWS fails the state when there is
+    /// none).
+    pub fn eval_required(&self, env: &Env<'_>, field: &str) -> Result<Value, StatesError> {
+        self.eval(env, field)?.ok_or_else(|| {
+            StatesError::in_state(
+                names::QUERY_EVALUATION_ERROR,
+                format!(
+                    "The JSONata expression '{}' specified for the field '{field}' returned nothing (undefined).",
+                    self.src
+                ),
+            )
+        })
+    }
+}
+
+/// A JSONata error of a plain evaluation: its code (`T0410`, `D3141`, ...) and message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LanguageError {
+    /// The JSONata error code.
+    pub code: String,
+    /// The message (for `$error`/`$assert`, the user's text).
+    pub message: String,
+}
+
+/// Evaluates `src` as plain JSONata, without AWS's definition checks or `$states`, but with
+/// AWS's functions and `$eval` disabled: for the jsonata-js language suite and benchmarks.
+/// `depth` and `time` replace [`MAX_DEPTH`] and [`MAX_TIME`].
+pub fn evaluate_language(
+    src: &str,
+    input: Option<&Value>,
+    bindings: &Map<String, Value>,
+    depth: Option<usize>,
+    time: Option<Duration>,
+) -> Result<Option<Value>, LanguageError> {
+    let error = |e: jlens_core::Error| LanguageError {
+        code: e.code().to_string(),
+        // `$error` and `$assert` carry the user's text as their value.
+        message: match e.code() {
+            "D3137" | "D3141" => e
+                .value()
+                .and_then(Value::as_str)
+                .map_or_else(|| e.message(), str::to_string),
+            _ => e.message(),
+        },
+    };
+    let compiled = jlens_core::Expression::compile(src).map_err(error)?;
+    let mut b = functions::base_bindings();
+    for (k, v) in bindings {
+        b = b.var(k.clone(), v.clone());
+    }
+    let options = jlens_core::Options::new()
+        .max_depth(depth.unwrap_or(MAX_DEPTH))
+        .timeout(time.unwrap_or(MAX_TIME));
+    compiled.evaluate_with(input, &b, &options).map_err(error)
+}
+
+/// The `$name` tokens of an expression's text.
+fn dollar_names(src: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let b = src.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'$' {
+            let start = i + 1;
+            let mut j = start;
+            while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] >= 0x80) {
+                j += 1;
+            }
+            if j > start {
+                let n = &src[start..j];
+                if n != "states" && !out.iter().any(|o| o == n) {
+                    out.push(n.to_string());
+                }
+            }
+            i = j.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+fn starts_with_bare_name(node: &jlens_core::Node) -> bool {
+    use jlens_core::NodeKind;
+    match &node.kind {
+        NodeKind::Name { .. } => true,
+        NodeKind::Path { steps, .. } => steps.first().is_some_and(starts_with_bare_name),
+        _ => false,
+    }
+}
+
+/// The JSON type name AWS uses in its cause texts.
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// The cause AWS gives when an expression yields a value of the wrong type.
+pub fn wrong_type(expr: &str, field: &str, expected: &str, got: &Value) -> StatesError {
+    StatesError::in_state(
+        names::QUERY_EVALUATION_ERROR,
+        format!(
+            "The JSONata expression '{expr}' specified for the field '{field}' returned an unexpected result type. Expected '{expected}', but was '{}' for value: {}",
+            type_name(got),
+            crate::intrinsics::json_text(got)
+        ),
+    )
+}
+
+/// What a JSONata evaluation sees.
+pub struct Env<'a> {
+    /// `$states.input`: the state's input.
+    pub input: &'a Value,
+    /// `$states.result`, where the state has one.
+    pub result: Option<&'a Value>,
+    /// `$states.errorOutput`, in a catcher.
+    pub error_output: Option<&'a Value>,
+    /// Builds `$states.context` when an expression reads `$states`.
+    pub context: &'a dyn Fn() -> Value,
+    /// The workflow variables.
+    pub vars: &'a Variables,
+    /// Virtual time for `$now()` / `$millis()` (epoch ms).
+    pub now_ms: i64,
+    /// Randomness for `$random()` / `$uuid()` / `$shuffle()`.
+    pub rng: &'a dyn Rng,
+}
+
+impl Env<'_> {
+    fn states_value(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("input".into(), self.input.clone());
+        if let Some(r) = self.result {
+            m.insert("result".into(), r.clone());
+        }
+        if let Some(e) = self.error_output {
+            m.insert("errorOutput".into(), e.clone());
+        }
+        m.insert("context".into(), (self.context)());
+        Value::Object(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SeededRng;
+    use crate::scope::no_context;
+    use serde_json::json;
+
+    fn run(src: &str, input: Value, vars: &Variables) -> Result<Option<Value>, StatesError> {
+        let rng = SeededRng::new(1);
+        let env = Env {
+            input: &input,
+            result: None,
+            error_output: None,
+            context: &no_context,
+            vars,
+            now_ms: 0,
+            rng: &rng,
+        };
+        Expr::parse(src).unwrap().eval(&env, "Output")
+    }
+
+    #[test]
+    fn states_input_and_variables_are_bound() {
+        let mut vars = Variables::new();
+        let mut m = Map::new();
+        m.insert("n".into(), json!(2));
+        vars.assign(m).unwrap();
+        assert_eq!(
+            run("$states.input.a + $n", json!({"a": 40}), &vars).unwrap(),
+            Some(json!(42))
+        );
+    }
+
+    #[test]
+    fn unparsable_and_bare_name_expressions_are_refused() {
+        assert!(matches!(
+            Expr::parse("$states.input.["),
+            Err(ExprError::Invalid(_))
+        ));
+        assert!(matches!(
+            Expr::parse("states.input"),
+            Err(ExprError::Unsupported(_))
+        ));
+        assert!(Expr::parse("$states.input").is_ok());
+        assert!(Expr::parse("1 + 2").is_ok());
+    }
+
+    #[test]
+    fn unbounded_recursion_fails_instead_of_hanging() {
+        let e = run(
+            "($f := function(){$f()}; $f())",
+            json!({}),
+            &Variables::new(),
+        )
+        .unwrap_err();
+        assert_eq!(e.error, "States.QueryEvaluationError");
+    }
+
+    #[test]
+    fn eval_is_disabled() {
+        let e = run("$eval('1 + 1')", json!({}), &Variables::new()).unwrap_err();
+        assert_eq!(e.error, "States.QueryEvaluationError");
+    }
+
+    #[test]
+    fn nothing_is_a_query_evaluation_error_naming_the_field() {
+        let rng = SeededRng::new(1);
+        let vars = Variables::new();
+        let input = json!({});
+        let env = Env {
+            input: &input,
+            result: None,
+            error_output: None,
+            context: &no_context,
+            vars: &vars,
+            now_ms: 0,
+            rng: &rng,
+        };
+        let e = Expr::parse("$nope")
+            .unwrap()
+            .eval_required(&env, "Output/result")
+            .unwrap_err();
+        assert_eq!(
+            e.cause.unwrap(),
+            "The JSONata expression '$nope' specified for the field 'Output/result' returned nothing (undefined)."
+        );
+    }
+}
