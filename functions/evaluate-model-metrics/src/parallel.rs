@@ -601,17 +601,20 @@ mod tests {
             assert_eq!(one.rows(), 20_000);
             assert_eq!(one.classes.overall(), many.classes.overall());
             assert_eq!(one.scores.overall(), many.scores.overall());
+            // Score segments are kept per thread (see crate::pool): their order of first sight
+            // may differ, so compare them by key (the summary ranks them with ties by key).
             let segments = |t: &Tally| {
                 let classes: Vec<_> = t
                     .classes
                     .segments()
                     .map(|(k, s)| (k.to_vec(), s.clone()))
                     .collect();
-                let scores: Vec<_> = t
+                let mut scores: Vec<_> = t
                     .scores
                     .segments()
                     .map(|(k, s)| (k.to_vec(), s.clone()))
                     .collect();
+                scores.sort_by(|a, b| a.0.cmp(&b.0));
                 (classes, scores)
             };
             assert_eq!(segments(&one), segments(&many));
