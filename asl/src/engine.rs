@@ -13,6 +13,7 @@ use crate::scope::Scope;
 use crate::variables::Variables;
 
 mod jsonata_run;
+pub(crate) mod probe;
 use crate::states::{
     fail::Text, map::Map as MapState, parallel::Parallel, task::Task, wait::WaitFor, Dynamic,
     Graph, Kind, PathSpec, ResultPathSpec, State, Transition,
@@ -199,6 +200,7 @@ impl StateMachine {
                 .timeout_seconds
                 .map(|t| options.clock.now_ms() + t as i64 * 1000),
             vars: Variables::new(),
+            probe: None,
         };
         run.execute(&self.graph, input).await
     }
@@ -206,6 +208,46 @@ impl StateMachine {
     /// Runs the machine on the current thread (for synchronous task handlers and tests).
     pub fn run_blocking(&self, input: Value, options: &ExecutionOptions) -> ExecutionResult {
         crate::executor::block_on(self.run(input, options))
+    }
+}
+
+/// Runs the state `start` of `graph` alone, as TestState does: the run stops after that state,
+/// `probe` records its data flow and its Retry/Catch decision. `vars`: the variables in scope.
+pub(crate) async fn run_probe(
+    graph: &Graph,
+    start: usize,
+    input: Value,
+    vars: Variables,
+    options: &ExecutionOptions,
+    probe: Box<probe::Probe>,
+) -> probe::ProbeResult {
+    let mut g = graph.clone();
+    g.start = start;
+    let mut run = Run {
+        opts: options,
+        hist: Hist::new(options.record_history, options.observer.is_some()),
+        exec: Arc::new(ExecInfo {
+            arn_prefix: Arc::from(format!(
+                "arn:aws:states:{}:{}:execution:{}",
+                options.region, options.account, options.state_machine_name
+            )),
+            name: options.execution_name.clone(),
+            input: input.clone(),
+            start_ms: options.clock.now_ms(),
+            sm_arn: Arc::from(format!(
+                "arn:aws:states:{}:{}:stateMachine:{}",
+                options.region, options.account, options.state_machine_name
+            )),
+        }),
+        transitions: 0,
+        timeout_at: None,
+        vars,
+        probe: Some(probe),
+    };
+    let result = run.execute(&g, input).await;
+    probe::ProbeResult {
+        result,
+        probe: run.probe.take().unwrap_or_default(),
     }
 }
 
@@ -264,6 +306,8 @@ struct Run<'o> {
     timeout_at: Option<i64>,
     /// The variables of the scope being run.
     vars: Variables,
+    /// TestState mode: stop after the first state, record its data flow.
+    probe: Option<Box<probe::Probe>>,
 }
 
 /// What the context object needs to know about the current state.
@@ -275,6 +319,8 @@ struct CtxInfo<'a> {
     item: Option<(usize, &'a Value)>,
     token: Option<&'a str>,
     role_arn: &'a str,
+    /// TestState's `context`, laid over the built object.
+    overlay: Option<&'a Value>,
 }
 
 impl CtxInfo<'_> {
@@ -303,6 +349,9 @@ impl CtxInfo<'_> {
         }
         if let Some((i, v)) = self.item {
             m["Map"] = json!({"Item": {"Index": i, "Value": v}});
+        }
+        if let Some(o) = self.overlay {
+            probe::overlay(&mut m, o);
         }
         m
     }
@@ -501,10 +550,11 @@ impl Run<'_> {
             exec: &self.exec,
             state,
             entered_ms,
-            retry_count: 0,
+            retry_count: self.first_retry_count(),
             item: None,
             token: None,
             role_arn: &self.opts.role_arn,
+            overlay: self.probe.as_ref().and_then(|p| p.context.as_ref()),
         }
     }
 
@@ -654,6 +704,14 @@ impl Run<'_> {
                 });
                 self.transitions += 1;
                 match self.run_state(st, data, eid, entered_ms, lane).await {
+                    Ok((out, next)) if self.probe.as_ref().is_some_and(|p| !p.done) => {
+                        self.inspect_variables();
+                        if let Some(p) = self.probe.as_mut() {
+                            p.done = true;
+                            p.next = next.map(|n| g.states[n].name.clone());
+                        }
+                        return Ok(out);
+                    }
                     Ok((out, next)) => {
                         if let Some(ex) = exited {
                             self.emit(lane, ex, || Details::StateExited {
@@ -703,19 +761,29 @@ impl Run<'_> {
         }
         match &st.kind {
             Kind::Pass(p) => {
-                let (result, pending) = {
+                let rec = self.recording();
+                let (result, pending, seen) = {
                     let info = self.info(&st.name, entered_ms);
                     let ctx = self.ctx_fn(info);
                     let eff = read_input(&st.input_path, &raw, &ctx, &self.vars)?;
+                    let seen = rec.then(|| eff.as_ref().clone());
                     let result = match (&p.result, &p.parameters) {
                         (Some(r), _) => r.clone(),
                         (None, t) => eval_template(t, eff, &ctx, &*self.opts.rng, &self.vars)?,
                     };
                     let env = self.jenv(&raw, None, None, &ctx);
                     let pending = self.eval_assign(&st.assign, &result, &env)?;
-                    (result, pending)
+                    (result, pending, seen)
                 };
+                self.inspect_seen("afterInputPath", seen);
+                if p.parameters.is_some() {
+                    self.inspect_json("afterParameters", &result);
+                }
+                if p.result.is_some() {
+                    self.inspect_json("result", &result);
+                }
                 let out = apply_result_path(&p.result_path, Cow::Owned(raw), result)?;
+                self.inspect_json("afterResultPath", &out);
                 let info = self.info(&st.name, entered_ms);
                 let out = write_output(&st.output_path, out, &self.ctx_fn(info), &self.vars)?;
                 check_size(&out, &st.name)?;
@@ -726,6 +794,7 @@ impl Run<'_> {
                 let info = self.info(&st.name, entered_ms);
                 let ctx = self.ctx_fn(info);
                 let eff = take_input(&st.input_path, raw, &ctx, &self.vars)?;
+                let seen = self.recording().then(|| eff.clone());
                 let mut taken = None;
                 {
                     let scope = Scope::new(&eff, &ctx, &*self.opts.rng).with_vars(&self.vars);
@@ -755,6 +824,7 @@ impl Run<'_> {
                 };
                 let out = write_output(&st.output_path, eff, &ctx, &self.vars)?;
                 drop(ctx);
+                self.inspect_seen("afterInputPath", seen);
                 self.apply_assign(pending)?;
                 Ok((out, Some(next)))
             }
@@ -793,6 +863,7 @@ impl Run<'_> {
                 let info = self.info(&st.name, entered_ms);
                 let ctx = self.ctx_fn(info);
                 let eff = take_input(&st.input_path, raw, &ctx, &self.vars)?;
+                let seen = self.recording().then(|| eff.clone());
                 let now = self.opts.clock.now_ms();
                 let until = match &w.wait {
                     WaitFor::Seconds(s) => now.saturating_add(*s as i64 * 1000),
@@ -866,6 +937,7 @@ impl Run<'_> {
                 };
                 let out = write_output(&st.output_path, eff, &ctx, &self.vars)?;
                 drop(ctx);
+                self.inspect_seen("afterInputPath", seen);
                 self.apply_assign(pending)?;
                 self.opts.clock.set_ms(until);
                 Ok((out, next_of(&w.transition)))
@@ -887,10 +959,16 @@ impl Run<'_> {
         raw: &Value,
         (st, entered_ms): (&State, i64),
     ) -> Result<Result<i64, (Value, usize)>, Stop> {
+        if let Some(stop) = self.probe_retry(retriers, counts, &err) {
+            return Err(stop);
+        }
         match retry::decide(retriers, counts, &err.error, &*self.opts.rng) {
             RetryDecision::RetryAfter(ms) => Ok(Ok(ms)),
             RetryDecision::GiveUp => match catch::find(catchers, &err.error) {
                 Some(c) => {
+                    if let Some(i) = catchers.iter().position(|x| std::ptr::eq(x, c)) {
+                        self.probe_catch(i, &err);
+                    }
                     let eo = error_output(&err);
                     let (out, pending) = {
                         let info = self.info(&st.name, entered_ms);
@@ -923,6 +1001,9 @@ impl Run<'_> {
         result: Value,
         entered_ms: i64,
     ) -> Result<Value, StatesError> {
+        self.inspect_json("result", &result);
+        let rec = self.recording();
+        let mut seen = (None, None);
         let (out, pending) = {
             let info = self.info(&st.name, entered_ms);
             let ctx = self.ctx_fn(info);
@@ -941,13 +1022,21 @@ impl Run<'_> {
                 )?;
                 let env = self.jenv(raw, None, None, &ctx);
                 let pending = self.eval_assign(&st.assign, &result, &env)?;
+                if rec {
+                    seen.0 = Some(result.clone());
+                }
                 let out = apply_result_path(result_path, Cow::Borrowed(raw), result)?;
+                if rec {
+                    seen.1 = Some(out.clone());
+                }
                 (
                     write_output(&st.output_path, out, &ctx, &self.vars)?,
                     pending,
                 )
             }
         };
+        self.inspect_seen("afterResultSelector", seen.0);
+        self.inspect_seen("afterResultPath", seen.1);
         check_size(&out, &st.name)?;
         self.apply_assign(pending)?;
         Ok(out)
@@ -962,8 +1051,8 @@ impl Run<'_> {
         entered_ms: i64,
         lane: &mut Lane,
     ) -> Result<(Value, Option<usize>), Stop> {
-        let mut counts = vec![0u32; t.retry.len()];
-        let mut retry_count = 0u32;
+        let mut counts = vec![self.first_retry_count(); t.retry.len()];
+        let mut retry_count = self.first_retry_count();
         let is_lambda_arn = matches!(t.target, Resource::Lambda { .. });
         let resource_type = t.target.resource_type().to_string();
         let resource_name = t.target.resource_name();
@@ -976,7 +1065,8 @@ impl Run<'_> {
                     Resource::Service { pattern: crate::task::Pattern::WaitForTaskToken, .. }
                 )
                 .then(|| self.opts.rng.uuid_v4());
-                let (params, timeout, heartbeat) = {
+                let rec = self.recording();
+                let (params, timeout, heartbeat, seen) = {
                     let mut info = self.info(&st.name, entered_ms);
                     info.retry_count = retry_count;
                     info.token = token.as_deref();
@@ -989,15 +1079,22 @@ impl Run<'_> {
                             Some(a) => a.eval(&env, "Arguments")?,
                             None => raw.clone(),
                         };
-                        (params, timeout, heartbeat)
+                        (params, timeout, heartbeat, None)
                     } else {
                         let eff = read_input(&st.input_path, &raw, &ctx, &self.vars)?;
+                        let seen = rec.then(|| eff.as_ref().clone());
                         let timeout = resolve_uint(&t.timeout, "TimeoutSeconds", &eff, &ctx, &self.vars)?;
                         let heartbeat = resolve_uint(&t.heartbeat, "HeartbeatSeconds", &eff, &ctx, &self.vars)?;
                         let params = eval_template(&t.parameters, eff, &ctx, &*self.opts.rng, &self.vars)?;
-                        (params, timeout, heartbeat)
+                        (params, timeout, heartbeat, seen)
                     }
                 };
+                if st.language == crate::states::QueryLanguage::Jsonata {
+                    self.inspect_json("afterArguments", &params);
+                } else {
+                    self.inspect_seen("afterInputPath", seen);
+                    self.inspect_json("afterParameters", &params);
+                }
                 let region = self.opts.region.clone();
                 if is_lambda_arn {
                     self.emit(lane, EventType::LambdaFunctionScheduled, || Details::LambdaScheduled {
@@ -1121,23 +1218,36 @@ impl Run<'_> {
         entered_ms: i64,
         lane: &mut Lane,
     ) -> Result<(Value, Option<usize>), Stop> {
-        let mut counts = vec![0u32; p.retry.len()];
+        let mut counts = vec![self.first_retry_count(); p.retry.len()];
         loop {
             let attempt: Result<Value, Stop> = async {
-                let input = {
+                let rec = self.recording();
+                let (input, seen) = {
                     let info = self.info(&st.name, entered_ms);
                     let ctx = self.ctx_fn(info);
                     if st.language == crate::states::QueryLanguage::Jsonata {
                         let env = self.jenv(&raw, None, None, &ctx);
-                        match &p.arguments {
+                        let input = match &p.arguments {
                             Some(a) => a.eval(&env, "Arguments")?,
                             None => raw.clone(),
-                        }
+                        };
+                        (input, None)
                     } else {
                         let eff = read_input(&st.input_path, &raw, &ctx, &self.vars)?;
-                        eval_template(&p.parameters, eff, &ctx, &*self.opts.rng, &self.vars)?
+                        let seen = rec.then(|| eff.as_ref().clone());
+                        (eval_template(&p.parameters, eff, &ctx, &*self.opts.rng, &self.vars)?, seen)
                     }
                 };
+                if st.language == crate::states::QueryLanguage::Jsonata {
+                    self.inspect_json("afterArguments", &input);
+                } else {
+                    self.inspect_seen("afterInputPath", seen);
+                    self.inspect_json("afterParameters", &input);
+                }
+                if let Some(mocked) = self.probe_mocked_block(None) {
+                    let result = mocked?;
+                    return Ok(self.finish_with_result(st, &p.result_selector, &p.result_path, &raw, result, entered_ms)?);
+                }
                 self.emit(lane, EventType::ParallelStateStarted, || Details::None);
                 let t0 = self.now();
                 let mut end = t0;
@@ -1207,7 +1317,7 @@ impl Run<'_> {
         entered_ms: i64,
         lane: &mut Lane,
     ) -> Result<(Value, Option<usize>), Stop> {
-        let mut counts = vec![0u32; m.retry.len()];
+        let mut counts = vec![self.first_retry_count(); m.retry.len()];
         loop {
             let attempt: Result<Value, Stop> =
                 self.map_attempt(st, m, &raw, entered_ms, lane).await;
@@ -1248,6 +1358,10 @@ impl Run<'_> {
             read_input(&st.input_path, raw, &ctx, &self.vars)?
         };
         let jsonata = st.language == crate::states::QueryLanguage::Jsonata;
+        if !jsonata && self.recording() {
+            let seen = eff.as_ref().clone();
+            self.inspect_json("afterInputPath", &seen);
+        }
         let items_doc: Cow<'_, Value> = match (&m.items, &m.items_path) {
             (Some(t), _) if jsonata => {
                 let info = self.info(&st.name, entered_ms);
@@ -1362,6 +1476,31 @@ impl Run<'_> {
             (max_conc, tol_count, tol_pct)
         };
         let len = items.len();
+        if self.recording() {
+            let items_text = Value::Array(items.to_vec());
+            self.inspect_json("afterItemsPath", &items_text);
+            self.inspect("maxConcurrency", || max_conc.into());
+            if let Some(c) = tol_count {
+                self.inspect("toleratedFailureCount", || c.into());
+            }
+            if let Some(p) = tol_pct {
+                self.inspect("toleratedFailurePercentage", || p.into());
+            }
+        }
+        let tolerance_set = tol_count.is_some() || tol_pct.is_some();
+        let exceeded = move |failures: usize| -> bool {
+            if !tolerance_set {
+                return failures > 0;
+            }
+            let by_count = tol_count.is_some_and(|c| failures as u64 > c);
+            let by_pct =
+                tol_pct.is_some_and(|p| len > 0 && (failures as f64 * 100.0 / len as f64) > p);
+            by_count || by_pct
+        };
+        if let Some(mocked) = self.probe_mocked_block(Some((tolerance_set, &exceeded))) {
+            let result = mocked?;
+            return Ok(self.finish_with_result(st, &m.result_selector, &m.result_path, raw, result, entered_ms)?);
+        }
         let uses_context = m.distributed && graph_reads_context(&m.processor);
         self.emit(lane, EventType::MapStateStarted, || Details::MapStarted {
             length: len,
@@ -1392,16 +1531,6 @@ impl Run<'_> {
         let mut outputs = Vec::with_capacity(len);
         let mut failures = 0usize;
         let mut first_error: Option<StatesError> = None;
-        let tolerance_set = tol_count.is_some() || tol_pct.is_some();
-        let exceeded = |failures: usize| -> bool {
-            if !tolerance_set {
-                return failures > 0;
-            }
-            let by_count = tol_count.is_some_and(|c| failures as u64 > c);
-            let by_pct =
-                tol_pct.is_some_and(|p| len > 0 && (failures as f64 * 100.0 / len as f64) > p);
-            by_count || by_pct
-        };
         for (i, item) in items.iter().enumerate() {
             let input = match &m.item_selector {
                 None if m.item_selector_jsonata.is_some() => {

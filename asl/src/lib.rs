@@ -32,8 +32,10 @@ pub mod path;
 pub mod payload;
 pub mod retry;
 pub mod scope;
+pub mod service_shapes;
 pub mod states;
 pub mod task;
+pub mod test_state;
 pub mod validate;
 pub mod variables;
 
