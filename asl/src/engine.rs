@@ -1235,7 +1235,10 @@ impl Run<'_> {
                     } else {
                         let eff = read_input(&st.input_path, &raw, &ctx, &self.vars)?;
                         let seen = rec.then(|| eff.as_ref().clone());
-                        (eval_template(&p.parameters, eff, &ctx, &*self.opts.rng, &self.vars)?, seen)
+                        (
+                            eval_template(&p.parameters, eff, &ctx, &*self.opts.rng, &self.vars)?,
+                            seen,
+                        )
                     }
                 };
                 if st.language == crate::states::QueryLanguage::Jsonata {
@@ -1246,7 +1249,14 @@ impl Run<'_> {
                 }
                 if let Some(mocked) = self.probe_mocked_block(None) {
                     let result = mocked?;
-                    return Ok(self.finish_with_result(st, &p.result_selector, &p.result_path, &raw, result, entered_ms)?);
+                    return Ok(self.finish_with_result(
+                        st,
+                        &p.result_selector,
+                        &p.result_path,
+                        &raw,
+                        result,
+                        entered_ms,
+                    )?);
                 }
                 self.emit(lane, EventType::ParallelStateStarted, || Details::None);
                 let t0 = self.now();
@@ -1499,7 +1509,14 @@ impl Run<'_> {
         };
         if let Some(mocked) = self.probe_mocked_block(Some((tolerance_set, &exceeded))) {
             let result = mocked?;
-            return Ok(self.finish_with_result(st, &m.result_selector, &m.result_path, raw, result, entered_ms)?);
+            return Ok(self.finish_with_result(
+                st,
+                &m.result_selector,
+                &m.result_path,
+                raw,
+                result,
+                entered_ms,
+            )?);
         }
         let uses_context = m.distributed && graph_reads_context(&m.processor);
         self.emit(lane, EventType::MapStateStarted, || Details::MapStarted {

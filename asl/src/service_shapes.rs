@@ -19,7 +19,9 @@ impl std::str::FromStr for FieldValidationMode {
             "STRICT" => Ok(Self::Strict),
             "PRESENT" => Ok(Self::Present),
             "NONE" => Ok(Self::None),
-            o => Err(format!("fieldValidationMode must be STRICT, PRESENT or NONE, not {o}")),
+            o => Err(format!(
+                "fieldValidationMode must be STRICT, PRESENT or NONE, not {o}"
+            )),
         }
     }
 }

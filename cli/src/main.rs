@@ -33,8 +33,10 @@ mod report;
 mod run;
 mod schedule;
 mod scheduler;
+mod serve_test_state;
 mod summary;
 mod template;
+mod test_state;
 mod validate;
 mod workflows;
 
@@ -68,6 +70,11 @@ enum Command {
     /// Write a static site: every state machine's graph, each test case's last local run,
     /// the coming week's schedules and the cost table.
     Report(report::site::Args),
+    /// Test one state as AWS's TestState API does: mocked result or error, retry attempt,
+    /// Map failure count, and each step of the data flow.
+    TestState(test_state::Args),
+    /// Serve the TestState API on 127.0.0.1 for tests that use an AWS SDK.
+    ServeTestState(serve_test_state::Args),
 }
 
 fn main() -> ExitCode {
@@ -81,6 +88,8 @@ fn main() -> ExitCode {
         Command::Schedule(args) => schedule::run(args),
         Command::Cost(args) => cost::run(args),
         Command::Report(args) => report::site::run(args),
+        Command::TestState(args) => test_state::run(args),
+        Command::ServeTestState(args) => serve_test_state::run(args),
     };
     ExitCode::from(code)
 }

@@ -48,18 +48,18 @@ pub async fn test_state(
     req: &TestStateRequest,
     options: &ExecutionOptions,
 ) -> Result<TestStateResponse, TestStateError> {
-    let input = parse_json(req.input.as_deref().unwrap_or("{}"), "input").map_err(|m| {
-        TestStateError {
+    let input =
+        parse_json(req.input.as_deref().unwrap_or("{}"), "input").map_err(|m| TestStateError {
             kind: TestStateErrorKind::InvalidExecutionInput,
             message: m,
-        }
-    })?;
+        })?;
     let machine = machine_of(req)?;
-    let (graph, index) = find_state(&machine.graph, &machine.start_name)
-        .ok_or_else(|| TestStateError::validation(format!(
+    let (graph, index) = find_state(&machine.graph, &machine.start_name).ok_or_else(|| {
+        TestStateError::validation(format!(
             "State '{}' not found in the state machine definition",
             machine.start_name
-        )))?;
+        ))
+    })?;
     let state = &graph.states[index];
     let mock = mock_outcome(req, state)?;
     check_configuration(req, state, mock.is_some())?;
@@ -74,10 +74,14 @@ pub async fn test_state(
     let mut vars = Variables::new();
     if let Some(text) = &req.variables {
         match parse_json(text, "variables").map_err(TestStateError::validation)? {
-            Value::Object(m) => vars
-                .assign(m)
-                .map_err(|e| TestStateError::validation(format!("variables: {}", e.cause.unwrap_or(e.error))))?,
-            _ => return Err(TestStateError::validation("variables must be a JSON object")),
+            Value::Object(m) => vars.assign(m).map_err(|e| {
+                TestStateError::validation(format!("variables: {}", e.cause.unwrap_or(e.error)))
+            })?,
+            _ => {
+                return Err(TestStateError::validation(
+                    "variables must be a JSON object",
+                ))
+            }
         }
     }
 
@@ -92,7 +96,9 @@ pub async fn test_state(
         ..Probe::default()
     });
     if record {
-        probe.data.insert("input".into(), Value::String(json_text(&input)));
+        probe
+            .data
+            .insert("input".into(), Value::String(json_text(&input)));
     }
     let mut opts = options.clone();
     opts.record_history = false;
@@ -179,7 +185,9 @@ struct Machine {
 fn machine_of(req: &TestStateRequest) -> Result<Machine, TestStateError> {
     let def = parse_json(&req.definition, "definition").map_err(TestStateError::definition)?;
     let Value::Object(m) = &def else {
-        return Err(TestStateError::definition("the definition must be a JSON object"));
+        return Err(TestStateError::definition(
+            "the definition must be a JSON object",
+        ));
     };
     let bad = |e: crate::DefinitionErrors| TestStateError::definition(e.to_string());
     if m.contains_key("States") {
@@ -262,7 +270,10 @@ fn nested(s: &State) -> Vec<&Graph> {
 }
 
 /// The request's mock, checked against the state it is for.
-fn mock_outcome(req: &TestStateRequest, state: &State) -> Result<Option<MockOutcome>, TestStateError> {
+fn mock_outcome(
+    req: &TestStateRequest,
+    state: &State,
+) -> Result<Option<MockOutcome>, TestStateError> {
     let kind = state.kind.type_name();
     let Some(mock) = &req.mock else {
         return match &state.kind {
@@ -289,7 +300,11 @@ fn mock_outcome(req: &TestStateRequest, state: &State) -> Result<Option<MockOutc
             let v = parse_json(text, "mock.result").map_err(TestStateError::validation)?;
             if let Kind::Task(t) = &state.kind {
                 crate::service_shapes::validate_mock_result(&t.resource, &v, mode).map_err(
-                    |e| TestStateError::validation(format!("Mock result schema validation error: {e}")),
+                    |e| {
+                        TestStateError::validation(format!(
+                            "Mock result schema validation error: {e}"
+                        ))
+                    },
                 )?;
             }
             Ok(Some(MockOutcome::Return(v)))

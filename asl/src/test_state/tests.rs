@@ -13,7 +13,11 @@ fn call(req: Value) -> Result<TestStateResponse, TestStateError> {
             req[f] = Value::String(v.to_string());
         }
     }
-    if let Some(v) = req.pointer("/mock/result").filter(|v| !v.is_string()).cloned() {
+    if let Some(v) = req
+        .pointer("/mock/result")
+        .filter(|v| !v.is_string())
+        .cloned()
+    {
         req["mock"]["result"] = Value::String(v.to_string());
     }
     let req: TestStateRequest = serde_json::from_value(req).expect("a well-formed test request");
@@ -27,7 +31,9 @@ fn ok(req: Value) -> TestStateResponse {
 fn data(r: &TestStateResponse, field: &str) -> Value {
     let d = r.inspection_data.as_ref().expect("inspectionData at DEBUG");
     match d.get(field) {
-        Some(Value::String(s)) => serde_json::from_str(s).expect("inspection documents are JSON text"),
+        Some(Value::String(s)) => {
+            serde_json::from_str(s).expect("inspection documents are JSON text")
+        }
         Some(other) => other.clone(),
         None => panic!("inspectionData has no {field}: {d:?}"),
     }
@@ -66,7 +72,10 @@ fn a_pass_state_reports_each_data_flow_step_at_debug() {
     assert_eq!(data(&r, "input"), json!({"in": {"a": 1}}));
     assert_eq!(data(&r, "afterInputPath"), json!({"a": 1}));
     assert_eq!(data(&r, "afterParameters"), json!({"x": 1}));
-    assert_eq!(data(&r, "afterResultPath"), json!({"in": {"a": 1}, "out": {"x": 1}}));
+    assert_eq!(
+        data(&r, "afterResultPath"),
+        json!({"in": {"a": 1}, "out": {"x": 1}})
+    );
 }
 
 #[test]
@@ -96,18 +105,26 @@ fn a_choice_state_names_the_branch_it_takes_or_fails_when_none_matches() {
 
 #[test]
 fn wait_succeed_and_fail_states_end_as_aws_reports_them() {
-    let w = ok(json!({"definition": {"Type": "Wait", "Seconds": 3600, "Next": "Later"},
-                      "input": {"k": 1}}));
+    let w = ok(
+        json!({"definition": {"Type": "Wait", "Seconds": 3600, "Next": "Later"},
+                      "input": {"k": 1}}),
+    );
     assert_eq!(
         (w.status, w.next_state.as_deref()),
         (TestExecutionStatus::Succeeded, Some("Later"))
     );
     assert_eq!(output(&w), json!({"k": 1}));
     let s = ok(json!({"definition": {"Type": "Succeed", "OutputPath": "$.k"}, "input": {"k": 1}}));
-    assert_eq!((s.status, output(&s), s.next_state), (TestExecutionStatus::Succeeded, json!(1), None));
+    assert_eq!(
+        (s.status, output(&s), s.next_state),
+        (TestExecutionStatus::Succeeded, json!(1), None)
+    );
     let f = ok(json!({"definition": {"Type": "Fail", "Error": "Bad", "Cause": "why"}}));
     assert_eq!(f.status, TestExecutionStatus::Failed);
-    assert_eq!((f.error.as_deref(), f.cause.as_deref()), (Some("Bad"), Some("why")));
+    assert_eq!(
+        (f.error.as_deref(), f.cause.as_deref()),
+        (Some("Bad"), Some("why"))
+    );
     assert_eq!(f.output, None);
 }
 
@@ -121,9 +138,18 @@ fn a_task_with_a_mocked_result_runs_result_selector_and_result_path() {
     }));
     assert_eq!(r.status, TestExecutionStatus::Succeeded);
     assert_eq!(r.next_state.as_deref(), Some("After"));
-    assert_eq!(data(&r, "afterParameters"), json!({"FunctionName": "fn", "Payload": {"p": 1}}));
-    assert_eq!(data(&r, "result"), json!({"StatusCode": 200, "Payload": {"ok": true}}));
-    assert_eq!(data(&r, "afterResultSelector"), json!({"body": {"ok": true}}));
+    assert_eq!(
+        data(&r, "afterParameters"),
+        json!({"FunctionName": "fn", "Payload": {"p": 1}})
+    );
+    assert_eq!(
+        data(&r, "result"),
+        json!({"StatusCode": 200, "Payload": {"ok": true}})
+    );
+    assert_eq!(
+        data(&r, "afterResultSelector"),
+        json!({"body": {"ok": true}})
+    );
     assert_eq!(
         data(&r, "afterResultPath"),
         json!({"payload": {"p": 1}, "result": {"body": {"ok": true}}})
@@ -146,8 +172,10 @@ fn a_mocked_error_is_retriable_until_the_retrier_is_spent_then_caught() {
         ]
     }));
     let mock = json!({"errorOutput": {"error": "States.Timeout", "cause": "slow"}});
-    let first = ok(json!({"definition": def, "input": {"payload": 1}, "mock": mock,
-                          "inspectionLevel": "DEBUG"}));
+    let first = ok(
+        json!({"definition": def, "input": {"payload": 1}, "mock": mock,
+                          "inspectionLevel": "DEBUG"}),
+    );
     assert_eq!(first.status, TestExecutionStatus::Retriable);
     assert_eq!(first.error.as_deref(), Some("States.Timeout"));
     assert_eq!(first.next_state, None);
@@ -155,17 +183,21 @@ fn a_mocked_error_is_retriable_until_the_retrier_is_spent_then_caught() {
         data(&first, "errorDetails"),
         json!({"retryIndex": 1, "retryBackoffIntervalSeconds": 2})
     );
-    let second = ok(json!({"definition": def, "input": {"payload": 1}, "mock": mock,
+    let second = ok(
+        json!({"definition": def, "input": {"payload": 1}, "mock": mock,
                            "inspectionLevel": "DEBUG",
-                           "stateConfiguration": {"retrierRetryCount": 2}}));
+                           "stateConfiguration": {"retrierRetryCount": 2}}),
+    );
     assert_eq!(second.status, TestExecutionStatus::Retriable);
     assert_eq!(
         data(&second, "errorDetails"),
         json!({"retryIndex": 1, "retryBackoffIntervalSeconds": 4})
     );
-    let spent = ok(json!({"definition": def, "input": {"payload": 1}, "mock": mock,
+    let spent = ok(
+        json!({"definition": def, "input": {"payload": 1}, "mock": mock,
                           "inspectionLevel": "DEBUG",
-                          "stateConfiguration": {"retrierRetryCount": 3}}));
+                          "stateConfiguration": {"retrierRetryCount": 3}}),
+    );
     assert_eq!(spent.status, TestExecutionStatus::CaughtError);
     assert_eq!(spent.next_state.as_deref(), Some("Handle"));
     assert_eq!(data(&spent, "errorDetails"), json!({"catchIndex": 1}));
@@ -229,7 +261,10 @@ fn a_map_state_takes_its_mocked_result_and_reports_its_settings() {
         "stateConfiguration": {"mapIterationFailureCount": 1}
     }));
     assert_eq!(r.status, TestExecutionStatus::Succeeded);
-    assert_eq!(output(&r), json!({"Values": ["a", "b", "c"], "results": [1, 2, 3]}));
+    assert_eq!(
+        output(&r),
+        json!({"Values": ["a", "b", "c"], "results": [1, 2, 3]})
+    );
     assert_eq!(data(&r, "afterItemsPath"), json!(["a", "b", "c"]));
     assert_eq!(data(&r, "maxConcurrency"), json!(2));
     assert_eq!(data(&r, "toleratedFailureCount"), json!(1));
@@ -249,7 +284,10 @@ fn map_failures_past_the_tolerance_raise_the_threshold_error_for_retry_and_catch
     };
     let failed = ok(req(json!({"ToleratedFailureCount": 1})));
     assert_eq!(failed.status, TestExecutionStatus::Failed);
-    assert_eq!(failed.error.as_deref(), Some("States.ExceedToleratedFailureThreshold"));
+    assert_eq!(
+        failed.error.as_deref(),
+        Some("States.ExceedToleratedFailureThreshold")
+    );
     assert_eq!(
         failed.cause.as_deref(),
         Some("The specified tolerated failure threshold was exceeded")
@@ -269,7 +307,10 @@ fn map_failures_past_the_tolerance_raise_the_threshold_error_for_retry_and_catch
     let untolerated = ok(req(json!({})));
     assert_eq!(untolerated.status, TestExecutionStatus::Succeeded);
     let by_percentage = ok(req(json!({"ToleratedFailurePercentage": 50})));
-    assert_eq!(by_percentage.error.as_deref(), Some("States.ExceedToleratedFailureThreshold"));
+    assert_eq!(
+        by_percentage.error.as_deref(),
+        Some("States.ExceedToleratedFailureThreshold")
+    );
 }
 
 #[test]
@@ -322,17 +363,30 @@ fn a_context_in_the_request_replaces_the_generated_fields_and_bad_ones_are_refus
         "context": {"Execution": {"Name": "execution-name-12345"}},
         "stateName": "MyState"
     }));
-    assert_eq!(output(&r), json!({"name": "execution-name-12345", "state": "MyState"}));
+    assert_eq!(
+        output(&r),
+        json!({"name": "execution-name-12345", "state": "MyState"})
+    );
     for (ctx, says) in [
         (json!({"Map": {}}), "'Map' field is not supported"),
         (json!({"pokemon": 1}), "Field 'pokemon' is not allowed"),
-        (json!({"Execution": {"Id": 5}}), "Execution.Id must be a string"),
-        (json!({"Task": {"Token": "t"}}), "Context object contains 'Task'"),
+        (
+            json!({"Execution": {"Id": 5}}),
+            "Execution.Id must be a string",
+        ),
+        (
+            json!({"Task": {"Token": "t"}}),
+            "Context object contains 'Task'",
+        ),
     ] {
-        let e = call(json!({"definition": {"Type": "Pass", "End": true}, "context": ctx}))
-            .unwrap_err();
+        let e =
+            call(json!({"definition": {"Type": "Pass", "End": true}, "context": ctx})).unwrap_err();
         assert_eq!(e.kind, TestStateErrorKind::Validation);
-        assert!(e.message.starts_with("Invalid Context object provided: "), "{}", e.message);
+        assert!(
+            e.message.starts_with("Invalid Context object provided: "),
+            "{}",
+            e.message
+        );
         assert!(e.message.contains(says), "{} / {says}", e.message);
     }
 }
@@ -364,7 +418,10 @@ fn a_jsonata_task_reports_its_arguments_and_output() {
         "mock": {"result": {"StatusCode": 200, "Payload": {"answer": 42}}}
     }));
     assert_eq!(output(&r), json!({"answer": 42}));
-    assert_eq!(data(&r, "afterArguments"), json!({"FunctionName": "fn", "Payload": 42}));
+    assert_eq!(
+        data(&r, "afterArguments"),
+        json!({"FunctionName": "fn", "Payload": 42})
+    );
     assert_eq!(data(&r, "variables"), json!({"last": 200}));
 }
 
@@ -375,7 +432,10 @@ fn requests_aws_refuses_are_refused_with_its_exception_names() {
                            "mock": {"result": {}}}));
     assert_eq!(
         (e.kind, e.message.as_str()),
-        (TestStateErrorKind::Validation, "State type 'Pass' is not supported when a mock is specified")
+        (
+            TestStateErrorKind::Validation,
+            "State type 'Pass' is not supported when a mock is specified"
+        )
     );
     let e = refused(json!({"definition": map_def(json!({}))}));
     assert_eq!(e.kind, TestStateErrorKind::Validation);
