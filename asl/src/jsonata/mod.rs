@@ -18,6 +18,7 @@ pub use template::Template;
 use crate::clock::Rng;
 use crate::error::{names, StatesError};
 use crate::variables::Variables;
+use jlens_core::reads::Read;
 use serde_json::{Map, Value};
 use std::fmt;
 use std::sync::Arc;
@@ -52,8 +53,40 @@ impl fmt::Display for ExprError {
 pub struct Expr {
     src: Arc<str>,
     compiled: jlens_core::Expression,
-    /// `$name` tokens of the text: the variables it may read (bound only when they exist).
-    names: Arc<[String]>,
+    /// What it reads, found once when it is compiled.
+    reads: Arc<ExprReads>,
+}
+
+/// What an expression reads of `$states` and of the workflow variables, from jlens' analysis
+/// of the fields an expression reads (an upper bound: evaluated on values cut by it, the
+/// expression gives the same result). Only that is copied into each evaluation's bindings.
+#[derive(Debug)]
+struct ExprReads {
+    /// What it reads of `$states`; `None` when it does not read `$states`.
+    states: Option<Read>,
+    /// The variables it may read (bound only when they exist).
+    vars: Vec<String>,
+    /// It may read any binding (only `$eval` does, and it is disabled): bind every variable.
+    every_binding: bool,
+    /// It calls `$random` or `$uuid`, which draw from the execution's random source.
+    random: bool,
+}
+
+impl ExprReads {
+    fn of(compiled: &jlens_core::Expression, src: &str) -> ExprReads {
+        let reads = compiled.reads_with(&functions::base_bindings());
+        ExprReads {
+            states: reads.binding("states").cloned(),
+            vars: reads
+                .bindings()
+                .keys()
+                .filter(|n| n.as_str() != "states")
+                .cloned()
+                .collect(),
+            every_binding: reads.every_binding(),
+            random: src.contains("$random") || src.contains("$uuid"),
+        }
+    }
 }
 
 impl fmt::Debug for Expr {
@@ -85,7 +118,7 @@ impl Expr {
             )));
         }
         Ok(Expr {
-            names: dollar_names(src).into(),
+            reads: Arc::new(ExprReads::of(&compiled, src)),
             src: Arc::from(src),
             compiled,
         })
@@ -98,17 +131,28 @@ impl Expr {
 
     /// Evaluates the expression; `Ok(None)` when it yields nothing (undefined). `field` names
     /// the definition field for the cause text (`Output/result`).
-    pub fn eval(&self, env: &Env<'_>, field: &str) -> Result<Option<Value>, StatesError> {
+    pub fn eval(
+        &self,
+        env: &Env<'_>,
+        field: impl fmt::Display,
+    ) -> Result<Option<Value>, StatesError> {
+        let reads = &*self.reads;
         let mut bindings = functions::base_bindings();
-        if self.src.contains("$states") {
-            bindings = bindings.var("states", env.states_value());
+        if let Some(r) = &reads.states {
+            bindings = bindings.var("states", env.states_value(r));
         }
-        for n in self.names.iter() {
-            if let Some(v) = env.vars.get(n) {
-                bindings = bindings.var(n.clone(), v.clone());
+        if reads.every_binding {
+            for (n, v) in env.vars.visible() {
+                bindings = bindings.var(n, v.clone());
+            }
+        } else {
+            for n in &reads.vars {
+                if let Some(v) = env.vars.get(n) {
+                    bindings = bindings.var(n.as_str(), v.clone());
+                }
             }
         }
-        if self.src.contains("$random") || self.src.contains("$uuid") {
+        if reads.random {
             bindings = functions::seeded(bindings, env.rng.next_u64());
         }
         let options = jlens_core::Options::new()
@@ -133,8 +177,12 @@ impl Expr {
 
     /// Evaluates the expression and requires a value (AWS fails the state when there is
     /// none).
-    pub fn eval_required(&self, env: &Env<'_>, field: &str) -> Result<Value, StatesError> {
-        self.eval(env, field)?.ok_or_else(|| {
+    pub fn eval_required(
+        &self,
+        env: &Env<'_>,
+        field: impl fmt::Display,
+    ) -> Result<Value, StatesError> {
+        self.eval(env, &field)?.ok_or_else(|| {
             StatesError::in_state(
                 names::QUERY_EVALUATION_ERROR,
                 format!(
@@ -185,32 +233,6 @@ pub fn evaluate_language(
         .max_depth(depth.unwrap_or(MAX_DEPTH))
         .timeout(time.unwrap_or(MAX_TIME));
     compiled.evaluate_with(input, &b, &options).map_err(error)
-}
-
-/// The `$name` tokens of an expression's text.
-fn dollar_names(src: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let b = src.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'$' {
-            let start = i + 1;
-            let mut j = start;
-            while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] >= 0x80) {
-                j += 1;
-            }
-            if j > start {
-                let n = &src[start..j];
-                if n != "states" && !out.iter().any(|o| o == n) {
-                    out.push(n.to_string());
-                }
-            }
-            i = j.max(i + 1);
-        } else {
-            i += 1;
-        }
-    }
-    out
 }
 
 fn starts_with_bare_name(node: &jlens_core::Node) -> bool {
@@ -265,16 +287,26 @@ pub struct Env<'a> {
 }
 
 impl Env<'_> {
-    fn states_value(&self) -> Value {
+    /// `$states`, with only what `read` needs of it (the context object is built only when
+    /// it is read).
+    fn states_value(&self, read: &Read) -> Value {
+        let part = |name: &str| match read {
+            Read::Whole => Some(&Read::Whole),
+            Read::Fields(f) => f.get(name),
+        };
         let mut m = Map::new();
-        m.insert("input".into(), self.input.clone());
-        if let Some(r) = self.result {
-            m.insert("result".into(), r.clone());
+        if let Some(r) = part("input") {
+            m.insert("input".into(), r.cut(self.input));
         }
-        if let Some(e) = self.error_output {
-            m.insert("errorOutput".into(), e.clone());
+        if let (Some(r), Some(v)) = (part("result"), self.result) {
+            m.insert("result".into(), r.cut(v));
         }
-        m.insert("context".into(), (self.context)());
+        if let (Some(r), Some(v)) = (part("errorOutput"), self.error_output) {
+            m.insert("errorOutput".into(), r.cut(v));
+        }
+        if let Some(r) = part("context") {
+            m.insert("context".into(), r.cut(&(self.context)()));
+        }
         Value::Object(m)
     }
 }

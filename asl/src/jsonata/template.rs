@@ -99,22 +99,44 @@ impl Template {
     /// keys inside for cause texts (`Output/result`). An expression that yields nothing fails
     /// with `States.QueryEvaluationError`.
     pub fn eval(&self, env: &Env<'_>, field: &str) -> Result<Value, StatesError> {
+        self.eval_at(env, &FieldPath::Root(field))
+    }
+
+    fn eval_at(&self, env: &Env<'_>, field: &FieldPath<'_>) -> Result<Value, StatesError> {
         match self {
             Template::Literal(v) => Ok(v.clone()),
             Template::Expr(e) => e.eval_required(env, field),
             Template::Object(entries) => {
                 let mut m = Map::with_capacity(entries.len());
                 for (k, t) in entries {
-                    m.insert(k.clone(), t.eval(env, &format!("{field}/{k}"))?);
+                    m.insert(k.clone(), t.eval_at(env, &FieldPath::Key(field, k))?);
                 }
                 Ok(Value::Object(m))
             }
             Template::Array(items) => items
                 .iter()
                 .enumerate()
-                .map(|(i, t)| t.eval(env, &format!("{field}/{i}")))
+                .map(|(i, t)| t.eval_at(env, &FieldPath::Index(field, i)))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
+        }
+    }
+}
+
+/// Where an expression sits in its field (`Output/result/0`), written out only when an
+/// error names it.
+enum FieldPath<'a> {
+    Root(&'a str),
+    Key(&'a FieldPath<'a>, &'a str),
+    Index(&'a FieldPath<'a>, usize),
+}
+
+impl std::fmt::Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FieldPath::Root(s) => f.write_str(s),
+            FieldPath::Key(p, k) => write!(f, "{p}/{k}"),
+            FieldPath::Index(p, i) => write!(f, "{p}/{i}"),
         }
     }
 }
