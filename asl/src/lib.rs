@@ -32,6 +32,7 @@ pub mod path;
 pub mod payload;
 pub mod retry;
 pub mod scope;
+pub mod service_shapes;
 pub mod states;
 pub mod task;
 pub mod validate;
