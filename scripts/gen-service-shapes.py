@@ -30,15 +30,18 @@ What Step Functions returns, per integration (AWS Step Functions Developer Guide
   response, which normally only contains JobRunID"; `.sync` returns the job run, the `JobRun`
   member of GetJobRun (https://docs.aws.amazon.com/step-functions/latest/dg/connect-glue.html;
   the CDK's GlueStartJobRun: "the output of this task is a JobRun structure").
-* `sagemaker:createTrainingJob.sync` / `createTransformJob.sync` return DescribeTrainingJob /
-  DescribeTransformJob (https://docs.aws.amazon.com/step-functions/latest/dg/connect-sagemaker.html).
-* `athena:startQueryExecution.sync` returns GetQueryExecution
-  (https://docs.aws.amazon.com/step-functions/latest/dg/connect-athena.html).
-* `states:startExecution.sync` returns DescribeExecution; `.sync:2` the same with `Output` as
-  JSON rather than a string (https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html).
-* `ecs:runTask.sync` returns the task as DescribeTasks describes it; a non-empty `Failures`
-  fails it with `AmazonECS.Unknown` (https://docs.aws.amazon.com/step-functions/latest/dg/connect-ecs.html).
-* `batch:submitJob.sync` returns the job as DescribeJobs describes it
+* The other `.sync` results are the job as the service's describe call returns it when the job
+  ends. The pages name the pattern ("Run a Job (.sync)") but not the result's shape, so these
+  follow what executions return: `sagemaker:createTrainingJob.sync` / `createTransformJob.sync`
+  -> DescribeTrainingJob / DescribeTransformJob
+  (https://docs.aws.amazon.com/step-functions/latest/dg/connect-sagemaker.html);
+  `athena:startQueryExecution.sync` -> GetQueryExecution
+  (https://docs.aws.amazon.com/step-functions/latest/dg/connect-athena.html);
+  `states:startExecution.sync` -> DescribeExecution, `.sync:2` the same with `Output` as JSON
+  rather than a string (https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html);
+  `ecs:runTask.sync` -> the task as DescribeTasks describes it (a non-empty `Failures` fails it
+  with `AmazonECS.Unknown`, https://docs.aws.amazon.com/step-functions/latest/dg/connect-ecs.html);
+  `batch:submitJob.sync` -> the job as DescribeJobs describes it
   (https://docs.aws.amazon.com/step-functions/latest/dg/connect-batch.html).
 * `aws-sdk:SERVICE:apiAction` returns the API's output; errors are `ServiceName.ErrorName`, both
   PascalCase, with an `Exception` suffix added where the service's name lacks one
@@ -77,6 +80,10 @@ PRIMITIVES = {
 
 # Optimised integrations: Step Functions' service name -> (botocore service, error prefix, the
 # Java SDK v1 base exception Step Functions reports for an unmodelled error, extra error names).
+# Documented: `Lambda.` with AWSLambdaException (bp-lambda-serviceexception.html) and
+# `AmazonECS.Unknown` (connect-ecs.html). The other prefixes and base names follow the same Java
+# SDK v1 convention (Glue.AWSGlueException, SageMaker.AmazonSageMakerException, which the
+# project's definitions already retry on); AWS does not list them per service.
 OPTIMISED = {
     "athena": ("athena", "Athena", "AmazonAthenaException", []),
     "batch": ("batch", "Batch", "AWSBatchException", []),
