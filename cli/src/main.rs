@@ -26,6 +26,7 @@ mod functions;
 mod graph;
 mod key_results;
 mod list;
+mod mock_check;
 mod nested;
 mod prices;
 mod project;

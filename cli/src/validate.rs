@@ -3,12 +3,15 @@
 //! every function a definition calls is in the template and in the workspace; every schedule
 //! and rule target exists; every schedule expression and time zone is valid; and every JSONPath
 //! a state reads from a Lambda step's result exists in that function's output type with a
-//! fitting JSON type.
+//! fitting JSON type; and every mock configuration (`events/<machine>/mock-config.json`) mocks
+//! only results and errors the called service can return, checked against AWS's service models
+//! (`STRICT` by default, as the TestState API's `fieldValidationMode`).
 
 use crate::project::{parse_overrides, Project};
 use crate::scheduler;
 use crate::template::Template;
 
+use asl::service_shapes::FieldValidationMode;
 use asl::StateMachine;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -19,6 +22,7 @@ use std::path::PathBuf;
 #[command(after_help = "Examples:
   pipelines validate
   pipelines validate --project path/to/checkout --json
+  pipelines validate --mock-validation PRESENT     # unknown fields in mocked results allowed
 
 Exit status: 0 when every check passes (warnings allowed), 1 when any check fails, 2 when the
 project cannot be read.")]
@@ -32,6 +36,11 @@ pub struct Args {
     /// Print findings as JSON.
     #[arg(long)]
     json: bool,
+    /// How mocked results are checked against the service's response shape: STRICT (unknown
+    /// fields, wrong types and missing required members are errors), PRESENT (only the fields
+    /// present are type-checked) or NONE (as the TestState API's `mock.fieldValidationMode`).
+    #[arg(long, value_name = "MODE", default_value = "STRICT")]
+    mock_validation: FieldValidationMode,
 }
 
 /// How serious a finding is.
@@ -84,7 +93,7 @@ pub fn run(args: Args) -> u8 {
             return 2;
         }
     };
-    let findings = validate(&project);
+    let findings = validate(&project, args.mock_validation);
     let errors = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
@@ -99,19 +108,26 @@ pub fn run(args: Args) -> u8 {
             say!("{finding}");
         }
         let machines = project.template.state_machines().len();
+        let mock_configs = project
+            .template
+            .state_machines()
+            .iter()
+            .filter(|m| project.event_file(&m.name, "mock-config.json").is_some())
+            .count();
         say!(
-            "{} state machine(s), {} function(s), {} schedule(s) checked: {errors} error(s), {} warning(s)",
+            "{} state machine(s), {} function(s), {} schedule(s), {mock_configs} mock configuration(s) ({}) checked: {errors} error(s), {} warning(s)",
             machines,
             project.template.functions().len(),
             project.template.schedules().map(|s| s.len()).unwrap_or(0),
+            args.mock_validation,
             findings.len() - errors
         );
     }
     u8::from(errors > 0)
 }
 
-/// Every finding for `project`.
-pub fn validate(project: &Project) -> Vec<Finding> {
+/// Every finding for `project`, mocked results checked in `mock_mode`.
+pub fn validate(project: &Project, mock_mode: FieldValidationMode) -> Vec<Finding> {
     let mut findings = Vec::new();
     let template_file = relative(project, &project.template.path);
     check_functions(project, &template_file, &mut findings);
@@ -120,6 +136,16 @@ pub fn validate(project: &Project) -> Vec<Finding> {
     crate::catalogue_check::check(project, &mut findings);
     for resource in project.template.state_machines() {
         check_state_machine(project, &resource, &template_file, &mut findings);
+        // (a definition that cannot be loaded is reported by check_state_machine)
+        if let Ok(machine) = project.load_machine(&resource) {
+            crate::mock_check::check(
+                project,
+                &resource.name,
+                &machine.definition,
+                mock_mode,
+                &mut findings,
+            );
+        }
         check_key_results(project, &resource.name, &mut findings);
     }
     findings.sort_by_key(|f| f.severity);

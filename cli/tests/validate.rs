@@ -332,3 +332,86 @@ fn a_drift_run_with_other_thresholds_than_the_catalogues_is_reported() {
         "{out}"
     );
 }
+
+/// `pipelines validate ARGS` on a copy whose ml-retraining mock configuration `edit` changed.
+fn validate_mock_copy(edit: impl Fn(String) -> String, args: &[&str]) -> (Option<i32>, String) {
+    let dir = scratch_project(|_, text| text);
+    let mock = dir.path().join("events/ml-retraining/mock-config.json");
+    let original = std::fs::read_to_string(&mock).unwrap();
+    std::fs::write(&mock, edit(original)).unwrap();
+    let mut all = vec!["validate"];
+    all.extend_from_slice(args);
+    let output = pipelines(dir.path(), &all);
+    (output.status.code(), text(&output))
+}
+
+#[test]
+fn every_mock_configuration_is_checked_in_strict_by_default() {
+    let output = pipelines(&root(), &["validate"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        text(&output).contains("5 mock configuration(s) (STRICT) checked: 0 error(s)"),
+        "{}",
+        text(&output)
+    );
+}
+
+#[test]
+fn a_mocked_result_with_an_invented_field_is_reported_with_case_state_path_and_shape() {
+    let invent = |t: String| {
+        replace_once(
+            t,
+            "\"JobRunState\": \"SUCCEEDED\",",
+            "\"JobRunState\": \"SUCCEEDED\", \"RowsWritten\": 48213,",
+        )
+    };
+    let (code, out) = validate_mock_copy(invent, &[]);
+    assert_eq!(code, Some(1), "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.contains("RowsWritten"))
+        .unwrap_or_else(|| panic!("no finding for RowsWritten:\n{out}"));
+    for part in [
+        "error: events/ml-retraining/mock-config.json: state PrepareTrainingData",
+        "MockedResponses.GlueJobRunSucceeded.0.Return.RowsWritten",
+        "HappyPath",
+        "Field 'RowsWritten' is not in the schema",
+        "shape glue GetJobRunResponse > JobRun of arn:aws:states:::glue:startJobRun.sync, STRICT",
+    ] {
+        assert!(line.contains(part), "{part:?} not in {line}");
+    }
+    // PRESENT lets unknown fields through; NONE checks nothing
+    let (code, out) = validate_mock_copy(invent, &["--mock-validation", "PRESENT"]);
+    assert_eq!(code, Some(0), "{out}");
+    let wrong_type =
+        |t: String| replace_once(t, "\"StartedOn\": 1795917605000,", "\"StartedOn\": true,");
+    let (code, out) = validate_mock_copy(wrong_type, &["--mock-validation", "PRESENT"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("Return.StartedOn: test case"), "{out}");
+    assert!(
+        out.contains("Field 'StartedOn' must be a timestamp"),
+        "{out}"
+    );
+    let (code, out) = validate_mock_copy(wrong_type, &["--mock-validation", "NONE"]);
+    assert_eq!(code, Some(0), "{out}");
+}
+
+#[test]
+fn a_mocked_error_the_service_cannot_raise_is_reported() {
+    let (code, out) = validate_mock_copy(
+        |t| {
+            replace_once(
+                t,
+                "\"Error\": \"Glue.AWSGlueException\"",
+                "\"Error\": \"Glue.JobExplodedException\"",
+            )
+        },
+        &[],
+    );
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("MockedResponses.GlueThrottledTwiceThenSucceeded.1.Throw.Error")
+            && out.contains("Glue.JobExplodedException is not an error glue models"),
+        "{out}"
+    );
+}

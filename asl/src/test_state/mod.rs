@@ -31,6 +31,7 @@ use crate::engine::{run_probe, ExecutionOptions, Status};
 use crate::intrinsics::json_text;
 use crate::machine::StateMachine;
 use crate::mock::MockOutcome;
+use crate::service_shapes::{validate_mock_result, FieldValidationMode, UnknownMode};
 use crate::states::{Graph, Kind, State};
 use crate::task::{BoxFuture, Pattern, Resource, TaskError, TaskHandler, TaskRequest};
 use crate::variables::Variables;
@@ -292,20 +293,17 @@ fn mock_outcome(
         )));
     }
     let mode = match mock.field_validation_mode.as_deref() {
-        None => crate::service_shapes::FieldValidationMode::Strict,
-        Some(s) => s.parse().map_err(TestStateError::validation)?,
+        None => FieldValidationMode::Strict,
+        Some(s) => s
+            .parse()
+            .map_err(|e: UnknownMode| TestStateError::validation(e.to_string()))?,
     };
     match (&mock.result, &mock.error_output) {
         (Some(text), None) => {
             let v = parse_json(text, "mock.result").map_err(TestStateError::validation)?;
             if let Kind::Task(t) = &state.kind {
-                crate::service_shapes::validate_mock_result(&t.resource, &v, mode).map_err(
-                    |e| {
-                        TestStateError::validation(format!(
-                            "Mock result schema validation error: {e}"
-                        ))
-                    },
-                )?;
+                validate_mock_result(&t.resource, &v, mode)
+                    .map_err(|e| TestStateError::validation(e.to_string()))?;
             }
             Ok(Some(MockOutcome::Return(v)))
         }

@@ -477,3 +477,33 @@ fn a_task_without_a_mock_goes_to_the_handler() {
         json!({"payload": 7, "result": {"body": {"echo": {"FunctionName": "fn", "Payload": 7}}}})
     );
 }
+
+#[test]
+fn a_mocked_result_is_checked_against_the_services_response_shape() {
+    let glue = json!({"Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync",
+                      "Parameters": {"JobName": "prep"}, "End": true});
+    // An invented field: refused in STRICT (the default), accepted in PRESENT and NONE.
+    let invented = json!({"JobRunState": "SUCCEEDED", "Id": "jr_1", "NotAField": 1});
+    let e = call(json!({"definition": glue, "mock": {"result": invented}})).unwrap_err();
+    assert_eq!(e.kind, TestStateErrorKind::Validation);
+    assert!(
+        e.message
+            .starts_with("Mock result schema validation error: "),
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("$.NotAField"), "{}", e.message);
+    for mode in ["PRESENT", "NONE"] {
+        let r = ok(json!({"definition": glue,
+                          "mock": {"result": invented, "fieldValidationMode": mode}}));
+        assert_eq!(r.status, TestExecutionStatus::Succeeded, "{mode}");
+    }
+    // A wrong type: refused in PRESENT too.
+    let e = call(json!({"definition": glue, "mock": {
+        "result": {"JobRunState": "SUCCEEDED", "Attempt": "first"}, "fieldValidationMode": "PRESENT"}}))
+    .unwrap_err();
+    assert!(e.message.contains("$.Attempt"), "{}", e.message);
+    let e = call(json!({"definition": glue, "mock": {"result": {}, "fieldValidationMode": "LAX"}}))
+        .unwrap_err();
+    assert_eq!(e.kind, TestStateErrorKind::Validation);
+}
