@@ -19,6 +19,8 @@ pub struct FunctionError {
 pub struct LocalFunction {
     /// The crate's binary name (e.g. `evaluate-model-metrics`).
     pub binary: &'static str,
+    /// Every `errorType` its handler can fail with (its error enum's variants).
+    pub errors: &'static [&'static str],
     /// The JSON schema of a successful result.
     pub output_schema: fn() -> Value,
     /// Calls the real handler with an event.
@@ -41,18 +43,21 @@ pub fn registry() -> &'static [LocalFunction] {
     static FUNCTIONS: [LocalFunction; 8] = [
         LocalFunction {
             binary: "evaluate-model-metrics",
+            errors: <evaluate_model_metrics::error::EvaluateError as shared::ErrorTypes>::ERROR_TYPES,
             output_schema: schema_of::<evaluate_model_metrics::output::EvaluateOutput>,
             invoke: |event| Box::pin(invoke_evaluate(event)),
             callback: None,
         },
         LocalFunction {
             binary: "model-registry",
+            errors: <model_registry::error::RegistryError as shared::ErrorTypes>::ERROR_TYPES,
             output_schema: schema_of::<model_registry::output::RegistryOutput>,
             invoke: |event| Box::pin(invoke_model_registry(event)),
             callback: None,
         },
         LocalFunction {
             binary: "model-approval",
+            errors: <model_approval::error::ApprovalError as shared::ErrorTypes>::ERROR_TYPES,
             output_schema: schema_of::<model_approval::ApprovalOutcome>,
             invoke: |event| Box::pin(invoke_model_approval(event)),
             callback: Some(Callback {
@@ -62,18 +67,21 @@ pub fn registry() -> &'static [LocalFunction] {
         },
         LocalFunction {
             binary: "deployment-guard",
+            errors: <deployment_guard::error::GuardError as shared::ErrorTypes>::ERROR_TYPES,
             output_schema: schema_of::<deployment_guard::GuardOutput>,
             invoke: |event| Box::pin(invoke_deployment_guard(event)),
             callback: None,
         },
         LocalFunction {
             binary: "cache-warmup",
+            errors: <cache_warmup::error::CacheWarmupError as shared::ErrorTypes>::ERROR_TYPES,
             output_schema: schema_of::<cache_warmup::WarmupOutput>,
             invoke: |event| Box::pin(invoke_cache_warmup(event)),
             callback: None,
         },
         LocalFunction {
             binary: "feature-freshness",
+            errors: <feature_freshness::error::FreshnessError as shared::ErrorTypes>::ERROR_TYPES,
             output_schema: schema_of::<feature_freshness::Freshness>,
             invoke: |event| Box::pin(invoke_feature_freshness(event)),
             callback: None,
@@ -82,12 +90,14 @@ pub fn registry() -> &'static [LocalFunction] {
             // The state machines call it in baseline mode only (the daily schedules call it
             // directly), so the baseline summary is the output they may read.
             binary: "drift-monitor",
+            errors: <drift_monitor::error::DriftMonitorError as shared::ErrorTypes>::ERROR_TYPES,
             output_schema: schema_of::<drift_monitor::baseline::BaselineOutput>,
             invoke: |event| Box::pin(invoke_drift_monitor(event)),
             callback: None,
         },
         LocalFunction {
             binary: "data-quality",
+            errors: <data_quality::error::DataQualityError as shared::ErrorTypes>::ERROR_TYPES,
             output_schema: schema_of::<data_quality::Summary>,
             invoke: |event| Box::pin(invoke_data_quality(event)),
             callback: None,

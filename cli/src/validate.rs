@@ -196,6 +196,77 @@ fn error(
     }
 }
 
+/// The error contract of a Lambda step: each `ErrorEquals` name of its `Retry` and `Catch`
+/// must be one its function can raise (its error enum's variants), a `States.*` name, a
+/// runtime error (`Runtime.*`) or a Lambda service error (`Lambda.*`, checked against the
+/// service model); and when the step has Catchers, the function errors none of them handles
+/// are reported (a warning: they fail the execution).
+fn check_error_contract(
+    file: &str,
+    state_name: &str,
+    state: &Value,
+    function: &crate::functions::LocalFunction,
+    findings: &mut Vec<Finding>,
+) {
+    let lambda = "arn:aws:states:::lambda:invoke";
+    let mut catches_all = false;
+    let mut caught: Vec<&str> = Vec::new();
+    for field in ["Retry", "Catch"] {
+        let entries = state.get(field).and_then(Value::as_array);
+        for (i, entry) in entries.into_iter().flatten().enumerate() {
+            let names = entry.get("ErrorEquals").and_then(Value::as_array);
+            for name in names.into_iter().flatten().filter_map(Value::as_str) {
+                let known = if name.starts_with("States.") || name.starts_with("Runtime.") {
+                    true
+                } else if name.starts_with("Lambda.") {
+                    asl::service_shapes::check_mock_error(lambda, name).is_ok()
+                } else {
+                    function.errors.contains(&name)
+                };
+                if !known {
+                    findings.push(error(
+                        file,
+                        Some(state_name),
+                        format!("{field}[{i}].ErrorEquals"),
+                        format!(
+                            "{name} is not an error {} can raise (a typo or a renamed variant?); its errorTypes: {}",
+                            function.binary,
+                            function.errors.join(", ")
+                        ),
+                    ));
+                }
+                if field == "Catch" {
+                    match name {
+                        "States.ALL" | "States.TaskFailed" => catches_all = true,
+                        other => caught.push(other),
+                    }
+                }
+            }
+        }
+    }
+    if state.get("Catch").is_some() && !catches_all {
+        let uncaught: Vec<&str> = function
+            .errors
+            .iter()
+            .copied()
+            .filter(|e| !caught.contains(e))
+            .collect();
+        if !uncaught.is_empty() {
+            findings.push(Finding {
+                severity: Severity::Warning,
+                file: file.into(),
+                state: Some(state_name.to_string()),
+                field: "Catch".into(),
+                message: format!(
+                    "no Catch handles these errors of {}: {} (they fail the execution)",
+                    function.binary,
+                    uncaught.join(", ")
+                ),
+            });
+        }
+    }
+}
+
 fn check_functions(project: &Project, file: &str, findings: &mut Vec<Finding>) {
     for function in project.template.functions() {
         let field = format!(
@@ -432,6 +503,7 @@ fn check_state_machine(
             ));
             return;
         };
+        check_error_contract(&file, state_name, state, function, findings);
         if resource_arn != "arn:aws:states:::lambda:invoke" {
             return;
         }

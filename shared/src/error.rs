@@ -2,7 +2,7 @@
 //! `errorType`s that ASL `Retry`/`Catch` match on.
 //!
 //! ```text
-//! #[derive(Debug, thiserror::Error, strum::IntoStaticStr)]
+//! #[derive(Debug, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
 //! pub enum EvaluateError {
 //!     #[error("no object at {0}")]
 //!     PredictionsNotFound(String),
@@ -22,6 +22,13 @@ pub trait ErrorType: std::fmt::Display {
     fn error_type(&self) -> &'static str;
 }
 
+/// Every `errorType` a function's error can have: the contract that `pipelines validate`
+/// checks the state machines' `Retry`/`Catch` `ErrorEquals` against.
+pub trait ErrorTypes {
+    /// The names, as [`ErrorType::error_type`] gives them.
+    const ERROR_TYPES: &'static [&'static str];
+}
+
 /// Turns a typed error into the Lambda runtime's error report, logging it once.
 pub fn diagnostic<E: ErrorType>(error: &E) -> Diagnostic {
     let error_type = error.error_type();
@@ -36,9 +43,10 @@ pub fn diagnostic<E: ErrorType>(error: &E) -> Diagnostic {
 #[doc(hidden)]
 pub use lambda_runtime::Diagnostic as __Diagnostic;
 
-/// Makes a `thiserror` enum deriving `strum::IntoStaticStr` a Lambda error: its [`ErrorType`] is
-/// the variant's name and `lambda_runtime::Diagnostic::from` reports it through [`diagnostic`].
-/// (A macro, because the orphan rule forbids a blanket `From` impl for the runtime's type.)
+/// Makes a `thiserror` enum deriving `strum::IntoStaticStr` and `strum::VariantNames` a Lambda
+/// error: its [`ErrorType`] is the variant's name, [`ErrorTypes`] lists every variant's, and
+/// `lambda_runtime::Diagnostic::from` reports it through [`diagnostic`]. (A macro, because the
+/// orphan rule forbids a blanket `From` impl for the runtime's type.)
 #[macro_export]
 macro_rules! lambda_error {
     ($error:ty) => {
@@ -46,6 +54,11 @@ macro_rules! lambda_error {
             fn error_type(&self) -> &'static str {
                 self.into()
             }
+        }
+
+        impl $crate::ErrorTypes for $error {
+            const ERROR_TYPES: &'static [&'static str] =
+                <$error as ::strum::VariantNames>::VARIANTS;
         }
 
         impl From<$error> for $crate::error::__Diagnostic {

@@ -19,4 +19,4 @@ pub mod retry;
 #[cfg(feature = "s3")]
 pub mod storage;
 
-pub use error::{diagnostic, ErrorType};
+pub use error::{diagnostic, ErrorType, ErrorTypes};

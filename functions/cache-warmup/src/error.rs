@@ -9,7 +9,7 @@
 use shared::storage::StorageError;
 
 /// Why an invocation failed as a whole.
-#[derive(Debug, thiserror::Error, strum::IntoStaticStr)]
+#[derive(Debug, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
 pub enum CacheWarmupError {
     /// The event is not a valid warm-up request (bad date, unknown field, no date at all).
     #[error("invalid input: {0}")]

@@ -7,7 +7,7 @@
 //! published (so that Lambda's retry, or the state machine's, tries again).
 
 /// Why an invocation failed as a whole.
-#[derive(Debug, thiserror::Error, strum::IntoStaticStr)]
+#[derive(Debug, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
 pub enum DataQualityError {
     /// The payload is neither the Scheduler payload nor `{window_start, window_end, tables?}`,
     /// or names a table the rules file does not have.

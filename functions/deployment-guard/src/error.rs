@@ -4,7 +4,7 @@
 use aws_sdk_sagemaker::error::{ProvideErrorMetadata, SdkError};
 
 /// Why the guard could not decide.
-#[derive(Debug, thiserror::Error, strum::IntoStaticStr)]
+#[derive(Debug, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
 pub enum GuardError {
     /// The request is malformed or a guardrail is out of range.
     #[error("invalid input: {0}")]

@@ -7,7 +7,7 @@
 //! of a single EventBridge event fails the invocation.
 
 /// Why an invocation failed as a whole.
-#[derive(Debug, thiserror::Error, strum::IntoStaticStr)]
+#[derive(Debug, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
 pub enum DriftBridgeError {
     /// The payload is neither a Lambda Kafka event nor an EventBridge event.
     #[error("invalid event: {0}")]

@@ -8,7 +8,7 @@
 use shared::storage::StorageError;
 
 /// Why an invocation failed.
-#[derive(Debug, thiserror::Error, strum::IntoStaticStr)]
+#[derive(Debug, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
 pub enum DriftMonitorError {
     /// The event is not a valid baseline or monitor request.
     #[error("invalid input: {0}")]

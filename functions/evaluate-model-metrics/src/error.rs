@@ -4,7 +4,7 @@
 use shared::storage::StorageError;
 
 /// Why an evaluation failed.
-#[derive(Debug, thiserror::Error, strum::IntoStaticStr)]
+#[derive(Debug, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
 pub enum EvaluateError {
     /// The event is not a valid evaluation request.
     #[error("invalid input: {0}")]

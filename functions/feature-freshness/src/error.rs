@@ -5,7 +5,7 @@
 //! pipeline waits on and re-checks.
 
 /// Why a check could not be made.
-#[derive(Debug, thiserror::Error, strum::IntoStaticStr)]
+#[derive(Debug, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
 pub enum FreshnessError {
     /// The event is not a valid request (a missing field, a scheduled time that is not RFC 3339).
     #[error("invalid input: {0}")]

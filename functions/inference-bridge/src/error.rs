@@ -5,7 +5,7 @@
 //! that is not a Kafka batch, or a broken configuration, fails the invocation.
 
 /// Why an invocation failed as a whole.
-#[derive(Debug, thiserror::Error, strum::IntoStaticStr)]
+#[derive(Debug, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
 pub enum InferenceBridgeError {
     /// The payload is not a Lambda Kafka event.
     #[error("invalid event: {0}")]

@@ -2,7 +2,7 @@
 //! EventBridge target's dead-letter queue see it): never rename one.
 
 /// Why an invocation failed.
-#[derive(Debug, thiserror::Error, strum::IntoStaticStr)]
+#[derive(Debug, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
 pub enum ApprovalError {
     /// The payload is not a SageMaker model package state change event.
     #[error("invalid event: {0}")]

@@ -2,7 +2,7 @@
 //! state machine's `Retry`/`Catch` match: never rename one.
 
 /// Why a registry step failed.
-#[derive(Debug, thiserror::Error, strum::IntoStaticStr)]
+#[derive(Debug, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
 pub enum RegistryError {
     /// The request is not one of the actions, or a field is missing or malformed.
     #[error("invalid input: {0}")]

@@ -2,7 +2,7 @@
 //! A source that cannot be read is not an error: the report shows it as "no data".
 
 /// Why a report run failed.
-#[derive(Debug, thiserror::Error, strum::IntoStaticStr)]
+#[derive(Debug, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
 pub enum ReportError {
     /// The input is not `{"week_ending": "YYYY-MM-DD"}` (optional).
     #[error("invalid input: {0}")]

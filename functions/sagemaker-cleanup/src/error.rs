@@ -4,7 +4,7 @@ use model_registry::error::RegistryError;
 use model_registry::sdk_error::{classify, Failure};
 
 /// Why a clean-up run failed.
-#[derive(Debug, thiserror::Error, strum::IntoStaticStr)]
+#[derive(Debug, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
 pub enum CleanupError {
     /// The input is not `{"retention_days": N, "dry_run": bool}` (both optional).
     #[error("invalid input: {0}")]

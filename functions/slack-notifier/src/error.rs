@@ -4,7 +4,7 @@
 //! No variant ever holds the webhook URL: the URL is a secret, and error texts end up in logs.
 
 /// Why a notification could not be delivered.
-#[derive(Debug, thiserror::Error, strum::IntoStaticStr)]
+#[derive(Debug, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
 pub enum NotifyError {
     /// The invocation event is not an SNS event.
     #[error("invalid event: {0}")]
