@@ -415,3 +415,36 @@ fn a_mocked_error_the_service_cannot_raise_is_reported() {
         "{out}"
     );
 }
+
+#[test]
+fn an_error_name_the_function_can_never_raise_is_reported() {
+    // A typo in a Retry's ErrorEquals: the retrier would silently never match.
+    let (code, out) = validate_copy(in_asl(|t| {
+        replace_once(t, "\"RegistryUnavailable\"", "\"RegistryUnavailabel\"")
+    }));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("state LoadModelConfig: Retry[1].ErrorEquals: RegistryUnavailabel is not an error model-registry can raise"),
+        "{out}"
+    );
+    assert!(out.contains("RegistryUnavailable"), "the message lists the real names: {out}");
+}
+
+#[test]
+fn function_errors_no_catch_handles_are_warned_about() {
+    // LoadModelConfig's only Catcher takes States.ALL; narrowed to one name, the registry's
+    // other errors would fail the execution.
+    let (code, out) = validate_copy(in_asl(|t| {
+        replace_once(
+            t,
+            "\"States.ALL\"\n          ],\n          \"ResultPath\": \"$.error\",\n          \"Next\": \"ModelConfigUnavailable\"",
+            "\"ModelNotInCatalogue\"\n          ],\n          \"ResultPath\": \"$.error\",\n          \"Next\": \"ModelConfigUnavailable\"",
+        )
+    }));
+    assert!(
+        out.contains("state LoadModelConfig: Catch: no Catch handles these errors of model-registry:"),
+        "{out}"
+    );
+    assert!(!out.contains("handles these errors of model-registry: ModelNotInCatalogue"), "{out}");
+    assert_eq!(code, Some(0), "a warning does not fail validate: {out}");
+}
