@@ -70,6 +70,10 @@ struct ExprReads {
     every_binding: bool,
     /// It calls `$random` or `$uuid`, which draw from the execution's random source.
     random: bool,
+    /// It may call one of AWS's added functions or `$eval` (the names of
+    /// [`functions::aws_functions`]): otherwise its bindings skip them, which saves a copy
+    /// and a lookup per variable on every evaluation.
+    aws_functions: bool,
 }
 
 impl ExprReads {
@@ -85,6 +89,9 @@ impl ExprReads {
                 .collect(),
             every_binding: reads.every_binding(),
             random: src.contains("$random") || src.contains("$uuid"),
+            aws_functions: functions::aws_functions()
+                .functions()
+                .any(|(name, _)| src.contains(&format!("${name}"))),
         }
     }
 }
@@ -137,7 +144,11 @@ impl Expr {
         field: impl fmt::Display,
     ) -> Result<Option<Value>, StatesError> {
         let reads = &*self.reads;
-        let mut bindings = functions::base_bindings();
+        let mut bindings = if reads.aws_functions {
+            functions::base_bindings()
+        } else {
+            jlens_core::Bindings::new()
+        };
         if let Some(r) = &reads.states {
             bindings = bindings.var("states", env.states_value(r));
         }
