@@ -1372,7 +1372,10 @@ impl Run<'_> {
             let seen = eff.as_ref().clone();
             self.inspect_json("afterInputPath", &seen);
         }
+        let reader_items = self.probe.as_ref().and_then(|p| p.map_items.clone());
         let items_doc: Cow<'_, Value> = match (&m.items, &m.items_path) {
+            // TestState's `mapItemReaderData`: what the ItemReader would have read.
+            _ if reader_items.is_some() => Cow::Owned(reader_items.unwrap_or_default()),
             (Some(t), _) if jsonata => {
                 let info = self.info(&st.name, entered_ms);
                 let ctx = self.ctx_fn(info);

@@ -43,7 +43,8 @@ pub fn registry() -> &'static [LocalFunction] {
     static FUNCTIONS: [LocalFunction; 8] = [
         LocalFunction {
             binary: "evaluate-model-metrics",
-            errors: <evaluate_model_metrics::error::EvaluateError as shared::ErrorTypes>::ERROR_TYPES,
+            errors:
+                <evaluate_model_metrics::error::EvaluateError as shared::ErrorTypes>::ERROR_TYPES,
             output_schema: schema_of::<evaluate_model_metrics::output::EvaluateOutput>,
             invoke: |event| Box::pin(invoke_evaluate(event)),
             callback: None,

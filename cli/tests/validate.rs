@@ -427,7 +427,10 @@ fn an_error_name_the_function_can_never_raise_is_reported() {
         out.contains("state LoadModelConfig: Retry[1].ErrorEquals: RegistryUnavailabel is not an error model-registry can raise"),
         "{out}"
     );
-    assert!(out.contains("RegistryUnavailable"), "the message lists the real names: {out}");
+    assert!(
+        out.contains("RegistryUnavailable"),
+        "the message lists the real names: {out}"
+    );
 }
 
 #[test]
@@ -443,9 +446,16 @@ fn function_errors_no_catch_handles_are_warned_about() {
     }));
     let warning = out
         .lines()
-        .find(|l| l.contains("state LoadModelConfig: Catch: no Catch handles these errors of model-registry:"))
+        .find(|l| {
+            l.contains(
+                "state LoadModelConfig: Catch: no Catch handles these errors of model-registry:",
+            )
+        })
         .unwrap_or_else(|| panic!("no warning about uncaught errors: {out}"));
     assert!(warning.contains("RegistryUnavailable"), "{warning}");
-    assert!(!warning.contains("ModelNotInCatalogue"), "the caught one is not listed: {warning}");
+    assert!(
+        !warning.contains("ModelNotInCatalogue"),
+        "the caught one is not listed: {warning}"
+    );
     assert_eq!(code, Some(0), "a warning does not fail validate: {out}");
 }

@@ -38,6 +38,8 @@ pub(crate) struct Probe {
     pub(crate) mock: Option<MockOutcome>,
     /// `stateConfiguration.mapIterationFailureCount`.
     pub(crate) map_failures: Option<u64>,
+    /// `stateConfiguration.mapItemReaderData`: the items a Map's ItemReader would read.
+    pub(crate) map_items: Option<Value>,
     /// `context`: fields laid over the context object the engine builds.
     pub(crate) context: Option<Value>,
     /// The Retry or Catch decision, when the state failed.

@@ -95,7 +95,7 @@ pub struct StateConfiguration {
     /// Map iterations that failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub map_iteration_failure_count: Option<u64>,
-    /// What a distributed Map's ItemReader read (ItemReader does not run locally yet).
+    /// What a Map's ItemReader reads: a JSON array (text). The ItemReader itself does not run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub map_item_reader_data: Option<String>,
 }

@@ -54,7 +54,23 @@ pub async fn test_state(
             kind: TestStateErrorKind::InvalidExecutionInput,
             message: m,
         })?;
-    let machine = machine_of(req)?;
+    let reader_items =
+        match req
+            .state_configuration
+            .as_ref()
+            .and_then(|c| c.map_item_reader_data.as_deref())
+        {
+            Some(text) => {
+                match parse_json(text, "mapItemReaderData").map_err(TestStateError::validation)? {
+                    v @ Value::Array(_) => Some(v),
+                    _ => return Err(TestStateError::validation(
+                        "mapItemReaderData must be a JSON array (the items the ItemReader reads)",
+                    )),
+                }
+            }
+            None => None,
+        };
+    let machine = machine_of(req, reader_items.is_some())?;
     let (graph, index) = find_state(&machine.graph, &machine.start_name).ok_or_else(|| {
         TestStateError::validation(format!(
             "State '{}' not found in the state machine definition",
@@ -93,6 +109,7 @@ pub async fn test_state(
         record,
         retry_count: cfg.retrier_retry_count.unwrap_or(0),
         map_failures: cfg.map_iteration_failure_count,
+        map_items: reader_items,
         context,
         ..Probe::default()
     });
@@ -183,8 +200,11 @@ struct Machine {
 
 /// A whole machine (`StartAt` and `States`) as it is; a lone state inside a machine of its
 /// own, with a `Succeed` state for each state it can go to, so that its transitions parse.
-fn machine_of(req: &TestStateRequest) -> Result<Machine, TestStateError> {
-    let def = parse_json(&req.definition, "definition").map_err(TestStateError::definition)?;
+fn machine_of(req: &TestStateRequest, reader_data: bool) -> Result<Machine, TestStateError> {
+    let mut def = parse_json(&req.definition, "definition").map_err(TestStateError::definition)?;
+    if reader_data {
+        drop_item_reader(&mut def, req.state_name.as_deref())?;
+    }
     let Value::Object(m) = &def else {
         return Err(TestStateError::definition(
             "the definition must be a JSON object",
@@ -224,6 +244,60 @@ fn machine_of(req: &TestStateRequest) -> Result<Machine, TestStateError> {
         graph: sm.graph,
         start_name: name,
     })
+}
+
+/// With `mapItemReaderData`, the tested Map's `ItemReader` is not run (the local engine has
+/// none): the data stands for what it reads. Refuses the data for a state without one.
+fn drop_item_reader(def: &mut Value, name: Option<&str>) -> Result<(), TestStateError> {
+    let start = def
+        .get("StartAt")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let removed = match name.map(str::to_owned).or(start) {
+        Some(n) if def.get("States").is_some() => remove_item_reader(def, &n),
+        _ => def
+            .as_object_mut()
+            .is_some_and(|m| m.remove("ItemReader").is_some()),
+    };
+    if removed {
+        Ok(())
+    } else {
+        Err(TestStateError::validation(
+            "mapItemReaderData needs a Map state with an ItemReader",
+        ))
+    }
+}
+
+/// Removes the `ItemReader` of the state called `name` in a machine's JSON (at the top or
+/// nested in a Map or Parallel); whether there was one.
+fn remove_item_reader(machine: &mut Value, name: &str) -> bool {
+    let Some(states) = machine.get_mut("States").and_then(Value::as_object_mut) else {
+        return false;
+    };
+    for (n, s) in states.iter_mut() {
+        if n == name {
+            return s
+                .as_object_mut()
+                .is_some_and(|m| m.remove("ItemReader").is_some());
+        }
+        let ty = s.get("Type").and_then(Value::as_str).map(str::to_owned);
+        let Some(m) = s.as_object_mut() else { continue };
+        let found = match ty.as_deref() {
+            Some("Map") => m
+                .iter_mut()
+                .filter(|(k, _)| k.as_str() == "ItemProcessor" || k.as_str() == "Iterator")
+                .any(|(_, g)| remove_item_reader(g, name)),
+            Some("Parallel") => m
+                .get_mut("Branches")
+                .and_then(Value::as_array_mut)
+                .is_some_and(|bs| bs.iter_mut().any(|b| remove_item_reader(b, name))),
+            _ => false,
+        };
+        if found {
+            return true;
+        }
+    }
+    false
 }
 
 /// The state names a lone state's `Next`, `Default`, `Choices` and `Catch` fields name.
@@ -344,10 +418,10 @@ fn check_configuration(
             "mapIterationFailureCount applies to Map states only, not to a {kind} state"
         )));
     }
-    if cfg.map_item_reader_data.is_some() {
-        return Err(TestStateError::validation(
-            "mapItemReaderData needs a distributed Map with an ItemReader, which the local engine does not run yet",
-        ));
+    if cfg.map_item_reader_data.is_some() && !matches!(state.kind, Kind::Map(_)) {
+        return Err(TestStateError::validation(format!(
+            "mapItemReaderData applies to Map states only, not to a {kind} state"
+        )));
     }
     if let Some(inner) = &cfg.error_caused_by_state {
         let errs = req.mock.as_ref().is_some_and(|m| m.error_output.is_some());

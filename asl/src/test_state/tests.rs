@@ -507,3 +507,47 @@ fn a_mocked_result_is_checked_against_the_services_response_shape() {
         .unwrap_err();
     assert_eq!(e.kind, TestStateErrorKind::Validation);
 }
+
+#[test]
+fn map_item_reader_data_stands_for_what_the_item_reader_reads() {
+    let machine = json!({"StartAt": "Fan", "States": {"Fan": {
+        "Type": "Map",
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                       "ReaderConfig": {"InputType": "JSON"},
+                       "Parameters": {"Bucket.$": "$.Bucket", "Key.$": "$.Key"}},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Square", "States": {"Square": {"Type": "Pass", "End": true}}},
+        "ToleratedFailurePercentage": 50,
+        "End": true}}});
+    let req = |failures: u64| {
+        json!({
+            "definition": machine, "stateName": "Fan",
+            "input": {"Bucket": "test-bucket", "Key": "test-key"},
+            "inspectionLevel": "DEBUG",
+            "mock": {"result": [1, 4, 9]},
+            "stateConfiguration": {"mapItemReaderData": "[1, 2, 3]",
+                                   "mapIterationFailureCount": failures}
+        })
+    };
+    let r = ok(req(1));
+    assert_eq!(r.status, TestExecutionStatus::Succeeded);
+    assert_eq!(output(&r), json!([1, 4, 9]));
+    assert_eq!(data(&r, "afterItemsPath"), json!([1, 2, 3]));
+    // 2 of the 3 items read is past 50 %.
+    let r = ok(req(2));
+    assert_eq!(
+        r.error.as_deref(),
+        Some("States.ExceedToleratedFailureThreshold")
+    );
+    let e = call(
+        json!({"definition": {"Type": "Map", "ItemProcessor": {"StartAt": "P",
+            "States": {"P": {"Type": "Pass", "End": true}}}, "End": true},
+        "mock": {"result": []}, "stateConfiguration": {"mapItemReaderData": "[1]"}}),
+    )
+    .unwrap_err();
+    assert!(
+        e.message.contains("needs a Map state with an ItemReader"),
+        "{}",
+        e.message
+    );
+}
