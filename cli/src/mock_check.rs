@@ -13,27 +13,10 @@ use std::collections::BTreeMap;
 
 /// Every state of `definition` by name, nested branches and item processors included.
 fn states_by_name(definition: &Value) -> BTreeMap<String, Value> {
-    fn walk(graph: &Value, out: &mut BTreeMap<String, Value>) {
-        let Some(states) = graph.get("States").and_then(Value::as_object) else {
-            return;
-        };
-        for (name, state) in states {
-            out.insert(name.clone(), state.clone());
-            for branch in state
-                .get("Branches")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                walk(branch, out);
-            }
-            if let Some(processor) = state.get("ItemProcessor").or_else(|| state.get("Iterator")) {
-                walk(processor, out);
-            }
-        }
-    }
     let mut out = BTreeMap::new();
-    walk(definition, &mut out);
+    crate::validate::walk_graph(definition, &mut |name, state, _| {
+        out.insert(name.clone(), state.clone());
+    });
     out
 }
 

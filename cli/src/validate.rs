@@ -735,7 +735,7 @@ fn state_from_path(path: &str) -> Option<String> {
 type StateMap = serde_json::Map<String, Value>;
 
 /// Calls `visit(name, state, sibling_states)` for every state, nested branches included.
-fn walk_graph(graph: &Value, visit: &mut dyn FnMut(&String, &Value, &StateMap)) {
+pub(crate) fn walk_graph(graph: &Value, visit: &mut dyn FnMut(&String, &Value, &StateMap)) {
     let Some(states) = graph.get("States").and_then(Value::as_object) else {
         return;
     };
