@@ -80,7 +80,7 @@ fn no_handler(request: &TaskRequest<'_>, what: &str) -> TaskError {
     TaskError::new(
         "States.Runtime",
         format!(
-            "No local handler for state '{}' (resource {}): {what}. Mock it in the test case of the mock configuration, or point it at a function of this workspace.",
+            "No local handler for state '{}' (resource {}): {what}. Mock it (a run: in the test case of the mock configuration; test-state: with mock.result or --mock-result), or point it at a function of this workspace.",
             request.state_name, request.resource
         ),
     )

@@ -144,6 +144,15 @@ async fn handle(
     };
     let request: TestStateRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
+        // Not JSON at all is the protocol's SerializationException; JSON of the wrong shape
+        // is a ValidationException, as the API answers them.
+        Err(e) if e.is_syntax() || e.is_eof() => {
+            return Ok(error(
+                StatusCode::BAD_REQUEST,
+                "SerializationException",
+                &format!("the request body is not JSON: {e}"),
+            ))
+        }
         Err(e) => {
             return Ok(error(
                 StatusCode::BAD_REQUEST,

@@ -23,10 +23,11 @@ const EXIT_REFUSED: u8 = 2;
 #[command(after_help = "Examples:
   pipelines test-state --definition '{\"Type\":\"Pass\",\"Parameters\":{\"a.$\":\"$.x\"},\"End\":true}' \\
       --input '{\"x\":1}' --inspection-level DEBUG
-  pipelines test-state --machine ml-retraining --state-name EvaluateModel \\
-      --mock-result '{\"StatusCode\":200,\"Payload\":{\"passed\":true}}'
-  pipelines test-state --machine ml-retraining --state-name StartTraining \\
-      --mock-error SageMaker.AmazonSageMakerException --retrier-retry-count 1
+  pipelines test-state --machine ml-retraining --state-name CheckQualityGate \\
+      --input '{\"evaluation\":{\"Payload\":{\"gate\":{\"passed\":true}}}}'
+  pipelines test-state --machine ml-retraining --state-name CreateCandidateModel \\
+      --input '{\"run\":{\"run_id\":\"r1\"},\"config\":{\"model_name\":\"demand-forecast\"},\"training\":{\"ModelArtifacts\":{\"S3ModelArtifacts\":\"s3://b/m.tar.gz\"}}}' \\
+      --mock-error SageMaker.ThrottlingException --retrier-retry-count 1 --inspection-level DEBUG
   pipelines test-state --request request.json     # the API's request, as for --cli-input-json
 
 Unmocked Lambda steps of the project's functions run their real handlers in-process.
@@ -138,9 +139,13 @@ pub fn options_for(project: Option<&std::path::Path>) -> ExecutionOptions {
 /// A JSON argument: a file's text when it names a file, else the text itself (checked).
 fn json_text(arg: &str, what: &str) -> Result<String> {
     let path = std::path::Path::new(arg);
-    let text = if !arg.trim_start().starts_with(['{', '[', '"']) && path.is_file() {
+    let looks_like_json =
+        arg.trim_start().starts_with(['{', '[', '"']) || serde_json::from_str::<Value>(arg).is_ok();
+    let text = if !looks_like_json && path.is_file() {
         std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the {what} file {}", path.display()))?
+    } else if !looks_like_json && what != "input" {
+        bail!("the {what} is neither JSON text nor a file: no such file {arg}");
     } else {
         arg.to_string()
     };

@@ -38,7 +38,8 @@ use crate::variables::Variables;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
-/// The name a lone state gets when the request does not give one (`stateName`).
+/// The name a lone state gets (`$$.State.Name`, unless the request's `context` sets one);
+/// `stateName` is for a state of a whole machine, as in the API.
 pub const DEFAULT_STATE_NAME: &str = "TestState";
 
 /// Runs the state a [`TestStateRequest`] describes. Task states without a mock go to
@@ -213,9 +214,10 @@ fn machine_of(req: &TestStateRequest, reader_data: bool) -> Result<Machine, Test
     let bad = |e: crate::DefinitionErrors| TestStateError::definition(e.to_string());
     if m.contains_key("States") {
         let sm = StateMachine::from_value(&def).map_err(bad)?;
-        let start_name = match &req.state_name {
-            Some(n) => n.clone(),
-            None => sm.graph.states[sm.graph.start].name.to_string(),
+        let Some(start_name) = req.state_name.clone() else {
+            return Err(TestStateError::validation(
+                "stateName is required when the definition is a whole state machine: name the state to test",
+            ));
         };
         return Ok(Machine {
             graph: sm.graph,
@@ -227,10 +229,12 @@ fn machine_of(req: &TestStateRequest, reader_data: bool) -> Result<Machine, Test
             "the definition must be a state (with a Type) or a state machine (with States)",
         ));
     }
-    let name = req
-        .state_name
-        .clone()
-        .unwrap_or_else(|| DEFAULT_STATE_NAME.to_string());
+    if let Some(n) = &req.state_name {
+        return Err(TestStateError::validation(format!(
+            "stateName '{n}' is given, so the definition must be a whole state machine (StartAt and States), not one state"
+        )));
+    }
+    let name = DEFAULT_STATE_NAME.to_string();
     let mut states = Map::new();
     for target in transition_targets(m) {
         if target != name {
@@ -375,16 +379,40 @@ fn mock_outcome(
     match (&mock.result, &mock.error_output) {
         (Some(text), None) => {
             let v = parse_json(text, "mock.result").map_err(TestStateError::validation)?;
-            if let Kind::Task(t) = &state.kind {
-                validate_mock_result(&t.resource, &v, mode)
-                    .map_err(|e| TestStateError::validation(e.to_string()))?;
+            match &state.kind {
+                Kind::Task(t) => {
+                    validate_mock_result(&t.resource, &v, mode)
+                        .map_err(|e| TestStateError::validation(e.to_string()))?;
+                }
+                // A Map's result is the array of its iterations' outputs; a Parallel's has one
+                // entry per branch: a mock that is neither could never happen.
+                Kind::Map(_) if !v.is_array() && mode != FieldValidationMode::None => {
+                    return Err(TestStateError::validation(
+                        "Mock result schema validation error: a Map state's result is an array (one output per item)",
+                    ))
+                }
+                Kind::Parallel(p)
+                    if mode != FieldValidationMode::None
+                        && v.as_array().map(Vec::len) != Some(p.branches.len()) =>
+                {
+                    return Err(TestStateError::validation(format!(
+                        "Mock result schema validation error: a Parallel state's result is an array with one output per branch ({})",
+                        p.branches.len()
+                    )))
+                }
+                _ => {}
             }
             Ok(Some(MockOutcome::Return(v)))
         }
-        (None, Some(e)) => Ok(Some(MockOutcome::Throw(TaskError {
-            error: e.error.clone().unwrap_or_default(),
-            cause: e.cause.clone(),
-        }))),
+        (None, Some(e)) => match &e.error {
+            Some(error) if !error.is_empty() => Ok(Some(MockOutcome::Throw(TaskError {
+                error: error.clone(),
+                cause: e.cause.clone(),
+            }))),
+            _ => Err(TestStateError::validation(
+                "mock.errorOutput.error is required: the name of the mocked error",
+            )),
+        },
         _ => Err(TestStateError::validation(
             "mock must have exactly one of result and errorOutput",
         )),

@@ -360,8 +360,7 @@ fn a_context_in_the_request_replaces_the_generated_fields_and_bad_ones_are_refus
     let r = ok(json!({
         "definition": {"Type": "Pass", "Parameters": {"name.$": "$$.Execution.Name",
                                                      "state.$": "$$.State.Name"}, "End": true},
-        "context": {"Execution": {"Name": "execution-name-12345"}},
-        "stateName": "MyState"
+        "context": {"Execution": {"Name": "execution-name-12345"}, "State": {"Name": "MyState"}}
     }));
     assert_eq!(
         output(&r),
@@ -449,6 +448,37 @@ fn requests_aws_refuses_are_refused_with_its_exception_names() {
     let e = refused(json!({"definition": lambda_task(json!({})),
         "mock": {"result": {}, "errorOutput": {"error": "E"}}}));
     assert_eq!(e.kind, TestStateErrorKind::Validation);
+    let e = refused(json!({"definition": lambda_task(json!({})),
+        "mock": {"errorOutput": {"cause": "no name"}}}));
+    assert!(
+        e.message.contains("mock.errorOutput.error is required"),
+        "{}",
+        e.message
+    );
+    let e = refused(json!({"definition": map_def(json!({})), "mock": {"result": {"a": 1}}}));
+    assert!(
+        e.message.contains("a Map state's result is an array"),
+        "{}",
+        e.message
+    );
+    let e = refused(json!({"definition": {"Type": "Parallel", "Branches": [
+        {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}], "End": true},
+        "mock": {"result": [1, 2]}}));
+    assert!(
+        e.message.contains("one output per branch (1)"),
+        "{}",
+        e.message
+    );
+    let e = refused(
+        json!({"definition": {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}}),
+    );
+    assert!(e.message.contains("stateName is required"), "{}", e.message);
+    let e = refused(json!({"definition": {"Type": "Pass", "End": true}, "stateName": "A"}));
+    assert!(
+        e.message.contains("must be a whole state machine"),
+        "{}",
+        e.message
+    );
     let e = refused(json!({"definition": {"Type": "Pass", "End": true},
         "stateConfiguration": {"mapIterationFailureCount": 1}}));
     assert_eq!(e.kind, TestStateErrorKind::Validation);
