@@ -55,22 +55,7 @@ pub async fn test_state(
             kind: TestStateErrorKind::InvalidExecutionInput,
             message: m,
         })?;
-    let reader_items =
-        match req
-            .state_configuration
-            .as_ref()
-            .and_then(|c| c.map_item_reader_data.as_deref())
-        {
-            Some(text) => {
-                match parse_json(text, "mapItemReaderData").map_err(TestStateError::validation)? {
-                    v @ Value::Array(_) => Some(v),
-                    _ => return Err(TestStateError::validation(
-                        "mapItemReaderData must be a JSON array (the items the ItemReader reads)",
-                    )),
-                }
-            }
-            None => None,
-        };
+    let reader_items = reader_items(req)?;
     let machine = machine_of(req, reader_items.is_some())?;
     let (graph, index) = find_state(&machine.graph, &machine.start_name).ok_or_else(|| {
         TestStateError::validation(format!(
@@ -89,19 +74,7 @@ pub async fn test_state(
         }
         None => None,
     };
-    let mut vars = Variables::new();
-    if let Some(text) = &req.variables {
-        match parse_json(text, "variables").map_err(TestStateError::validation)? {
-            Value::Object(m) => vars.assign(m).map_err(|e| {
-                TestStateError::validation(format!("variables: {}", e.cause.unwrap_or(e.error)))
-            })?,
-            _ => {
-                return Err(TestStateError::validation(
-                    "variables must be a JSON object",
-                ))
-            }
-        }
-    }
+    let vars = variables(req)?;
 
     let level = req.inspection_level.unwrap_or_default();
     let record = level != InspectionLevel::Info;
@@ -131,6 +104,39 @@ pub async fn test_state(
     }
     let done = run_probe(graph, index, input, vars, &opts, probe).await;
     Ok(respond(done.result, *done.probe, record))
+}
+
+/// `stateConfiguration.mapItemReaderData`, parsed: a JSON array.
+fn reader_items(req: &TestStateRequest) -> Result<Option<Value>, TestStateError> {
+    let cfg = req.state_configuration.as_ref();
+    let Some(text) = cfg.and_then(|c| c.map_item_reader_data.as_deref()) else {
+        return Ok(None);
+    };
+    match parse_json(text, "mapItemReaderData").map_err(TestStateError::validation)? {
+        v @ Value::Array(_) => Ok(Some(v)),
+        _ => Err(TestStateError::validation(
+            "mapItemReaderData must be a JSON array (the items the ItemReader reads)",
+        )),
+    }
+}
+
+/// The request's `variables`, in scope before the state (AWS's size limits apply).
+fn variables(req: &TestStateRequest) -> Result<Variables, TestStateError> {
+    let mut vars = Variables::new();
+    let Some(text) = &req.variables else {
+        return Ok(vars);
+    };
+    match parse_json(text, "variables").map_err(TestStateError::validation)? {
+        Value::Object(m) => vars.assign(m).map_err(|e| {
+            TestStateError::validation(format!("variables: {}", e.cause.unwrap_or(e.error)))
+        })?,
+        _ => {
+            return Err(TestStateError::validation(
+                "variables must be a JSON object",
+            ))
+        }
+    }
+    Ok(vars)
 }
 
 /// The response for how the run ended.
