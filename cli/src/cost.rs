@@ -288,8 +288,7 @@ async fn bill(args: &Args) -> Result<Bill> {
     let mut calls: BTreeMap<String, Vec<(String, f64)>> = BTreeMap::new();
     let mut failed_runs = Vec::new();
     let mut costs = Vec::new();
-    std::env::set_current_dir(&project.root)
-        .with_context(|| format!("cannot enter the project folder {}", project.root.display()))?;
+    shared::storage::set_local_root(Some(project.root.clone()));
     for w in &all {
         let Some((count, from)) = runs.get(&w.logical_id).cloned() else {
             continue;

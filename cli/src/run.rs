@@ -145,7 +145,8 @@ pub async fn execute(args: &Args) -> Result<asl::ExecutionResult> {
         None => (args.name.clone(), None),
     };
     // Mock configurations and sample events name files relative to the project (file://events/...),
-    // so the run happens there; paths given on the command line stay relative to where it was typed.
+    // so those resolve against its root; paths given on the command line stay relative to where
+    // it was typed.
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
     let from_cwd = |p: &Path| {
         if p.is_absolute() {
@@ -165,8 +166,7 @@ pub async fn execute(args: &Args) -> Result<asl::ExecutionResult> {
     let mock_config = args.mock_config.as_deref().map(from_cwd);
     let history_arg = args.history.as_deref().map(from_cwd);
     let report_arg = args.report.as_deref().map(from_cwd);
-    std::env::set_current_dir(&project.root)
-        .with_context(|| format!("cannot enter the project folder {}", project.root.display()))?;
+    shared::storage::set_local_root(Some(project.root.clone()));
     let input = match &input_arg {
         Some(arg) if Path::new(arg).is_file() => Some(read_json(Path::new(arg), "input")?),
         Some(arg) => Some(
@@ -344,8 +344,8 @@ fn case_input(project: &Project, machine: &str, case: &str) -> String {
 }
 
 /// Runs the state machine `name` of `project` in the engine, in virtual time. Relative
-/// `file://` paths in the mock configuration are read from the working directory, which
-/// should be the project root.
+/// `file://` paths in the mock configuration are read under the folder
+/// `shared::storage::set_local_root` set (the commands set the project root).
 pub async fn run_local(project: &Project, name: &str, setup: RunSetup) -> Result<LocalRun> {
     let project = Arc::new(Project {
         root: project.root.clone(),

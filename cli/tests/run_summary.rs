@@ -277,3 +277,25 @@ fn every_state_machine_declares_key_results_that_its_happy_path_fills() {
         }
     }
 }
+
+#[test]
+fn a_run_from_another_folder_reads_the_projects_sample_files() {
+    // The HappyPath's evaluation reads `file://events/...` predictions: relative to the
+    // project root, wherever the command is typed (the process keeps its working directory).
+    let elsewhere = tempfile::tempdir().expect("a temporary folder");
+    let project = root();
+    let out = pipelines(
+        elsewhere.path(),
+        &[
+            "run",
+            "ml-retraining",
+            "--project",
+            project.to_str().expect("a UTF-8 path"),
+            "--output",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["status"], "SUCCEEDED", "{v}");
+}

@@ -24,8 +24,9 @@ pub enum ObjectUri {
         /// Object key.
         key: String,
     },
-    /// A local file; `file://relative/path` is taken relative to the working directory,
-    /// `file:///absolute/path` as absolute.
+    /// A local file; `file://relative/path` is taken relative to the folder
+    /// [`set_local_root`] sets (default: the working directory), `file:///absolute/path` as
+    /// absolute. The path is kept as written; [`local_path`] resolves it.
     File(PathBuf),
 }
 
@@ -205,10 +206,41 @@ impl StorageError {
 /// A buffered async byte stream over an object's (decompressed) content.
 pub type ObjectStream = Pin<Box<dyn AsyncBufRead + Send>>;
 
-/// Opens the local file `path` (named by `uri`) for plain blocking reads; a directory is
-/// refused with `Failed`, a missing file is `NotFound`.
+/// The folder relative `file://` paths are resolved against; `None`: the working directory.
+static LOCAL_ROOT: std::sync::RwLock<Option<PathBuf>> = std::sync::RwLock::new(None);
+
+/// Sets the folder that relative `file://` paths name files in, for the whole process
+/// (`None`: the working directory, the default). The local runner sets the project root, so
+/// that `file://events/...` in sample events and mocks works from anywhere without the
+/// process changing its working directory. A Lambda function never sets it.
+pub fn set_local_root(root: Option<PathBuf>) {
+    match LOCAL_ROOT.write() {
+        Ok(mut slot) => *slot = root,
+        Err(poisoned) => *poisoned.into_inner() = root,
+    }
+}
+
+/// `path` as the process opens it: a relative path under the folder [`set_local_root`] set,
+/// else unchanged.
+pub fn local_path(path: &std::path::Path) -> std::borrow::Cow<'_, std::path::Path> {
+    if path.is_absolute() {
+        return std::borrow::Cow::Borrowed(path);
+    }
+    let root = match LOCAL_ROOT.read() {
+        Ok(slot) => slot.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    };
+    match root {
+        Some(root) => std::borrow::Cow::Owned(root.join(path)),
+        None => std::borrow::Cow::Borrowed(path),
+    }
+}
+
+/// Opens the local file `path` (named by `uri`; relative paths through [`local_path`]) for
+/// plain blocking reads; a directory is refused with `Failed`, a missing file is `NotFound`.
 pub fn open_file(uri: &ObjectUri, path: &std::path::Path) -> Result<std::fs::File, StorageError> {
-    let file = std::fs::File::open(path).map_err(|e| StorageError::from_read(uri, &e))?;
+    let file =
+        std::fs::File::open(local_path(path)).map_err(|e| StorageError::from_read(uri, &e))?;
     let metadata = file
         .metadata()
         .map_err(|e| StorageError::from_read(uri, &e))?;

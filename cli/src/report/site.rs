@@ -122,8 +122,7 @@ fn write_site(args: &Args) -> Result<PathBuf> {
 /// Runs every test case of `machines` and saves each run as `pipelines run` does.
 fn run_all(project: &Project, machines: &[String]) -> Result<()> {
     let runtime = crate::run::runtime()?;
-    std::env::set_current_dir(&project.root)
-        .with_context(|| format!("cannot enter {}", project.root.display()))?;
+    shared::storage::set_local_root(Some(project.root.clone()));
     for machine in machines {
         let declared = crate::key_results::load(&project.root, machine)?;
         for case in cases(project, machine) {

@@ -237,7 +237,8 @@ async fn list_s3(
 
 async fn list_local(path: &Path) -> Result<Listing, StorageError> {
     let uri_of = |p: &Path| ObjectUri::File(p.to_path_buf());
-    let metadata = tokio::fs::metadata(path)
+    // Paths are read through `local_path` but named as written (relative stays relative).
+    let metadata = tokio::fs::metadata(shared::storage::local_path(path))
         .await
         .map_err(|e| StorageError::from_read(&uri_of(path), &e))?;
     let mut listing = Listing::default();
@@ -247,7 +248,7 @@ async fn list_local(path: &Path) -> Result<Listing, StorageError> {
     }
     let mut folders: Vec<PathBuf> = vec![path.to_path_buf()];
     while let Some(folder) = folders.pop() {
-        let mut entries = tokio::fs::read_dir(&folder)
+        let mut entries = tokio::fs::read_dir(shared::storage::local_path(&folder))
             .await
             .map_err(|e| StorageError::from_read(&uri_of(&folder), &e))?;
         while let Some(entry) = entries
@@ -255,7 +256,7 @@ async fn list_local(path: &Path) -> Result<Listing, StorageError> {
             .await
             .map_err(|e| StorageError::from_read(&uri_of(&folder), &e))?
         {
-            let entry_path = entry.path();
+            let entry_path = folder.join(entry.file_name());
             let metadata = entry
                 .metadata()
                 .await

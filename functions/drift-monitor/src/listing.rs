@@ -114,7 +114,7 @@ pub async fn list_hour(
         }
         CaptureLocation::Dir(dir) => {
             let folder = dir.join(tail);
-            let entries = match std::fs::read_dir(&folder) {
+            let entries = match std::fs::read_dir(shared::storage::local_path(&folder)) {
                 Ok(entries) => entries,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
                 Err(e) => return Err(StorageError::from_read(&ObjectUri::File(folder), &e)),
@@ -123,7 +123,8 @@ pub async fn list_hour(
                 .filter_map(Result::ok)
                 .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
                 .filter(|e| is_capture_file(&e.file_name().to_string_lossy()))
-                .map(|e| ObjectUri::File(e.path()))
+                // Named under the folder as written (relative stays relative).
+                .map(|e| ObjectUri::File(folder.join(e.file_name())))
                 .collect();
             files.sort_by_key(ToString::to_string);
             Ok(files)

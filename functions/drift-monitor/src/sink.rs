@@ -30,10 +30,11 @@ pub async fn put(deps: &Deps, uri: &ObjectUri, body: Vec<u8>) -> Result<(), Drif
                 })?;
         }
         ObjectUri::File(path) => {
+            let path = shared::storage::local_path(path);
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent).map_err(|e| failed(e.to_string()))?;
             }
-            std::fs::write(path, body).map_err(|e| failed(e.to_string()))?;
+            std::fs::write(&path, body).map_err(|e| failed(e.to_string()))?;
         }
     }
     Ok(())
