@@ -25,7 +25,7 @@ use crate::run::{run_local, RunSetup};
 use crate::scheduler::iso;
 use crate::template::Template;
 use crate::workflows::{self, Kind, Workflow};
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use asl::history::Details;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
