@@ -169,7 +169,10 @@ impl CaptureTally {
             self.malformed_records += 1;
             return;
         };
-        let text_out = record.output.filter(|_| self.prediction.is_some()).and_then(text);
+        let text_out = record
+            .output
+            .filter(|_| self.prediction.is_some())
+            .and_then(text);
         let text = text_in;
         match layout {
             Layout::Csv if memchr::memchr(b'"', text.as_bytes()).is_none() => {
@@ -274,6 +277,22 @@ impl CaptureTally {
             return;
         };
         match layout {
+            Layout::Csv if memchr::memchr(b'"', text.as_bytes()).is_none() => {
+                // As `for_each_csv_row` splits it: lines, then the first field of each.
+                for line in text.split('\n') {
+                    let line = line.strip_suffix('\r').unwrap_or(line);
+                    if line.is_empty() {
+                        continue;
+                    }
+                    let first = line.split(',').next().unwrap_or_default();
+                    match cell::plain_decimal(first.as_bytes()) {
+                        Some((value, len)) if len == first.len() && tally.is_numeric() => {
+                            tally.add_number(value)
+                        }
+                        _ => tally.add(Cell::Text(first)),
+                    }
+                }
+            }
             Layout::Csv => for_each_csv_row(text, |fields| {
                 if let Some(first) = fields.first() {
                     tally.add(Cell::Text(first));

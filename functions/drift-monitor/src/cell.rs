@@ -84,7 +84,11 @@ pub fn plain_decimal(bytes: &[u8]) -> Option<(f64, usize)> {
     let mut i = usize::from(negative);
     let mut mantissa: u64 = 0;
     let integer_start = i;
-    while let Some(digit) = bytes.get(i).map(|b| b.wrapping_sub(b'0')).filter(|d| *d < 10) {
+    while let Some(digit) = bytes
+        .get(i)
+        .map(|b| b.wrapping_sub(b'0'))
+        .filter(|d| *d < 10)
+    {
         mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
         i += 1;
     }
@@ -93,7 +97,11 @@ pub fn plain_decimal(bytes: &[u8]) -> Option<(f64, usize)> {
     if bytes.get(i) == Some(&b'.') {
         i += 1;
         let fraction_start = i;
-        while let Some(digit) = bytes.get(i).map(|b| b.wrapping_sub(b'0')).filter(|d| *d < 10) {
+        while let Some(digit) = bytes
+            .get(i)
+            .map(|b| b.wrapping_sub(b'0'))
+            .filter(|d| *d < 10)
+        {
             mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
             i += 1;
         }
@@ -137,11 +145,18 @@ mod tests {
         assert_eq!(plain_decimal(b"124.074,3"), Some((124.074, 7)));
         assert_eq!(plain_decimal(b"-0.5"), Some((-0.5, 4)));
         assert_eq!(plain_decimal(b"7"), Some((7.0, 1)));
-        assert_eq!(plain_decimal(b"-0").map(|(v, _)| v.to_bits()), Some((-0.0f64).to_bits()));
+        assert_eq!(
+            plain_decimal(b"-0").map(|(v, _)| v.to_bits()),
+            Some((-0.0f64).to_bits())
+        );
         for other in ["", "-", ".5", "1.", "+1", " 1", "1234567890123456", "abc"] {
             assert_eq!(plain_decimal(other.as_bytes()), None, "{other}");
         }
-        assert_eq!(plain_decimal(b"1e3"), Some((1.0, 1)), "the caller sees what follows");
+        assert_eq!(
+            plain_decimal(b"1e3"),
+            Some((1.0, 1)),
+            "the caller sees what follows"
+        );
     }
 
     #[test]

@@ -68,7 +68,9 @@ impl SortedPoints {
         // Buckets up to the last point's, and one after it for every value above.
         let last = points.iter().map(|&p| index.bucket(p)).max().unwrap_or(0);
         let mut per_bucket = vec![0usize; last + 2];
-        points.iter().for_each(|&p| per_bucket[index.bucket(p)] += 1);
+        points
+            .iter()
+            .for_each(|&p| per_bucket[index.bucket(p)] += 1);
         let mut below = 0usize;
         index.table = per_bucket
             .iter()
@@ -117,7 +119,6 @@ impl SortedPoints {
     pub fn points(&self) -> &[f64] {
         &self.padded[..self.len]
     }
-
 
     /// The slot of `value` among the points: `2i` when it lies strictly between point `i - 1`
     /// and point `i` (below the first for `i = 0`, above the last for `i = len`), `2i + 1`
