@@ -34,9 +34,9 @@ pub struct RawRecord<'a> {
 
 /// Reads `line` as a capture record; `None` when not sure (see the module's documentation).
 pub fn scan_record(line: &str) -> Option<RawRecord<'_>> {
-    // One branch-free pass over the line (it vectorises): a backslash anywhere, and whether any
-    // control character (tabs and line breaks between tokens included) needs looking for in
-    // the strings.
+    // One branch-free pass over the line: a backslash anywhere, and whether any control
+    // character (tabs and line breaks between tokens included) needs looking for in the
+    // strings.
     let seen = line.bytes().fold(0u8, |seen, b| {
         seen | u8::from(b == b'\\') | (u8::from(b < 0x20) << 1)
     });
