@@ -19,9 +19,10 @@
 //! prediction per line (its first field); a JSON output is a number, an array of numbers, or
 //! `{"predictions": [...]}` whose items are numbers or objects with `score` or `predicted_label`.
 
-use crate::cell::Cell;
+use crate::cell::{self, Cell};
 use crate::profile::Baseline;
 use crate::records::for_each_csv_row;
+use crate::scan::{scan_record, RawPayload, RawRecord};
 use crate::tally::LiveTally;
 use serde::Deserialize;
 use serde_json::Value;
@@ -58,31 +59,30 @@ enum Layout {
     Json,
 }
 
-impl Payload<'_> {
-    /// The payload as text and how to read it; `None` when it cannot be decoded.
-    fn text(&self) -> Option<(Cow<'_, str>, Layout)> {
-        let content_type = self
-            .observed_content_type
-            .as_deref()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let by_type = if content_type.contains("csv") {
-            Some(Layout::Csv)
-        } else if content_type.contains("json") {
-            Some(Layout::Json)
-        } else {
-            None
-        };
-        match self.encoding.as_ref() {
-            "CSV" => Some((Cow::Borrowed(self.data.as_ref()), Layout::Csv)),
-            "JSON" => Some((Cow::Borrowed(self.data.as_ref()), Layout::Json)),
-            "BASE64" => {
-                let bytes = aws_smithy_types::base64::decode(self.data.as_ref()).ok()?;
-                let text = String::from_utf8(bytes).ok()?;
-                Some((Cow::Owned(text), by_type?))
-            }
-            _ => None,
+/// A payload's text and how to read it, from its `data`, `encoding` and `observedContentType`;
+/// `None` when it cannot be decoded.
+fn decode<'a>(
+    data: &'a str,
+    encoding: &str,
+    content_type: Option<&str>,
+) -> Option<(Cow<'a, str>, Layout)> {
+    match encoding {
+        "CSV" => Some((Cow::Borrowed(data), Layout::Csv)),
+        "JSON" => Some((Cow::Borrowed(data), Layout::Json)),
+        "BASE64" => {
+            let content_type = content_type.unwrap_or_default().to_ascii_lowercase();
+            let layout = if content_type.contains("csv") {
+                Layout::Csv
+            } else if content_type.contains("json") {
+                Layout::Json
+            } else {
+                return None;
+            };
+            let bytes = aws_smithy_types::base64::decode(data).ok()?;
+            let text = String::from_utf8(bytes).ok()?;
+            Some((Cow::Owned(text), layout))
         }
+        _ => None,
     }
 }
 
@@ -138,26 +138,87 @@ impl CaptureTally {
             return;
         }
         self.records += 1;
+        // The usual record by the fast scanner; anything it is not sure of by serde.
+        if let Some(record) = std::str::from_utf8(line).ok().and_then(scan_record) {
+            return self.add_record(record);
+        }
         let Ok(record) = serde_json::from_slice::<Record>(line) else {
             self.malformed_records += 1;
             return;
         };
-        let data = record.capture_data;
-        let Some((text, layout)) = data.endpoint_input.as_ref().and_then(Payload::text) else {
+        fn raw<'p>(p: &'p Option<Payload<'_>>) -> Option<RawPayload<'p>> {
+            p.as_ref().map(|p| RawPayload {
+                content_type: p.observed_content_type.as_deref(),
+                data: &p.data,
+                encoding: &p.encoding,
+            })
+        }
+        let data = &record.capture_data;
+        self.add_record(RawRecord {
+            input: raw(&data.endpoint_input),
+            output: raw(&data.endpoint_output),
+        });
+    }
+
+    /// Counts one capture record's input rows and predictions.
+    fn add_record(&mut self, record: RawRecord<'_>) {
+        fn text(p: RawPayload<'_>) -> Option<(Cow<'_, str>, Layout)> {
+            decode(p.data, p.encoding, p.content_type)
+        }
+        let Some((text_in, layout)) = record.input.and_then(text) else {
             self.malformed_records += 1;
             return;
         };
+        let text_out = record
+            .output
+            .filter(|_| self.prediction.is_some())
+            .and_then(text);
+        let text = text_in;
         match layout {
+            Layout::Csv if memchr::memchr(b'"', text.as_bytes()).is_none() => {
+                for line in text.split('\n') {
+                    let line = line.strip_suffix('\r').unwrap_or(line);
+                    if !line.is_empty() {
+                        self.add_plain_csv_row(line);
+                    }
+                }
+            }
             Layout::Csv => for_each_csv_row(&text, |fields| self.add_positional_text(fields)),
             Layout::Json => match serde_json::from_str::<Value>(&text) {
                 Ok(value) => self.add_json_rows(&value),
                 Err(_) => self.malformed_rows += 1,
             },
         }
-        if self.prediction.is_some() {
-            if let Some((text, layout)) = data.endpoint_output.as_ref().and_then(Payload::text) {
-                self.add_predictions(&text, layout);
+        if let Some((text, layout)) = text_out {
+            self.add_predictions(&text, layout);
+        }
+    }
+
+    /// One CSV row without quotes (nor line breaks): what [`Self::add_positional_text`] does
+    /// with its fields split at commas, in one pass that reads plain decimals as it finds them.
+    fn add_plain_csv_row(&mut self, line: &str) {
+        let bytes = line.as_bytes();
+        if memchr::memchr_iter(b',', bytes).count() + 1 != self.features.len() {
+            self.malformed_rows += 1;
+            return;
+        }
+        self.rows += 1;
+        let mut start = 0;
+        for tally in &mut self.features {
+            let rest = &bytes[start..];
+            if tally.is_numeric() {
+                if let Some((value, len)) = cell::plain_decimal(rest) {
+                    if matches!(rest.get(len), None | Some(b',')) {
+                        tally.add_number(value);
+                        start += len + 1;
+                        continue;
+                    }
+                }
             }
+            let len = memchr::memchr(b',', rest).unwrap_or(rest.len());
+            // Commas are ASCII: the cut is at a character boundary.
+            tally.add(Cell::Text(line.get(start..start + len).unwrap_or_default()));
+            start += len + 1;
         }
     }
 
@@ -216,6 +277,22 @@ impl CaptureTally {
             return;
         };
         match layout {
+            Layout::Csv if memchr::memchr(b'"', text.as_bytes()).is_none() => {
+                // As `for_each_csv_row` splits it: lines, then the first field of each.
+                for line in text.split('\n') {
+                    let line = line.strip_suffix('\r').unwrap_or(line);
+                    if line.is_empty() {
+                        continue;
+                    }
+                    let first = line.split(',').next().unwrap_or_default();
+                    match cell::plain_decimal(first.as_bytes()) {
+                        Some((value, len)) if len == first.len() && tally.is_numeric() => {
+                            tally.add_number(value)
+                        }
+                        _ => tally.add(Cell::Text(first)),
+                    }
+                }
+            }
             Layout::Csv => for_each_csv_row(text, |fields| {
                 if let Some(first) = fields.first() {
                     tally.add(Cell::Text(first));

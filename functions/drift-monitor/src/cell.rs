@@ -68,9 +68,96 @@ impl Cell<'_> {
     }
 }
 
+/// Exact powers of ten as `f64` (every one up to 1e22 is).
+const POWERS_OF_TEN: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// Reads a plain decimal `-?digits(.digits)?` of 1 to 15 digits at the start of `bytes`: its
+/// value and length, or `None` for any other shape (a sign `+`, spaces, an exponent, more
+/// digits, a lone `.`), which callers read with [`Cell::as_number`]. The value is the one
+/// `as_number` gives, correctly rounded: the digits make an integer below 2^53 and the power of
+/// ten is exact, so one division rounds once (Clinger's fast path).
+#[inline]
+pub fn plain_decimal(bytes: &[u8]) -> Option<(f64, usize)> {
+    let negative = bytes.first() == Some(&b'-');
+    let mut i = usize::from(negative);
+    let mut mantissa: u64 = 0;
+    let integer_start = i;
+    while let Some(digit) = bytes
+        .get(i)
+        .map(|b| b.wrapping_sub(b'0'))
+        .filter(|d| *d < 10)
+    {
+        mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
+        i += 1;
+    }
+    let integer_digits = i - integer_start;
+    let mut fraction_digits = 0;
+    if bytes.get(i) == Some(&b'.') {
+        i += 1;
+        let fraction_start = i;
+        while let Some(digit) = bytes
+            .get(i)
+            .map(|b| b.wrapping_sub(b'0'))
+            .filter(|d| *d < 10)
+        {
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
+            i += 1;
+        }
+        fraction_digits = i - fraction_start;
+        if fraction_digits == 0 {
+            return None;
+        }
+    }
+    if integer_digits == 0 || integer_digits + fraction_digits > 15 {
+        return None;
+    }
+    // Below 10^15: exact as i64 and as f64.
+    let value = mantissa as i64 as f64 / POWERS_OF_TEN[fraction_digits];
+    Some((if negative { -value } else { value }, i))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn plain_decimals_read_as_the_general_parser_reads_them(
+            text in "-?[0-9]{0,17}(\\.[0-9]{0,17})?([eE,x ][0-9]{0,2})?",
+        ) {
+            let general = Cell::Text(&text).as_number();
+            if let Some((value, len)) = plain_decimal(text.as_bytes()) {
+                let field = &text[..len];
+                prop_assert_eq!(Cell::Text(field).as_number(), Ok(Some(value)), "{}", field);
+                prop_assert_eq!(value.to_bits(), fast_float2::parse::<f64, _>(field).unwrap().to_bits());
+                if len == text.len() {
+                    prop_assert_eq!(general, Ok(Some(value)));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_decimals_and_the_shapes_left_to_the_general_parser() {
+        assert_eq!(plain_decimal(b"124.074,3"), Some((124.074, 7)));
+        assert_eq!(plain_decimal(b"-0.5"), Some((-0.5, 4)));
+        assert_eq!(plain_decimal(b"7"), Some((7.0, 1)));
+        assert_eq!(
+            plain_decimal(b"-0").map(|(v, _)| v.to_bits()),
+            Some((-0.0f64).to_bits())
+        );
+        for other in ["", "-", ".5", "1.", "+1", " 1", "1234567890123456", "abc"] {
+            assert_eq!(plain_decimal(other.as_bytes()), None, "{other}");
+        }
+        assert_eq!(
+            plain_decimal(b"1e3"),
+            Some((1.0, 1)),
+            "the caller sees what follows"
+        );
+    }
 
     #[test]
     fn numbers_come_from_numbers_and_numeric_text() {

@@ -34,6 +34,7 @@ pub mod publish;
 pub mod records;
 pub mod report;
 pub mod sample;
+pub mod scan;
 pub mod sink;
 pub mod stats;
 pub mod summary;

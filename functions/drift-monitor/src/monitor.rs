@@ -7,14 +7,13 @@ use crate::input::MonitorRequest;
 use crate::listing::{list_hour, window_hours, CaptureLocation};
 use crate::profile::Baseline;
 use crate::publish::{drift_detail, event_id, publish, timestamp};
-use crate::records::next_line;
 use crate::report::{FeatureScore, MonitorReport, Status};
 use crate::Deps;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use futures::StreamExt;
 use shared::metrics::{MetricsLogger, Unit};
 use shared::storage::{self, Compression, ObjectUri, StorageError};
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt};
 
 /// Largest baseline profile read, in bytes.
 pub const MAX_BASELINE_BYTES: u64 = 64 << 20;
@@ -215,31 +214,124 @@ pub async fn read_capture_files(
     Ok(total)
 }
 
-/// Streams one capture file into `tally`, a line at a time (memory: one line).
+/// Streams one capture file into `tally`: the lines of each buffer the stream fills are counted
+/// where they lie, and only a line cut by the buffer's end is copied (memory: the stream's
+/// buffer and one line).
 pub async fn read_capture_file(
     deps: &Deps,
     uri: &ObjectUri,
     tally: &mut CaptureTally,
 ) -> Result<(), DriftMonitorError> {
-    let gone = |uri: String| {
-        DriftMonitorError::StorageFailed(format!("capture file {uri} vanished while reading"))
-    };
-    let mut stream = storage::open(uri, Compression::infer(uri.file_name()), deps.s3.as_ref())
+    let compression = Compression::infer(uri.file_name());
+    if let (ObjectUri::File(path), Compression::None) = (uri, compression) {
+        // A plain local file by blocking reads on a thread of its own: no copy through tokio's
+        // file buffer, no hand-over per read.
+        let (uri, path, mut work) = (uri.clone(), path.clone(), tally.clone());
+        let counted = tokio::task::spawn_blocking(move || {
+            read_local_capture_file(&uri, &path, &mut work).map(|()| work)
+        })
+        .await
+        .map_err(|e| {
+            DriftMonitorError::StorageFailed(format!("a capture reader stopped: {e}"))
+        })??;
+        *tally = counted;
+        return Ok(());
+    }
+    let mut stream = storage::open(uri, compression, deps.s3.as_ref())
         .await
         .map_err(|e| DriftMonitorError::from_storage(e, gone))?;
-    let mut line = Vec::with_capacity(4096);
+    let mut lines = LineSplitter::default();
     loop {
-        match next_line(&mut stream, &mut line).await {
-            Ok(true) => tally.add_line(&line),
-            Ok(false) => return Ok(()),
+        let buffer = match stream.fill_buf().await {
+            Ok(buffer) => buffer,
             Err(e) => {
                 return Err(DriftMonitorError::from_storage(
                     StorageError::from_read(uri, &e),
                     gone,
                 ))
             }
+        };
+        if buffer.is_empty() {
+            lines.finish(|line| tally.add_line(line));
+            return Ok(());
+        }
+        let read = buffer.len();
+        lines.feed(buffer, |line| tally.add_line(line));
+        stream.consume(read);
+    }
+}
+
+/// Bytes read at a time from a local capture file.
+const LOCAL_READ_BYTES: usize = 1 << 20;
+
+/// [`read_capture_file`] of a plain local file, by blocking reads (memory: the read buffer and
+/// one line).
+fn read_local_capture_file(
+    uri: &ObjectUri,
+    path: &std::path::Path,
+    tally: &mut CaptureTally,
+) -> Result<(), DriftMonitorError> {
+    use std::io::Read;
+    let failed = |e: StorageError| DriftMonitorError::from_storage(e, gone);
+    let mut file = storage::open_file(uri, path).map_err(failed)?;
+    let mut buffer = vec![0u8; LOCAL_READ_BYTES];
+    let mut lines = LineSplitter::default();
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(read) => lines.feed(&buffer[..read], |line| tally.add_line(line)),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(failed(StorageError::from_read(uri, &e))),
         }
     }
+    lines.finish(|line| tally.add_line(line));
+    Ok(())
+}
+
+fn gone(uri: String) -> DriftMonitorError {
+    DriftMonitorError::StorageFailed(format!("capture file {uri} vanished while reading"))
+}
+
+/// Cuts a byte stream fed in pieces into lines (without their `\n` or `\r\n`), holding only
+/// the part of a line that a piece's end cut.
+#[derive(Debug, Default)]
+pub struct LineSplitter {
+    partial: Vec<u8>,
+}
+
+impl LineSplitter {
+    /// Calls `line` with every line that `piece` completes.
+    pub fn feed(&mut self, piece: &[u8], mut line: impl FnMut(&[u8])) {
+        let mut rest = piece;
+        if !self.partial.is_empty() {
+            let Some(end) = memchr::memchr(b'\n', rest) else {
+                self.partial.extend_from_slice(rest);
+                return;
+            };
+            self.partial.extend_from_slice(&rest[..end]);
+            line(trim_cr(&self.partial));
+            self.partial.clear();
+            rest = &rest[end + 1..];
+        }
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', rest) {
+            line(trim_cr(&rest[start..end]));
+            start = end + 1;
+        }
+        self.partial.extend_from_slice(&rest[start..]);
+    }
+
+    /// Calls `line` with the last line when the stream did not end with a line break.
+    pub fn finish(&mut self, mut line: impl FnMut(&[u8])) {
+        if !self.partial.is_empty() {
+            line(trim_cr(&self.partial));
+            self.partial.clear();
+        }
+    }
+}
+
+fn trim_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 fn emit_metrics(report: &MonitorReport) {
@@ -279,6 +371,31 @@ fn emit_metrics(report: &MonitorReport) {
                 feature.put("Ks", ks, Unit::None);
             }
             feature.flush();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineSplitter;
+
+    #[test]
+    fn lines_cut_anywhere_come_out_whole() {
+        let text = b"{\"a\":1}\r\n\n{\"b\":22}\nlast";
+        let whole: Vec<Vec<u8>> = vec![
+            b"{\"a\":1}".to_vec(),
+            b"".to_vec(),
+            b"{\"b\":22}".to_vec(),
+            b"last".to_vec(),
+        ];
+        for piece in 1..=text.len() {
+            let mut got = Vec::new();
+            let mut lines = LineSplitter::default();
+            for chunk in text.chunks(piece) {
+                lines.feed(chunk, |l| got.push(l.to_vec()));
+            }
+            lines.finish(|l| got.push(l.to_vec()));
+            assert_eq!(got, whole, "pieces of {piece}");
         }
     }
 }

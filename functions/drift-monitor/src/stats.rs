@@ -59,6 +59,15 @@ impl GridCounts {
         }
     }
 
+    /// The counts from counts per grid slot, numbered as [`SortedPoints::slot`] numbers them
+    /// (`2i` strictly below point `i`, `2i + 1` at point `i`; `2m + 1` slots for `m` points).
+    pub fn from_slots(slots: &[u64]) -> Self {
+        Self {
+            cells: slots.iter().step_by(2).copied().collect(),
+            at: slots.iter().skip(1).step_by(2).copied().collect(),
+        }
+    }
+
     /// Values counted.
     pub fn total(&self) -> u64 {
         self.cells.iter().sum::<u64>() + self.at.iter().sum::<u64>()

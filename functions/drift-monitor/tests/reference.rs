@@ -49,12 +49,22 @@ async fn build_baseline(dir: &Path, ks_grid: usize) -> PathBuf {
 }
 
 async fn monitor(baseline: &Path, scenario: &str, reports: &Path) -> Value {
+    monitor_at(
+        baseline,
+        &fixtures().join("capture").join(scenario),
+        reports,
+    )
+    .await
+}
+
+async fn monitor_at(baseline: &Path, capture: &Path, reports: &Path) -> Value {
+    let scenario = capture.display();
     let result = handle(
         &Deps::local(),
         json!({
             "mode": "monitor", "model_name": "demand-forecast",
             "baseline_uri": format!("file://{}", baseline.display()),
-            "capture_prefix": format!("file://{}", fixtures().join("capture").join(scenario).display()),
+            "capture_prefix": format!("file://{}", capture.display()),
             "window_end": "2026-11-29T11:00:00Z", "window_hours": 3,
             "report_prefix": format!("file://{}", reports.display()), "publish": false,
         }),
@@ -235,4 +245,38 @@ async fn with_the_default_grid_ks_stays_within_its_documented_bound() {
         largest_error > 0.0,
         "a 1000-point grid on 3000 values is not exact: the test would not see a grid bug"
     );
+}
+
+/// Plain local capture files are read by another path (blocking reads) than gzip ones: both
+/// give the same report for every scenario.
+#[tokio::test]
+async fn plain_capture_files_give_the_reports_of_their_gzip_copies() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let baseline = build_baseline(dir.path(), 1000).await;
+    for scenario in ["no_shift", "mean_shift", "new_category", "feature_null"] {
+        let gzip = fixtures().join("capture").join(scenario);
+        let plain = dir.path().join("plain").join(scenario);
+        for hour in ["09", "10"] {
+            let folder = Path::new("2026/11/29").join(hour);
+            let Ok(file) = std::fs::File::open(gzip.join(&folder).join("capture.jsonl.gz")) else {
+                continue;
+            };
+            let mut text = Vec::new();
+            flate2::read::MultiGzDecoder::new(file)
+                .read_to_end(&mut text)
+                .expect("gzip");
+            std::fs::create_dir_all(plain.join(&folder)).expect("folder");
+            std::fs::write(plain.join(&folder).join("capture.jsonl"), text).expect("written");
+        }
+        let strip = |mut report: Value| {
+            report["capture_prefix"] = Value::Null;
+            report["report_uri"] = Value::Null;
+            report
+        };
+        let from_gzip = strip(monitor_at(&baseline, &gzip, &dir.path().join("r1")).await);
+        let from_plain = strip(monitor_at(&baseline, &plain, &dir.path().join("r2")).await);
+        assert!(from_plain["rows"].as_u64().unwrap_or(0) > 0, "{scenario}");
+        assert_eq!(from_plain, from_gzip, "{scenario}");
+    }
 }
