@@ -20,25 +20,11 @@ done
 bin="$root/target/release/pipelines"
 [ -x "$bin" ] || { echo "$bin not found (build it, or drop NO_BUILD=1)" >&2; exit 2; }
 
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-# The same definition as `jsonata_loop()` in asl/benches/jsonata.rs.
-cat > "$tmp/jsonata-loop.json" <<'JSON'
-{
-  "QueryLanguage": "JSONata",
-  "StartAt": "Inc",
-  "States": {
-    "Inc": {"Type": "Pass", "Assign": {"i": "{% $exists($i) ? $i + 1 : 1 %}"}, "Next": "Check"},
-    "Check": {"Type": "Choice",
-      "Choices": [{"Condition": "{% $i < 5000 %}", "Next": "Inc"}],
-      "Default": "Done"},
-    "Done": {"Type": "Succeed", "Output": "{% $i %}"}
-  }
-}
-JSON
+# The loop `asl/benches/jsonata.rs` runs in-process.
+jsonata_def="$root/bench/jsonata-loop.asl.json"
 
 echo "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), RUNS=$RUNS"
-python3 - "$RUNS" "$bin" "$tmp/jsonata-loop.json" "$bench_dir" <<'PY'
+python3 - "$RUNS" "$bin" "$jsonata_def" "$bench_dir" <<'PY'
 import json, statistics, subprocess, sys, time
 
 runs, binary, jsonata_def, bench_dir = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]

@@ -22,18 +22,9 @@ fn shared(var: &str, rel: &str) -> PathBuf {
 }
 
 fn jsonata_loop() -> StateMachine {
-    StateMachine::from_value(&json!({
-        "QueryLanguage": "JSONata",
-        "StartAt": "Inc",
-        "States": {
-            "Inc": {"Type": "Pass", "Assign": {"i": "{% $exists($i) ? $i + 1 : 1 %}"}, "Next": "Check"},
-            "Check": {"Type": "Choice",
-                "Choices": [{"Condition": "{% $i < 5000 %}", "Next": "Inc"}],
-                "Default": "Done"},
-            "Done": {"Type": "Succeed", "Output": "{% $i %}"}
-        }
-    }))
-    .unwrap_or_else(|e| panic!("the JSONata loop is invalid: {e}"))
+    // Shared with bench/jsonata-exec-loop.sh, which runs it as a whole `pipelines exec`.
+    StateMachine::from_json(include_str!("../../bench/jsonata-loop.asl.json"))
+        .unwrap_or_else(|e| panic!("the JSONata loop is invalid: {e}"))
 }
 
 fn loops(c: &mut Criterion) {

@@ -173,36 +173,16 @@ impl StateMachine {
     /// Runs the machine on `input` and returns its result. Await it on any executor, or use
     /// [`StateMachine::run_blocking`].
     pub async fn run(&self, input: Value, options: &ExecutionOptions) -> ExecutionResult {
-        let sm_arn = format!(
-            "arn:aws:states:{}:{}:stateMachine:{}",
-            options.region, options.account, options.state_machine_name
-        );
-        let arn_prefix: Arc<str> = Arc::from(format!(
-            "arn:aws:states:{}:{}:execution:{}",
-            options.region, options.account, options.state_machine_name
-        ));
-        let mut run = Run {
-            opts: options,
-            hist: Hist::new(options.record_history, options.observer.is_some()),
-            exec: Arc::new(ExecInfo {
-                arn_prefix,
-                name: options.execution_name.clone(),
-                input: if graph_reads_context(&self.graph) {
-                    input.clone()
-                } else {
-                    Value::Null
-                },
-                start_ms: options.clock.now_ms(),
-                sm_arn: Arc::from(sm_arn),
-            }),
-            transitions: 0,
-            timeout_at: self
-                .timeout_seconds
-                .map(|t| options.clock.now_ms() + t as i64 * 1000),
-            vars: Variables::new(),
-            probe: None,
+        let exec_input = if graph_reads_context(&self.graph) {
+            input.clone()
+        } else {
+            Value::Null
         };
-        run.execute(&self.graph, input).await
+        let mut run = Run::new(options, exec_input, Variables::new(), None);
+        run.timeout_at = self
+            .timeout_seconds
+            .map(|t| options.clock.now_ms() + t as i64 * 1000);
+        run.execute(&self.graph, self.graph.start, input).await
     }
 
     /// Runs the machine on the current thread (for synchronous task handlers and tests).
@@ -221,30 +201,8 @@ pub(crate) async fn run_probe(
     options: &ExecutionOptions,
     probe: Box<probe::Probe>,
 ) -> probe::ProbeResult {
-    let mut g = graph.clone();
-    g.start = start;
-    let mut run = Run {
-        opts: options,
-        hist: Hist::new(options.record_history, options.observer.is_some()),
-        exec: Arc::new(ExecInfo {
-            arn_prefix: Arc::from(format!(
-                "arn:aws:states:{}:{}:execution:{}",
-                options.region, options.account, options.state_machine_name
-            )),
-            name: options.execution_name.clone(),
-            input: input.clone(),
-            start_ms: options.clock.now_ms(),
-            sm_arn: Arc::from(format!(
-                "arn:aws:states:{}:{}:stateMachine:{}",
-                options.region, options.account, options.state_machine_name
-            )),
-        }),
-        transitions: 0,
-        timeout_at: None,
-        vars,
-        probe: Some(probe),
-    };
-    let result = run.execute(&g, input).await;
+    let mut run = Run::new(options, input.clone(), vars, Some(probe));
+    let result = run.execute(graph, start, input).await;
     probe::ProbeResult {
         result,
         probe: run.probe.take().unwrap_or_default(),
@@ -540,6 +498,39 @@ fn resolve_uint(
     }
 }
 
+impl<'o> Run<'o> {
+    /// A run of an execution started now: `exec_input` is `$$.Execution.Input`, `vars` the
+    /// variables in scope, `probe` set for TestState. No execution timeout.
+    fn new(
+        opts: &'o ExecutionOptions,
+        exec_input: Value,
+        vars: Variables,
+        probe: Option<Box<probe::Probe>>,
+    ) -> Run<'o> {
+        let arn = |kind: &str| {
+            format!(
+                "arn:aws:states:{}:{}:{kind}:{}",
+                opts.region, opts.account, opts.state_machine_name
+            )
+        };
+        Run {
+            opts,
+            hist: Hist::new(opts.record_history, opts.observer.is_some()),
+            exec: Arc::new(ExecInfo {
+                arn_prefix: Arc::from(arn("execution")),
+                name: opts.execution_name.clone(),
+                input: exec_input,
+                start_ms: opts.clock.now_ms(),
+                sm_arn: Arc::from(arn("stateMachine")),
+            }),
+            transitions: 0,
+            timeout_at: None,
+            vars,
+            probe,
+        }
+    }
+}
+
 impl Run<'_> {
     fn ctx_fn<'a>(&'a self, info: CtxInfo<'a>) -> impl Fn() -> Value + 'a {
         move || info.build()
@@ -584,7 +575,8 @@ impl Run<'_> {
         id
     }
 
-    async fn execute(&mut self, graph: &Graph, input: Value) -> ExecutionResult {
+    /// Runs `graph` from its state `start` as a whole execution, with its start and end events.
+    async fn execute(&mut self, graph: &Graph, start: usize, input: Value) -> ExecutionResult {
         let start_ms = self.now();
         let mut lane = Lane { prev: 0 };
         let role = self.opts.role_arn.clone();
@@ -596,7 +588,7 @@ impl Run<'_> {
         });
         // The first state's entered event has no previous event (as AWS records it).
         lane.prev = 0;
-        let r = self.run_graph(graph, input, &mut lane).await;
+        let r = self.run_graph_from(graph, start, input, &mut lane).await;
         let (status, output, error, cause) = match r {
             Ok(out) => {
                 self.emit(&mut lane, EventType::ExecutionSucceeded, || {
@@ -675,8 +667,19 @@ impl Run<'_> {
         input: Value,
         lane: &'a mut Lane,
     ) -> BoxFuture<'a, Result<Value, Stop>> {
+        self.run_graph_from(g, g.start, input, lane)
+    }
+
+    /// [`Run::run_graph`] from the state `start` instead of `StartAt` (TestState).
+    fn run_graph_from<'a>(
+        &'a mut self,
+        g: &'a Graph,
+        start: usize,
+        input: Value,
+        lane: &'a mut Lane,
+    ) -> BoxFuture<'a, Result<Value, Stop>> {
         Box::pin(async move {
-            let mut idx = g.start;
+            let mut idx = start;
             let mut data = input;
             loop {
                 // A state needs at least its entered and exited events, and the execution its

@@ -8,6 +8,8 @@
 //! Failing cases must be listed in `tests/conformance-known-misses.txt` (and listed cases must
 //! still fail), so the list stays true.
 
+mod support;
+
 use asl::{
     ExecutionOptions, Router, SeededRng, StateMachine, Status, TaskError, TaskHandler, TaskRequest,
     VirtualClock,
@@ -315,19 +317,6 @@ fn run_case(case: &Value) -> Option<Outcome> {
     })
 }
 
-fn known_misses() -> BTreeMap<String, String> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/conformance-known-misses.txt");
-    let text = std::fs::read_to_string(&p).unwrap_or_default();
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| match l.split_once("  ") {
-            Some((id, why)) => (id.trim().to_string(), why.trim().to_string()),
-            None => (l.to_string(), String::new()),
-        })
-        .collect()
-}
-
 #[test]
 fn conformance_corpus_passes_except_known_misses() {
     let path = corpus_path();
@@ -392,7 +381,7 @@ fn conformance_corpus_passes_except_known_misses() {
         outcomes.len(),
         path.display()
     );
-    let known = known_misses();
+    let known = support::known_misses("conformance-known-misses.txt", false);
     let mut unexpected = Vec::new();
     let mut now_passing = Vec::new();
     let mut seen = BTreeSet::new();

@@ -7,6 +7,8 @@
 //! repository. Cases that fail must be listed in `tests/jsonata-suite-known-misses.txt`
 //! (`group/case[#n]  reason`), and listed cases must still fail, so the list stays true.
 
+mod support;
+
 use asl::jsonata::evaluate_language;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -85,20 +87,6 @@ fn run_case(root: &Path, dir: &Path, c: &Value) -> Result<(), String> {
     }
 }
 
-fn known_misses() -> BTreeMap<String, String> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/jsonata-suite-known-misses.txt");
-    let text =
-        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()));
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| match l.split_once("  ") {
-            Some((id, why)) => (id.trim().to_string(), why.trim().to_string()),
-            None => (l.to_string(), String::new()),
-        })
-        .collect()
-}
-
 #[test]
 fn jsonata_suite_passes_except_known_misses() {
     let root = suite_path();
@@ -119,7 +107,7 @@ fn jsonata_suite_passes_except_known_misses() {
         "no groups under {}",
         groups_dir.display()
     );
-    let known = known_misses();
+    let known = support::known_misses("jsonata-suite-known-misses.txt", true);
     let mut outcomes: BTreeMap<String, Result<(), String>> = BTreeMap::new();
     let mut by_group: Vec<(String, usize, usize)> = Vec::new();
     for g in &groups {
