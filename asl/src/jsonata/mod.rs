@@ -9,6 +9,7 @@
 //!   `Output`, `Assign`, `Items`, `ItemSelector`, ...).
 //! - [`Env`]: what an evaluation sees (`$states`, variables, clock, randomness).
 
+mod direct;
 mod functions;
 mod template;
 
@@ -55,6 +56,8 @@ pub struct Expr {
     compiled: jlens_core::Expression,
     /// What it reads, found once when it is compiled.
     reads: Arc<ExprReads>,
+    /// Its form for direct evaluation, when it is in that subset.
+    direct: Option<Arc<direct::Direct>>,
 }
 
 /// What an expression reads of `$states` and of the workflow variables, from jlens' analysis
@@ -124,10 +127,17 @@ impl Expr {
                 "'{src}' begins with a field name; begin with $states or a variable"
             )));
         }
+        let reads = ExprReads::of(&compiled, src);
+        let direct = if reads.every_binding || reads.random || reads.aws_functions {
+            None
+        } else {
+            direct::Direct::compile(&compiled.ast().root, &reads.vars).map(Arc::new)
+        };
         Ok(Expr {
-            reads: Arc::new(ExprReads::of(&compiled, src)),
+            reads: Arc::new(reads),
             src: Arc::from(src),
             compiled,
+            direct,
         })
     }
 
@@ -139,6 +149,18 @@ impl Expr {
     /// Evaluates the expression; `Ok(None)` when it yields nothing (undefined). `field` names
     /// the definition field for the cause text (`Output/result`).
     pub fn eval(
+        &self,
+        env: &Env<'_>,
+        field: impl fmt::Display,
+    ) -> Result<Option<Value>, StatesError> {
+        if let Some(v) = self.direct.as_ref().and_then(|d| d.eval(env)) {
+            return Ok(v);
+        }
+        self.eval_jlens(env, field)
+    }
+
+    /// Evaluates the expression with jlens (every expression, every case).
+    fn eval_jlens(
         &self,
         env: &Env<'_>,
         field: impl fmt::Display,
