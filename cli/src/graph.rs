@@ -1,6 +1,8 @@
 //! `pipelines graph`: a state machine as a Mermaid or Graphviz diagram. Choice branches are
 //! labelled with their conditions, Catch edges are dashed, Map and Parallel states hold their
-//! branches as nested groups.
+//! branches as nested groups. It draws the engine's parsed model ([`asl::StateMachine`], its
+//! transitions from [`asl::model_view`]), so a definition the engine refuses is not drawn:
+//! its errors are printed and the exit status is 2.
 
 use crate::project::Project;
 use anyhow::Result;
