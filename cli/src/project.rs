@@ -37,13 +37,20 @@ impl LoadedMachine {
             anyhow!(
                 "{} is not a valid state machine:\n{}",
                 self.path.display(),
-                e.0.iter()
-                    .map(|e| format!("  {}: {}", e.path, e.message))
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                indented(&e)
             )
         })
     }
+}
+
+/// The engine's definition errors, one `  path: message` line each.
+pub fn indented(errors: &asl::DefinitionErrors) -> String {
+    errors
+        .0
+        .iter()
+        .map(|e| format!("  {e}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 impl Project {
