@@ -516,6 +516,15 @@ pub fn string_matches(s: &str, pattern: &str) -> bool {
     toks[pi..].iter().all(|t| *t == Tok::Star)
 }
 
+impl Op {
+    /// The operator's name as written, without its `Path` suffix (`NumericLessThan`).
+    pub fn as_str(self) -> &'static str {
+        OPS.iter()
+            .find(|(_, op)| *op == self)
+            .map_or("?", |(name, _)| name)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

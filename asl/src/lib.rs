@@ -28,6 +28,7 @@ pub mod intrinsics;
 pub mod jsonata;
 pub mod machine;
 pub mod mock;
+pub mod model_view;
 pub mod path;
 pub mod payload;
 pub mod retry;

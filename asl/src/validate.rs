@@ -2,50 +2,11 @@
 //! (Field-level checks happen while parsing, in `states`.)
 
 use crate::error::DefinitionError;
-use crate::states::{Graph, Kind, Transition};
+use crate::states::{Graph, Kind};
 
-/// Indexes of the states `s` can go to.
+/// Indexes of the states `s` can go to (its [`Kind::transitions`]).
 pub fn successors(kind: &Kind) -> Vec<usize> {
-    let mut out = Vec::new();
-    let push_t = |t: &Transition, out: &mut Vec<usize>| {
-        if let Transition::Next(n) = t {
-            out.push(*n)
-        }
-    };
-    match kind {
-        Kind::Pass(p) => push_t(&p.transition, &mut out),
-        Kind::Task(t) => {
-            push_t(&t.transition, &mut out);
-            out.extend(t.catch.iter().map(|c| c.next));
-        }
-        Kind::Choice(c) => {
-            out.extend(c.choices.iter().map(|b| b.next));
-            out.extend(c.default);
-        }
-        Kind::Wait(w) => push_t(&w.transition, &mut out),
-        Kind::Succeed(_) | Kind::Fail(_) => {}
-        Kind::Parallel(p) => {
-            push_t(&p.transition, &mut out);
-            out.extend(p.catch.iter().map(|c| c.next));
-        }
-        Kind::Map(m) => {
-            push_t(&m.transition, &mut out);
-            out.extend(m.catch.iter().map(|c| c.next));
-        }
-    }
-    out
-}
-
-fn is_terminal(kind: &Kind) -> bool {
-    match kind {
-        Kind::Succeed(_) | Kind::Fail(_) => true,
-        Kind::Pass(p) => p.transition == Transition::End,
-        Kind::Task(t) => t.transition == Transition::End,
-        Kind::Wait(w) => w.transition == Transition::End,
-        Kind::Parallel(p) => p.transition == Transition::End,
-        Kind::Map(m) => m.transition == Transition::End,
-        Kind::Choice(_) => false,
-    }
+    kind.transitions().into_iter().map(|e| e.to).collect()
 }
 
 /// Reports unreachable states and a state list without a terminal state.
@@ -70,7 +31,7 @@ pub fn check_graph(g: &Graph, at: &str, errors: &mut Vec<DefinitionError>) {
             ));
         }
     }
-    if !g.states.iter().any(|s| is_terminal(&s.kind)) {
+    if !g.states.iter().any(|s| s.kind.ends()) {
         errors.push(DefinitionError::new(
             format!("{at}.States"),
             "no terminal state: at least one state must have End: true or be a Succeed or Fail state",

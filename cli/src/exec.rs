@@ -93,10 +93,7 @@ fn execute(args: &Args) -> Result<Value> {
         anyhow::anyhow!(
             "the definition {} is invalid:\n{}",
             args.definition.display(),
-            e.0.iter()
-                .map(|e| format!("  {}: {}", e.path, e.message))
-                .collect::<Vec<_>>()
-                .join("\n")
+            crate::project::indented(&e)
         )
     })?;
     let input = read_input(&args.input)?;

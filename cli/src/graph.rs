@@ -1,9 +1,17 @@
 //! `pipelines graph`: a state machine as a Mermaid or Graphviz diagram. Choice branches are
 //! labelled with their conditions, Catch edges are dashed, Map and Parallel states hold their
-//! branches as nested groups.
+//! branches as nested groups. It draws the engine's parsed model ([`asl::StateMachine`], its
+//! transitions from [`asl::model_view`]), so a definition the engine refuses is not drawn:
+//! its errors are printed and the exit status is 2.
 
 use crate::project::Project;
 use anyhow::Result;
+use asl::choice::{Op, Operand, Rule};
+use asl::jsonata::Template as JsonataTemplate;
+use asl::model_view::Via;
+use asl::states::choice::Condition;
+use asl::states::{Graph, Kind};
+use asl::StateMachine;
 use serde_json::Value;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -37,8 +45,10 @@ pub enum Format {
 pub fn run(args: Args) -> u8 {
     let result = (|| -> Result<String> {
         let project = Project::discover(args.project.as_deref(), &Default::default())?;
-        let machine = project.load_machine(&project.machine(&args.name)?)?;
-        let diagram = Diagram::from_definition(&machine.definition);
+        let machine = project
+            .load_machine(&project.machine(&args.name)?)?
+            .state_machine()?;
+        let diagram = Diagram::of(&machine);
         Ok(match args.format {
             Format::Mermaid => diagram.mermaid(),
             Format::Dot => diagram.dot(),
@@ -122,139 +132,70 @@ pub struct Diagram {
 }
 
 impl Diagram {
-    /// Builds the diagram of a definition (nested branches included).
-    pub fn from_definition(definition: &Value) -> Diagram {
+    /// Builds the diagram of a parsed state machine (nested branches included).
+    pub fn of(machine: &StateMachine) -> Diagram {
         let mut diagram = Diagram::default();
-        diagram.start = diagram.add_graph(definition, None);
+        diagram.start = Some(diagram.add_graph(&machine.graph, None));
         diagram
     }
 
-    /// Adds the states of `graph` (an object with `StartAt` and `States`); returns the start id.
-    fn add_graph(&mut self, graph: &Value, group: Option<usize>) -> Option<String> {
-        let states = graph.get("States")?.as_object()?;
+    /// Adds the states of `graph` in `group`; returns the id of its start state.
+    fn add_graph(&mut self, graph: &Graph, group: Option<usize>) -> String {
         let base = self.nodes.len();
-        let ids: std::collections::HashMap<&str, String> = states
-            .keys()
-            .enumerate()
-            .map(|(i, name)| (name.as_str(), format!("n{}", base + i)))
-            .collect();
-        for (name, state) in states {
-            let kind = state
-                .get("Type")
-                .and_then(Value::as_str)
-                .unwrap_or("?")
-                .to_string();
-            let terminal = state.get("End").and_then(Value::as_bool) == Some(true)
-                || matches!(kind.as_str(), "Succeed" | "Fail");
+        let id = |i: usize| format!("n{}", base + i);
+        for (i, state) in graph.states.iter().enumerate() {
             self.nodes.push(Node {
-                id: ids[name.as_str()].clone(),
-                name: name.clone(),
-                kind,
+                id: id(i),
+                name: state.name.to_string(),
+                kind: state.kind.type_name().to_string(),
                 group,
-                terminal,
+                terminal: state.kind.ends(),
             });
         }
-        for (name, state) in states {
-            let from = ids[name.as_str()].clone();
-            let link = |target: Option<&str>,
-                        label: Option<String>,
-                        kind: EdgeKind,
-                        edges: &mut Vec<Edge>| {
-                if let Some(to) = target.and_then(|t| ids.get(t)) {
-                    edges.push(Edge {
-                        from: from.clone(),
-                        to: to.clone(),
-                        label,
-                        kind,
-                    });
-                }
-            };
-            link(
-                state.get("Next").and_then(Value::as_str),
-                None,
-                EdgeKind::Next,
-                &mut self.edges,
-            );
-            for rule in state
-                .get("Choices")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                link(
-                    rule.get("Next").and_then(Value::as_str),
-                    Some(describe_rule(rule)),
-                    EdgeKind::Choice,
-                    &mut self.edges,
-                );
+        for (i, state) in graph.states.iter().enumerate() {
+            for edge in state.kind.transitions() {
+                let (label, kind) = match (edge.via, &state.kind) {
+                    (Via::Next, _) => (None, EdgeKind::Next),
+                    (Via::Choice(r), Kind::Choice(choice)) => (
+                        Some(describe_condition(&choice.choices[r].condition)),
+                        EdgeKind::Choice,
+                    ),
+                    (Via::Choice(_), _) => (None, EdgeKind::Choice),
+                    (Via::Default, _) => (Some("default".into()), EdgeKind::Choice),
+                    (Via::Catch(c), _) => (
+                        Some(state.kind.catchers()[c].error_equals.join(", ")),
+                        EdgeKind::Catch,
+                    ),
+                };
+                self.edges.push(Edge {
+                    from: id(i),
+                    to: id(edge.to),
+                    label,
+                    kind,
+                });
             }
-            link(
-                state.get("Default").and_then(Value::as_str),
-                Some("default".into()),
-                EdgeKind::Choice,
-                &mut self.edges,
-            );
-            for catcher in state
-                .get("Catch")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let errors = catcher
-                    .get("ErrorEquals")
-                    .and_then(Value::as_array)
-                    .map(|e| {
-                        e.iter()
-                            .filter_map(Value::as_str)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    })
-                    .unwrap_or_default();
-                link(
-                    catcher.get("Next").and_then(Value::as_str),
-                    Some(errors),
-                    EdgeKind::Catch,
-                    &mut self.edges,
-                );
-            }
-            let branches: Vec<(&Value, String)> = match state.get("Type").and_then(Value::as_str) {
-                Some("Parallel") => state
-                    .get("Branches")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .enumerate()
-                    .map(|(i, b)| (b, format!("{name}: branch {}", i + 1)))
-                    .collect(),
-                Some("Map") => state
-                    .get("ItemProcessor")
-                    .or_else(|| state.get("Iterator"))
-                    .map(|p| vec![(p, format!("{name}: each item"))])
-                    .unwrap_or_default(),
-                _ => Vec::new(),
-            };
-            for (branch, title) in branches {
+            let parallel = matches!(state.kind, Kind::Parallel(_));
+            for (b, branch) in state.kind.branches().into_iter().enumerate() {
+                let title = if parallel {
+                    format!("{}: branch {}", state.name, b + 1)
+                } else {
+                    format!("{}: each item", state.name)
+                };
                 self.groups.push(Group {
                     title,
                     parent: group,
-                    owner: from.clone(),
+                    owner: id(i),
                 });
-                let index = self.groups.len() - 1;
-                if let Some(start) = self.add_graph(branch, Some(index)) {
-                    self.edges.push(Edge {
-                        from: from.clone(),
-                        to: start,
-                        label: None,
-                        kind: EdgeKind::Branch,
-                    });
-                }
+                let start = self.add_graph(branch, Some(self.groups.len() - 1));
+                self.edges.push(Edge {
+                    from: id(i),
+                    to: start,
+                    label: None,
+                    kind: EdgeKind::Branch,
+                });
             }
         }
-        graph
-            .get("StartAt")
-            .and_then(Value::as_str)
-            .and_then(|s| ids.get(s))
-            .cloned()
+        id(graph.start)
     }
 
     /// The nodes directly in `group` (`None`: the top level).
@@ -396,9 +337,15 @@ impl Diagram {
     }
 }
 
-/// A Choice rule in words: `$.x < 15`, `$.a is present and $.b == true`, ...
-pub fn describe_rule(rule: &Value) -> String {
-    let text = describe(rule);
+/// A Choice rule in words: `$.x < 15`, `($.a is present and $.b == true)`, or a JSONata
+/// rule's `Condition` as written; cut at 70 characters.
+pub fn describe_condition(condition: &Condition) -> String {
+    let text = match condition {
+        Condition::Path(rule) => describe(rule),
+        Condition::Jsonata(JsonataTemplate::Expr(e)) => format!("{{% {} %}}", e.as_str()),
+        Condition::Jsonata(JsonataTemplate::Literal(v)) => v.to_string(),
+        Condition::Jsonata(_) => "?".to_string(),
+    };
     if text.chars().count() > 70 {
         format!("{}…", text.chars().take(70).collect::<String>())
     } else {
@@ -406,70 +353,50 @@ pub fn describe_rule(rule: &Value) -> String {
     }
 }
 
-fn describe(rule: &Value) -> String {
-    let list = |key: &str, joiner: &str| {
-        rule.get(key).and_then(Value::as_array).map(|rules| {
-            format!(
-                "({})",
-                rules.iter().map(describe).collect::<Vec<_>>().join(joiner)
-            )
-        })
+fn describe(rule: &Rule) -> String {
+    let list = |rules: &[Rule], joiner: &str| {
+        format!(
+            "({})",
+            rules.iter().map(describe).collect::<Vec<_>>().join(joiner)
+        )
     };
-    if let Some(text) = list("And", " and ").or_else(|| list("Or", " or ")) {
-        return text;
-    }
-    if let Some(inner) = rule.get("Not") {
-        return format!("not {}", describe(inner));
-    }
-    if let Some(condition) = rule.get("Condition").and_then(Value::as_str) {
-        return condition.to_string();
-    }
-    let variable = rule.get("Variable").and_then(Value::as_str).unwrap_or("?");
-    let Some((operator, operand)) = rule.as_object().and_then(|o| {
-        o.iter().find(|(k, _)| {
-            !matches!(
-                k.as_str(),
-                "Variable" | "Next" | "Comment" | "Assign" | "Output"
-            )
-        })
-    }) else {
-        return variable.to_string();
-    };
-    let symbol = match operator.trim_end_matches("Path") {
-        "NumericEquals" | "StringEquals" | "BooleanEquals" | "TimestampEquals" => "==",
-        "NumericLessThan" | "StringLessThan" | "TimestampLessThan" => "<",
-        "NumericGreaterThan" | "StringGreaterThan" | "TimestampGreaterThan" => ">",
-        "NumericLessThanEquals" | "StringLessThanEquals" | "TimestampLessThanEquals" => "<=",
-        "NumericGreaterThanEquals" | "StringGreaterThanEquals" | "TimestampGreaterThanEquals" => {
-            ">="
-        }
-        "StringMatches" => "matches",
-        "IsPresent" => {
-            return format!(
-                "{variable} {}",
-                if operand == &Value::Bool(true) {
-                    "is present"
-                } else {
-                    "is absent"
-                }
-            )
-        }
-        "IsNull" | "IsNumeric" | "IsString" | "IsBoolean" | "IsTimestamp" => {
-            let what = operator.trim_start_matches("Is").to_lowercase();
-            return format!(
-                "{variable} {} {what}",
-                if operand == &Value::Bool(true) {
-                    "is"
-                } else {
-                    "is not"
-                }
-            );
-        }
-        other => other,
+    let (variable, op, operand) = match rule {
+        Rule::And(rules) => return list(rules, " and "),
+        Rule::Or(rules) => return list(rules, " or "),
+        Rule::Not(inner) => return format!("not {}", describe(inner)),
+        Rule::Compare {
+            variable,
+            op,
+            operand,
+        } => (variable.as_str(), *op, operand),
     };
     let operand = match operand {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Operand::Path(p) => p.as_str().to_string(),
+        Operand::Value(Value::String(s)) => s.clone(),
+        Operand::Value(other) => other.to_string(),
+    };
+    let symbol = match op {
+        Op::NumericEquals | Op::StringEquals | Op::BooleanEquals | Op::TimestampEquals => "==",
+        Op::NumericLessThan | Op::StringLessThan | Op::TimestampLessThan => "<",
+        Op::NumericGreaterThan | Op::StringGreaterThan | Op::TimestampGreaterThan => ">",
+        Op::NumericLessThanEquals | Op::StringLessThanEquals | Op::TimestampLessThanEquals => "<=",
+        Op::NumericGreaterThanEquals
+        | Op::StringGreaterThanEquals
+        | Op::TimestampGreaterThanEquals => ">=",
+        Op::StringMatches => "matches",
+        Op::IsPresent => {
+            let present = if operand == "true" {
+                "is present"
+            } else {
+                "is absent"
+            };
+            return format!("{variable} {present}");
+        }
+        Op::IsNull | Op::IsNumeric | Op::IsString | Op::IsBoolean | Op::IsTimestamp => {
+            let what = op.as_str().trim_start_matches("Is").to_lowercase();
+            let is = if operand == "true" { "is" } else { "is not" };
+            return format!("{variable} {is} {what}");
+        }
     };
     format!("{variable} {symbol} {operand}")
 }
@@ -486,6 +413,10 @@ fn dot_text(text: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn diagram(definition: Value) -> Diagram {
+        Diagram::of(&StateMachine::from_value(&definition).expect("a valid definition"))
+    }
 
     fn definition() -> Value {
         json!({
@@ -505,7 +436,7 @@ mod tests {
 
     #[test]
     fn choice_edges_carry_their_conditions_and_catch_edges_are_dashed() {
-        let mermaid = Diagram::from_definition(&definition()).mermaid();
+        let mermaid = diagram(definition()).mermaid();
         assert!(
             mermaid.contains(r#"n0 -->|"($.mape < $.threshold and $.beats == true)"| n1"#),
             "{mermaid}"
@@ -524,7 +455,7 @@ mod tests {
         let def: Value =
             serde_json::from_str(include_str!("../tests/fixtures/jsonata/evaluate.asl.json"))
                 .unwrap();
-        let m = Diagram::from_definition(&def).mermaid();
+        let m = diagram(def).mermaid();
         for state in ["Evaluate", "Gate", "Promote", "Reject"] {
             assert!(m.contains(state), "{m}");
         }
@@ -533,7 +464,7 @@ mod tests {
 
     #[test]
     fn dot_output_nests_branches_in_clusters() {
-        let dot = Diagram::from_definition(&definition()).dot();
+        let dot = diagram(definition()).dot();
         assert!(dot.contains("subgraph cluster_0"), "{dot}");
         assert!(
             dot.contains("n1 -> n2 [label=\"States.ALL\", style=dashed, color=red];"),

@@ -8,14 +8,21 @@ use crate::validate::{Finding, Severity};
 use asl::service_shapes::{
     check_mock_error, validate_mock_result, FieldValidationMode, ShapeError, Unchecked, Validated,
 };
+use asl::states::Kind;
+use asl::StateMachine;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// Every state of `definition` by name, nested branches and item processors included.
-fn states_by_name(definition: &Value) -> BTreeMap<String, Value> {
+/// Every state of `machine` by name, nested branches and item processors included, with its
+/// `Resource` when it is a Task.
+fn resources_by_state(machine: &StateMachine) -> BTreeMap<String, Option<&str>> {
     let mut out = BTreeMap::new();
-    crate::validate::walk_graph(definition, &mut |name, state, _| {
-        out.insert(name.clone(), state.clone());
+    machine.graph.walk(&mut |state, _| {
+        let resource = match &state.kind {
+            Kind::Task(task) => Some(task.resource.as_str()),
+            _ => None,
+        };
+        out.insert(state.name.to_string(), resource);
     });
     out
 }
@@ -27,11 +34,12 @@ struct Use {
     cases: Vec<String>,
 }
 
-/// Checks the mock configuration of `machine` (when it has one) in `mode`.
+/// Checks the mock configuration of `machine` (when it has one), whose parsed definition is
+/// `definition`, in `mode`.
 pub fn check(
     project: &Project,
     machine: &str,
-    definition: &Value,
+    definition: &StateMachine,
     mode: FieldValidationMode,
     findings: &mut Vec<Finding>,
 ) {
@@ -64,7 +72,7 @@ pub fn check(
         findings.push(error(None, "$".into(), e.to_string()));
         return;
     }
-    let states = states_by_name(definition);
+    let states = resources_by_state(definition);
     // response name -> its uses, in a stable order
     let mut uses: BTreeMap<String, Vec<Use>> = BTreeMap::new();
     let cases = config
@@ -79,11 +87,7 @@ pub fn check(
                 continue;
             };
             let field = format!("StateMachines.{machine}.TestCases.{case}.{state}");
-            let Some(resource) = states
-                .get(state)
-                .and_then(|s| s.get("Resource"))
-                .and_then(Value::as_str)
-            else {
+            let Some(resource) = states.get(state).copied().flatten() else {
                 let message = if states.contains_key(state) {
                     format!(
                         "test case {case} mocks state {state}, which is not a Task with a Resource"

@@ -29,6 +29,30 @@ pub struct LoadedMachine {
     pub definition: Value,
 }
 
+impl LoadedMachine {
+    /// The definition parsed by the engine: the typed model that `run`, `graph` and
+    /// `validate` all read. Errors: the engine's definition errors, each with its JSON path.
+    pub fn state_machine(&self) -> Result<asl::StateMachine> {
+        asl::StateMachine::from_value(&self.definition).map_err(|e| {
+            anyhow!(
+                "{} is not a valid state machine:\n{}",
+                self.path.display(),
+                indented(&e)
+            )
+        })
+    }
+}
+
+/// The engine's definition errors, one `  path: message` line each.
+pub fn indented(errors: &asl::DefinitionErrors) -> String {
+    errors
+        .0
+        .iter()
+        .map(|e| format!("  {e}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 impl Project {
     /// Finds the project: `dir` if given, else the nearest folder upwards from the working
     /// directory that holds `sam-template.yaml`.

@@ -8,7 +8,7 @@ use crate::project::{parse_overrides, Project};
 use crate::report;
 use crate::summary::{human_duration, shorten, RunSummary};
 use crate::template::StateMachineResource;
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Context, Result};
 use asl::history::Details;
 use asl::{
     EventType, ExecutionOptions, HistoryEvent, MockConfig, SeededRng, StateMachine, Status,
@@ -276,7 +276,7 @@ pub fn save_run(
         &files.summary,
         serde_json::to_string_pretty(&summary)?.as_bytes(),
     )?;
-    let html = report::html(&run.definition, &run.result, &summary);
+    let html = report::html(&run.machine, &run.result, &summary);
     write_file(&files.report, html.as_bytes())?;
     Ok(summary)
 }
@@ -318,8 +318,8 @@ impl RunSetup {
 pub struct LocalRun {
     /// The state machine.
     pub resource: StateMachineResource,
-    /// Its definition, substitutions applied.
-    pub definition: Value,
+    /// Its definition, substitutions applied, as the engine parsed and ran it.
+    pub machine: StateMachine,
     /// The test case run (`no-mocks` without a mock configuration).
     pub test_case: String,
     /// The execution: status, output, transitions, history.
@@ -389,16 +389,7 @@ pub async fn run_machine(
             resource.logical_id
         );
     }
-    let state_machine = StateMachine::from_value(&machine.definition).map_err(|e| {
-        anyhow!(
-            "{} is not a valid state machine:\n{}",
-            machine.path.display(),
-            e.0.iter()
-                .map(|e| format!("  {}: {}", e.path, e.message))
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    })?;
+    let state_machine = machine.state_machine()?;
     let input = match setup.input {
         Some(input) => input,
         None => {
@@ -457,7 +448,7 @@ pub async fn run_machine(
     let result = state_machine.run(input, &options).await;
     Ok(LocalRun {
         resource,
-        definition: machine.definition,
+        machine: state_machine,
         test_case,
         result,
     })

@@ -11,7 +11,12 @@ use crate::project::{parse_overrides, Project};
 use crate::scheduler;
 use crate::template::Template;
 
+use asl::choice::Op;
+use asl::jsonata::Template as JsonataTemplate;
+use asl::payload::Template as PayloadTemplate;
 use asl::service_shapes::FieldValidationMode;
+use asl::states::task::Task;
+use asl::states::{Assign, Graph, Kind, QueryLanguage, ResultPathSpec, State};
 use asl::StateMachine;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -135,16 +140,11 @@ pub fn validate(project: &Project, mock_mode: FieldValidationMode) -> Vec<Findin
     check_rules(&project.template, &template_file, &mut findings);
     crate::catalogue_check::check(project, &mut findings);
     for resource in project.template.state_machines() {
-        check_state_machine(project, &resource, &template_file, &mut findings);
-        // (a definition that cannot be loaded is reported by check_state_machine)
-        if let Ok(machine) = project.load_machine(&resource) {
-            crate::mock_check::check(
-                project,
-                &resource.name,
-                &machine.definition,
-                mock_mode,
-                &mut findings,
-            );
+        // (a definition that cannot be loaded or parsed is reported by check_state_machine)
+        if let Some(machine) =
+            check_state_machine(project, &resource, &template_file, &mut findings)
+        {
+            crate::mock_check::check(project, &resource.name, &machine, mock_mode, &mut findings);
         }
         check_key_results(project, &resource.name, &mut findings);
     }
@@ -204,22 +204,19 @@ fn error(
 fn check_error_contract(
     file: &str,
     state_name: &str,
-    state: &Value,
+    state: &Kind,
     function: &crate::functions::LocalFunction,
     findings: &mut Vec<Finding>,
 ) {
-    let lambda = "arn:aws:states:::lambda:invoke";
     let mut catches_all = false;
     let mut caught: Vec<&str> = Vec::new();
-    for field in ["Retry", "Catch"] {
-        let entries = state.get(field).and_then(Value::as_array);
-        for (i, entry) in entries.into_iter().flatten().enumerate() {
-            let names = entry.get("ErrorEquals").and_then(Value::as_array);
-            for name in names.into_iter().flatten().filter_map(Value::as_str) {
+    for (field, entries) in error_equals(state) {
+        for (i, names) in entries.iter().enumerate() {
+            for name in names.iter().map(String::as_str) {
                 let known = if name.starts_with("States.") || name.starts_with("Runtime.") {
                     true
                 } else if name.starts_with("Lambda.") {
-                    asl::service_shapes::check_mock_error(lambda, name).is_ok()
+                    asl::service_shapes::check_mock_error(LAMBDA_INVOKE, name).is_ok()
                 } else {
                     function.errors.contains(&name)
                 };
@@ -244,7 +241,7 @@ fn check_error_contract(
             }
         }
     }
-    if state.get("Catch").is_some() && !catches_all {
+    if !state.catchers().is_empty() && !catches_all {
         let uncaught: Vec<&str> = function
             .errors
             .iter()
@@ -265,6 +262,28 @@ fn check_error_contract(
             });
         }
     }
+}
+
+/// The `ErrorEquals` lists of a state's retriers and catchers, by field: `Retry`, then `Catch`.
+fn error_equals(state: &Kind) -> [(&'static str, Vec<&[String]>); 2] {
+    [
+        (
+            "Retry",
+            state
+                .retriers()
+                .iter()
+                .map(|r| r.error_equals.as_slice())
+                .collect(),
+        ),
+        (
+            "Catch",
+            state
+                .catchers()
+                .iter()
+                .map(|c| c.error_equals.as_slice())
+                .collect(),
+        ),
+    ]
 }
 
 fn check_functions(project: &Project, file: &str, findings: &mut Vec<Finding>) {
@@ -420,12 +439,14 @@ fn check_rules(template: &Template, file: &str, findings: &mut Vec<Finding>) {
     }
 }
 
+/// Checks one state machine; returns its parsed definition when the engine accepts it (the
+/// checks of its states, functions and callbacks run only then: they read the engine's model).
 fn check_state_machine(
     project: &Project,
     resource: &crate::template::StateMachineResource,
     template_file: &str,
     findings: &mut Vec<Finding>,
-) {
+) -> Option<StateMachine> {
     let machine = match project.load_machine(resource) {
         Ok(m) => m,
         Err(e) => {
@@ -435,46 +456,48 @@ fn check_state_machine(
                 format!("Resources.{}", resource.logical_id),
                 format!("{e:#}"),
             ));
-            return;
+            return None;
         }
     };
     let file = relative(project, &machine.path);
     for name in &machine.unsupplied {
         findings.push(error(&file, None, format!("${{{name}}}"), format!("used by the definition but not supplied by Resources.{}.Properties.DefinitionSubstitutions", resource.logical_id)));
     }
-    if let Err(errors) = StateMachine::from_value(&machine.definition) {
-        for e in errors.0 {
-            let state = state_from_path(&e.path);
-            findings.push(error(
-                &file,
-                state.as_deref(),
-                e.path.clone(),
-                e.message.clone(),
-            ));
+    let parsed = match StateMachine::from_value(&machine.definition) {
+        Ok(parsed) => parsed,
+        Err(errors) => {
+            for e in errors.0 {
+                let state = state_from_path(&e.path);
+                findings.push(error(
+                    &file,
+                    state.as_deref(),
+                    e.path.clone(),
+                    e.message.clone(),
+                ));
+            }
+            return None;
         }
-    }
+    };
     let functions = project.local_functions();
     let template_functions: BTreeSet<String> = project.local_functions().keys().cloned().collect();
     let callbacks = callback_states(project, resource, template_file, findings);
     let mut seen_callbacks = BTreeSet::new();
-    walk_graph(&machine.definition, &mut |state_name, state, states| {
-        if let Some((binary, callback)) = callbacks.get(state_name.as_str()) {
-            seen_callbacks.insert(state_name.clone());
-            check_callback_state(&file, state_name, state, states, binary, callback, findings);
+    parsed.graph.walk(&mut |state, list| {
+        let state_name: &str = &state.name;
+        if let Some((binary, callback)) = callbacks.get(state_name) {
+            seen_callbacks.insert(state_name.to_string());
+            check_callback_state(&file, state, list, binary, callback, findings);
         }
-        let Some(resource_arn) = state.get("Resource").and_then(Value::as_str) else {
+        let Kind::Task(task) = &state.kind else {
             return;
         };
-        let function_name = if resource_arn == "arn:aws:states:::lambda:invoke"
+        let resource_arn = task.resource.as_str();
+        let function_name = if resource_arn == LAMBDA_INVOKE
             || resource_arn == "arn:aws:states:::lambda:invoke.waitForTaskToken"
         {
-            match state
-                .pointer("/Parameters/FunctionName")
-                .or_else(|| state.pointer("/Arguments/FunctionName"))
-                .and_then(Value::as_str)
-            {
+            match task.literal_parameter("FunctionName").and_then(Value::as_str) {
                 Some(name) => name.to_string(),
-                None => return, // dynamic (FunctionName.$): only known at run time
+                None => return, // dynamic (FunctionName.$, {% %}): only known at run time
             }
         } else if resource_arn.starts_with("arn:aws:lambda:") {
             resource_arn.to_string()
@@ -503,13 +526,13 @@ fn check_state_machine(
             ));
             return;
         };
-        check_error_contract(&file, state_name, state, function, findings);
-        if resource_arn != "arn:aws:states:::lambda:invoke" {
+        check_error_contract(&file, state_name, &state.kind, function, findings);
+        if resource_arn != LAMBDA_INVOKE {
             return;
         }
-        if is_jsonata(&machine.definition, state) {
+        if state.language == QueryLanguage::Jsonata {
             let schema = (function.output_schema)();
-            for (other_name, field, path, rest) in jsonata_result_reads(state_name, state, states) {
+            for (other_name, field, path, rest) in jsonata_result_reads(state, list) {
                 let detail = match check_schema_path(&schema, &rest, None) {
                     SchemaCheck::Missing(detail) => detail,
                     _ => continue,
@@ -518,11 +541,7 @@ fn check_state_machine(
             }
             return;
         }
-        let Some(result_path) = state
-            .get("ResultPath")
-            .and_then(Value::as_str)
-            .filter(|p| *p != "$")
-        else {
+        let Some(result_path) = result_path(task) else {
             return;
         };
         let schema = (function.output_schema)();
@@ -540,14 +559,10 @@ fn check_state_machine(
         };
         // Where the function's output lands for later states: (path prefix, path inside the output).
         let mut mappings: Vec<(String, String)> = Vec::new();
-        match state.get("ResultSelector").and_then(Value::as_object) {
+        match &task.result_selector {
             None => mappings.push((format!("{result_path}.Payload"), String::new())),
             Some(selector) => {
-                for (key, source) in selector {
-                    let (Some(name), Some(source)) = (key.strip_suffix(".$"), source.as_str())
-                    else {
-                        continue;
-                    };
+                for (name, source) in selector_paths(selector) {
                     let Some(inner) = source.strip_prefix("$.Payload") else {
                         continue;
                     };
@@ -556,7 +571,7 @@ fn check_state_machine(
                     }
                     report(
                         state_name,
-                        format!("ResultSelector.{key}"),
+                        format!("ResultSelector.{name}.$"),
                         source,
                         inner,
                         None,
@@ -565,8 +580,10 @@ fn check_state_machine(
                 }
             }
         }
-        for (other_name, other) in states {
-            for (field, path, expected) in json_paths(other) {
+        for other in &list.states {
+            for read in other.json_paths() {
+                let path = read.path.as_str();
+                let expected = read.op.and_then(operand_type);
                 for (prefix, base) in &mappings {
                     let Some(rest) = path.strip_prefix(prefix.as_str()) else {
                         continue;
@@ -575,9 +592,9 @@ fn check_state_machine(
                         continue;
                     }
                     report(
-                        other_name,
-                        field.clone(),
-                        &path,
+                        &other.name,
+                        read.field.clone(),
+                        path,
                         &format!("{base}{rest}"),
                         expected,
                     );
@@ -595,6 +612,46 @@ fn check_state_machine(
             "Metadata.Callbacks",
             format!("state {missing} of {} does not exist", resource.logical_id),
         ));
+    }
+    Some(parsed)
+}
+
+/// `arn:aws:states:::lambda:invoke`, the request-response Lambda integration.
+const LAMBDA_INVOKE: &str = "arn:aws:states:::lambda:invoke";
+
+/// A Task's `ResultPath` when it puts the result below the input (not `$`, not `null`).
+fn result_path(task: &Task) -> Option<&str> {
+    match &task.result_path {
+        ResultPathSpec::Path(p) => Some(p.as_str()).filter(|p| *p != "$"),
+        ResultPathSpec::Default | ResultPathSpec::Discard => None,
+    }
+}
+
+/// The `"name.$": "$.path"` entries of a `ResultSelector`, as (name, path).
+fn selector_paths(selector: &PayloadTemplate) -> Vec<(&str, &str)> {
+    match selector {
+        PayloadTemplate::Object(entries) => entries
+            .iter()
+            .filter_map(|(name, t)| match t {
+                PayloadTemplate::Path(p) => Some((name.as_str(), p.as_str())),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The JSON type a Choice comparison needs its `Variable` (and `...Path` operand) to have.
+fn operand_type(op: Op) -> Option<&'static str> {
+    let name = op.as_str();
+    if name.starts_with("Numeric") {
+        Some("number")
+    } else if name.starts_with("Boolean") {
+        Some("boolean")
+    } else if name.starts_with("String") || name.starts_with("Timestamp") {
+        Some("string")
+    } else {
+        None
     }
 }
 
@@ -653,35 +710,28 @@ fn callback_states(
 /// its success output.
 fn check_callback_state(
     file: &str,
-    state_name: &str,
-    state: &Value,
-    states: &StateMap,
+    state: &State,
+    list: &Graph,
     binary: &str,
     callback: &crate::functions::Callback,
     findings: &mut Vec<Finding>,
 ) {
-    let resource = state
-        .get("Resource")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if !resource.ends_with(".waitForTaskToken") {
-        findings.push(error(file, Some(state_name), "Resource", format!("{binary} completes this state by task token, but {resource:?} does not wait for one (.waitForTaskToken)")));
-        return;
-    }
-    for (kind, handlers) in [("Catch", state.get("Catch")), ("Retry", state.get("Retry"))] {
-        for (i, handler) in handlers
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            for name in handler
-                .get("ErrorEquals")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-            {
+    let state_name: &str = &state.name;
+    let task = match &state.kind {
+        Kind::Task(task) if task.resource.ends_with(".waitForTaskToken") => task,
+        other => {
+            let resource = match other {
+                Kind::Task(task) => task.resource.as_str(),
+                _ => "",
+            };
+            findings.push(error(file, Some(state_name), "Resource", format!("{binary} completes this state by task token, but {resource:?} does not wait for one (.waitForTaskToken)")));
+            return;
+        }
+    };
+    let [retry, catch] = error_equals(&state.kind);
+    for (kind, handlers) in [catch, retry] {
+        for (i, names) in handlers.iter().enumerate() {
+            for name in names.iter().map(String::as_str) {
                 // `States.*` and the integration's own errors (`DynamoDB.ThrottlingException`)
                 // have a dot; a function's errorType has none.
                 if !name.contains('.') && !callback.errors.contains(&name) {
@@ -698,22 +748,21 @@ fn check_callback_state(
             }
         }
     }
-    let Some(result_path) = state
-        .get("ResultPath")
-        .and_then(Value::as_str)
-        .filter(|p| *p != "$")
-    else {
+    let Some(result_path) = result_path(task) else {
         return;
     };
     let schema = (callback.output_schema)();
-    for (other_name, other) in states {
-        for (field, path, expected) in json_paths(other) {
+    for other in &list.states {
+        for read in other.json_paths() {
+            let path = read.path.as_str();
+            let expected = read.op.and_then(operand_type);
             let Some(rest) = path.strip_prefix(result_path) else {
                 continue;
             };
             if !(rest.starts_with('.') || rest.starts_with('[')) {
                 continue;
             }
+            let (other_name, field) = (&*other.name, read.field);
             match check_schema_path(&schema, rest, expected) {
                 SchemaCheck::Ok | SchemaCheck::Nullable => {}
                 SchemaCheck::Missing(detail) => findings.push(error(file, Some(other_name), field, format!("{path}: {detail} in what {binary} sends to {state_name}"))),
@@ -732,66 +781,35 @@ fn state_from_path(path: &str) -> Option<String> {
     Some(rest.split(['.', '[']).next()?.to_string())
 }
 
-type StateMap = serde_json::Map<String, Value>;
-
-/// Calls `visit(name, state, sibling_states)` for every state, nested branches included.
-pub(crate) fn walk_graph(graph: &Value, visit: &mut dyn FnMut(&String, &Value, &StateMap)) {
-    let Some(states) = graph.get("States").and_then(Value::as_object) else {
-        return;
-    };
-    for (name, state) in states {
-        visit(name, state, states);
-        for branch in state
-            .get("Branches")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            walk_graph(branch, visit);
-        }
-        if let Some(processor) = state.get("ItemProcessor").or_else(|| state.get("Iterator")) {
-            walk_graph(processor, visit);
-        }
-    }
-}
-
-/// Whether `state` speaks JSONata (its own `QueryLanguage`, else the machine's).
-fn is_jsonata(definition: &Value, state: &Value) -> bool {
-    state
-        .get("QueryLanguage")
-        .or_else(|| definition.get("QueryLanguage"))
-        .and_then(Value::as_str)
-        == Some("JSONata")
-}
-
 /// The reads of a JSONata Lambda state's `Payload` that can be resolved statically, as
 /// (state, field, path as written, path inside the function's output): `$states.result.Payload…`
 /// in the state's own `Output`/`Assign`, and `$var…` anywhere for a variable the state assigns
 /// `{% $states.result.Payload… %}` to.
-fn jsonata_result_reads(
-    name: &str,
-    state: &Value,
-    states: &StateMap,
-) -> Vec<(String, String, String, String)> {
+fn jsonata_result_reads(state: &State, list: &Graph) -> Vec<(String, String, String, String)> {
     const PAYLOAD: &str = "$states.result.Payload";
     let mut out = Vec::new();
     let mut vars: Vec<(String, String)> = Vec::new();
-    if let Some(assign) = state.get("Assign").and_then(Value::as_object) {
-        for (var, v) in assign {
-            let Some(expr) = v.as_str().and_then(asl::jsonata::template_expression) else {
+    if let Some(Assign::Jsonata(JsonataTemplate::Object(entries))) = &state.assign {
+        for (var, value) in entries {
+            let JsonataTemplate::Expr(expr) = value else {
                 continue;
             };
-            if let Some(rest) = expr.strip_prefix(PAYLOAD).filter(|r| is_dotted(r)) {
+            if let Some(rest) = expr.as_str().strip_prefix(PAYLOAD).filter(|r| is_dotted(r)) {
                 vars.push((format!("${var}"), rest.to_string()));
             }
         }
     }
     for (field, path) in jsonata_paths(state) {
         if let Some(rest) = path.strip_prefix(PAYLOAD).filter(|r| r.starts_with('.')) {
-            out.push((name.to_string(), field, path.clone(), rest.to_string()));
+            out.push((
+                state.name.to_string(),
+                field,
+                path.clone(),
+                rest.to_string(),
+            ));
         }
     }
-    for (other_name, other) in states {
+    for other in &list.states {
         for (field, path) in jsonata_paths(other) {
             for (var, base) in &vars {
                 if let Some(rest) = path
@@ -799,7 +817,7 @@ fn jsonata_result_reads(
                     .filter(|r| r.starts_with('.'))
                 {
                     out.push((
-                        other_name.clone(),
+                        other.name.to_string(),
                         field.clone(),
                         path.clone(),
                         format!("{base}{rest}"),
@@ -817,42 +835,16 @@ fn is_dotted(rest: &str) -> bool {
 }
 
 /// The dotted `$name.a.b` references in a state's JSONata fields, as (field, reference).
-fn jsonata_paths(state: &Value) -> Vec<(String, String)> {
-    fn walk(v: &Value, at: &str, out: &mut Vec<(String, String)>) {
-        match v {
-            Value::String(s) => {
-                if let Some(expr) = asl::jsonata::template_expression(s) {
-                    for r in dotted_refs(expr) {
-                        out.push((at.to_string(), r));
-                    }
-                }
-            }
-            Value::Object(m) => m
-                .iter()
-                .for_each(|(k, x)| walk(x, &format!("{at}.{k}"), out)),
-            Value::Array(a) => a
-                .iter()
-                .enumerate()
-                .for_each(|(i, x)| walk(x, &format!("{at}[{i}]"), out)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    for field in ["Arguments", "Output", "Assign", "Items", "ItemSelector"] {
-        if let Some(v) = state.get(field) {
-            walk(v, field, &mut out);
-        }
-    }
-    for (i, rule) in state
-        .get("Choices")
-        .and_then(Value::as_array)
+fn jsonata_paths(state: &State) -> Vec<(String, String)> {
+    state
+        .jsonata_expressions()
         .into_iter()
-        .flatten()
-        .enumerate()
-    {
-        walk(rule, &format!("Choices[{i}]"), &mut out);
-    }
-    out
+        .flat_map(|(field, expr)| {
+            dotted_refs(expr.as_str())
+                .into_iter()
+                .map(move |r| (field.clone(), r))
+        })
+        .collect()
 }
 
 /// `$name.a.b` references in a JSONata expression (names and dots only).
@@ -876,134 +868,6 @@ fn dotted_refs(expr: &str) -> Vec<String> {
         }
     }
     out
-}
-
-/// Every JSONPath a state reads, as (field, path, JSON type the use needs).
-fn json_paths(state: &Value) -> Vec<(String, String, Option<&'static str>)> {
-    let mut out = Vec::new();
-    for field in [
-        "InputPath",
-        "OutputPath",
-        "ItemsPath",
-        "ErrorPath",
-        "CausePath",
-        "SecondsPath",
-        "TimestampPath",
-    ] {
-        if let Some(path) = state.get(field).and_then(Value::as_str) {
-            out.push((field.to_string(), path.to_string(), None));
-        }
-    }
-    for field in ["Parameters", "ResultSelector", "ItemSelector", "Arguments"] {
-        if let Some(template) = state.get(field) {
-            template_paths(template, field, &mut out);
-        }
-    }
-    if let Some(rules) = state.get("Choices").and_then(Value::as_array) {
-        for (i, rule) in rules.iter().enumerate() {
-            rule_paths(rule, &format!("Choices[{i}]"), &mut out);
-        }
-    }
-    out
-}
-
-fn template_paths(value: &Value, at: &str, out: &mut Vec<(String, String, Option<&'static str>)>) {
-    match value {
-        Value::Object(map) => {
-            for (key, v) in map {
-                let field = format!("{at}.{key}");
-                match (key.ends_with(".$"), v) {
-                    (true, Value::String(expr)) => {
-                        for path in paths_in_expression(expr) {
-                            out.push((field.clone(), path, None));
-                        }
-                    }
-                    _ => template_paths(v, &field, out),
-                }
-            }
-        }
-        Value::Array(items) => {
-            for (i, v) in items.iter().enumerate() {
-                template_paths(v, &format!("{at}[{i}]"), out);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// The `$.…` paths in a path or an intrinsic function call.
-fn paths_in_expression(expr: &str) -> Vec<String> {
-    if expr.starts_with('$') && !expr.starts_with("$$") && !expr.contains('(') {
-        return vec![expr.to_string()];
-    }
-    let mut out = Vec::new();
-    let bytes = expr.as_bytes();
-    let mut in_string = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' if in_string => i += 1,
-            b'\'' => in_string = !in_string,
-            b'$' if !in_string
-                && bytes.get(i + 1) != Some(&b'$')
-                && (i == 0 || matches!(bytes[i - 1], b'(' | b',' | b' ')) =>
-            {
-                let end = expr[i..].find([',', ')']).map_or(expr.len(), |e| i + e);
-                out.push(expr[i..end].trim().to_string());
-                i = end;
-                continue;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    out
-}
-
-fn rule_paths(rule: &Value, at: &str, out: &mut Vec<(String, String, Option<&'static str>)>) {
-    for key in ["And", "Or"] {
-        for (i, inner) in rule
-            .get(key)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            rule_paths(inner, &format!("{at}.{key}[{i}]"), out);
-        }
-    }
-    if let Some(inner) = rule.get("Not") {
-        rule_paths(inner, &format!("{at}.Not"), out);
-    }
-    let Some(object) = rule.as_object() else {
-        return;
-    };
-    let operator = object.keys().find(|k| {
-        !matches!(
-            k.as_str(),
-            "Variable" | "Next" | "Comment" | "And" | "Or" | "Not"
-        )
-    });
-    let expected = operator.and_then(|op| {
-        let op = op.trim_end_matches("Path");
-        if op.starts_with("Numeric") {
-            Some("number")
-        } else if op.starts_with("Boolean") {
-            Some("boolean")
-        } else if op.starts_with("String") || op.starts_with("Timestamp") {
-            Some("string")
-        } else {
-            None
-        }
-    });
-    if let Some(variable) = rule.get("Variable").and_then(Value::as_str) {
-        out.push((format!("{at}.Variable"), variable.to_string(), expected));
-    }
-    if let Some(op) = operator.filter(|op| op.ends_with("Path")) {
-        if let Some(path) = rule.get(op.as_str()).and_then(Value::as_str) {
-            out.push((format!("{at}.{op}"), path.to_string(), expected));
-        }
-    }
 }
 
 /// The outcome of looking a path up in a JSON schema.
@@ -1217,9 +1081,11 @@ mod tests {
         let def: Value =
             serde_json::from_str(include_str!("../tests/fixtures/jsonata/evaluate.asl.json"))
                 .unwrap();
-        asl::StateMachine::from_value(&def).expect("the example is a valid JSONata machine");
-        let states = def["States"].as_object().unwrap();
-        let reads = jsonata_result_reads("Evaluate", &states["Evaluate"], states);
+        let machine =
+            asl::StateMachine::from_value(&def).expect("the example is a valid JSONata machine");
+        let graph = &machine.graph;
+        let evaluate = graph.get("Evaluate").unwrap();
+        let reads = jsonata_result_reads(evaluate, graph);
         let mut got: Vec<(&str, &str, &str)> = reads
             .iter()
             .map(|(s, f, _, rest)| (s.as_str(), f.as_str(), rest.as_str()))
@@ -1232,39 +1098,6 @@ mod tests {
                 ("Promote", "Output.mape", ".mape")
             ]
         );
-        assert!(is_jsonata(&def, &states["Gate"]));
-    }
-
-    #[test]
-    fn paths_are_found_in_intrinsics_and_choice_rules() {
-        assert_eq!(
-            paths_in_expression("States.Format('{} {}', $.a.b, $.c)"),
-            ["$.a.b", "$.c"]
-        );
-        assert_eq!(
-            paths_in_expression("States.Format('$.not {}', $$.Execution.Id)"),
-            Vec::<String>::new()
-        );
-        assert_eq!(paths_in_expression("$.x[0].y"), ["$.x[0].y"]);
-        let rule = serde_json::json!({"And": [{"Variable": "$.e.Payload.mape", "NumericLessThanPath": "$.t"}, {"Not": {"Variable": "$.b", "BooleanEquals": true}}], "Next": "X"});
-        let mut out = Vec::new();
-        rule_paths(&rule, "Choices[0]", &mut out);
-        assert_eq!(
-            out[0],
-            (
-                "Choices[0].And[0].Variable".to_string(),
-                "$.e.Payload.mape".to_string(),
-                Some("number")
-            )
-        );
-        assert_eq!(out[1].1, "$.t");
-        assert_eq!(
-            out[2],
-            (
-                "Choices[0].And[1].Not.Variable".to_string(),
-                "$.b".to_string(),
-                Some("boolean")
-            )
-        );
+        assert_eq!(graph.get("Gate").unwrap().language, QueryLanguage::Jsonata);
     }
 }

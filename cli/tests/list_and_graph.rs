@@ -4,7 +4,7 @@
 mod support;
 
 use serde_json::Value;
-use support::{pipelines, root, text};
+use support::{pipelines, root, scratch_project, text};
 
 #[test]
 fn list_shows_machines_functions_and_the_weekly_schedule_with_its_next_sunday() {
@@ -70,4 +70,27 @@ fn graph_draws_every_state_in_mermaid_and_dot() {
     )
     .to_string();
     assert!(dot.contains("style=dashed"), "Catch edges are dashed");
+}
+
+#[test]
+fn graph_draws_what_the_engine_runs_and_refuses_what_it_would_refuse() {
+    let dir = scratch_project(|file, text| {
+        if file == "state-machines/ml-retraining.asl.json" {
+            text.replacen(
+                "\"Next\": \"TrainCandidateModel\"",
+                "\"Next\": \"TrainModel\"",
+                1,
+            )
+        } else {
+            text
+        }
+    });
+    let output = pipelines(dir.path(), &["graph", "ml-retraining"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains("is not a valid state machine")
+            && err.contains("the state 'TrainModel' does not exist"),
+        "{err}"
+    );
 }

@@ -459,3 +459,21 @@ fn function_errors_no_catch_handles_are_warned_about() {
     );
     assert_eq!(code, Some(0), "a warning does not fail validate: {out}");
 }
+
+#[test]
+fn a_choice_rule_that_assigns_is_type_checked_as_the_engine_reads_it() {
+    // `Assign` written before the operator: a reader that took the first other key for the
+    // operator saw none and checked nothing; the engine's model knows it is BooleanEquals.
+    let (code, out) = validate_copy(in_asl(|t| {
+        replace_once(
+            t,
+            "\"Variable\": \"$.features.Payload.fresh\",",
+            "\"Variable\": \"$.features.Payload.reason\", \"Assign\": {\"checked\": true},",
+        )
+    }));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("state AreFeaturesFresh: Choices[0].Variable: $.features.Payload.reason is string in the output of feature-freshness, but this field needs boolean"),
+        "{out}"
+    );
+}

@@ -550,7 +550,9 @@ mod tests {
                 "Failed": {"Type": "Fail"}
             }
         });
-        let layout = Layout::of(&Diagram::from_definition(&definition));
+        let layout = Layout::of(&Diagram::of(
+            &asl::StateMachine::from_value(&definition).unwrap(),
+        ));
         let column = layout.handler_column.expect("Notify is a handler");
         let notify = layout.nodes.iter().find(|n| n.name == "Notify").unwrap();
         assert!(notify.handler && notify.x - notify.w / 2.0 >= column - 1.0);
@@ -583,7 +585,9 @@ mod tests {
                 ]}
             }
         });
-        let layout = Layout::of(&Diagram::from_definition(&definition));
+        let layout = Layout::of(&Diagram::of(
+            &asl::StateMachine::from_value(&definition).unwrap(),
+        ));
         let frame = layout.groups.iter().find(|g| g.kind == "state").unwrap();
         let a = layout.nodes.iter().find(|n| n.name == "A").unwrap();
         assert!(

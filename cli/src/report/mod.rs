@@ -11,7 +11,7 @@ pub mod visits;
 
 use crate::graph::Diagram;
 use crate::summary::{human_duration, RunSummary};
-use asl::ExecutionResult;
+use asl::{ExecutionResult, StateMachine};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::fmt::Write;
@@ -38,8 +38,8 @@ var e=document.getElementById('script-errors');if(e){{e.textContent=window.__err
 }
 
 /// The HTML report of one execution.
-pub fn html(definition: &Value, result: &ExecutionResult, summary: &RunSummary) -> String {
-    let diagram = Diagram::from_definition(definition);
+pub fn html(machine: &StateMachine, result: &ExecutionResult, summary: &RunSummary) -> String {
+    let diagram = Diagram::of(machine);
     let visits = visits::visits(&result.history);
     let mut body = String::new();
     body.push_str(&summary_block(summary));
@@ -285,8 +285,8 @@ fn pretty(value: &Value) -> String {
 }
 
 /// The drawing of a state machine without a run (the project site's pages).
-pub fn graph_only(definition: &Value) -> String {
-    let diagram = Diagram::from_definition(definition);
+pub fn graph_only(machine: &StateMachine) -> String {
+    let diagram = Diagram::of(machine);
     svg::draw(
         &layout::Layout::of(&diagram),
         &svg::Marks {

@@ -150,7 +150,7 @@ fn run_all(project: &Project, machines: &[String]) -> Result<()> {
 /// Writes `machine`'s page; returns the index's cells (test cases, last runs).
 fn machine_page(project: &Project, machine: &str, out: &Path) -> Result<(usize, String)> {
     let resource = project.machine(machine)?;
-    let definition = project.load_machine(&resource)?.definition;
+    let parsed = project.load_machine(&resource)?.state_machine()?;
     let cases = cases(project, machine);
     let runs_dir = project.root.join("target/pipelines");
     let mut table = String::from(
@@ -200,7 +200,7 @@ fn machine_page(project: &Project, machine: &str, out: &Path) -> Result<(usize, 
         "<header class=\"card\"><h1>{m}</h1><nav><a href=\"index.html\">← all state machines</a></nav></header>\
 <section class=\"card\"><h2>Test cases</h2>{table}</section>\
 <section class=\"card\"><h2>Graph</h2><div class=\"graph\">{}</div></section>",
-        graph_only(&definition),
+        graph_only(&parsed),
         m = escape(machine)
     );
     write(&out.join(format!("{machine}.html")), &page(machine, &body))?;
