@@ -1,0 +1,130 @@
+//! Error handling for the states that have `Retry` and `Catch` (Task, Parallel, Map): one
+//! driver runs the state attempt by attempt and decides, for each failure, whether a retrier
+//! takes it (wait its back-off in virtual time, try again), a catcher takes it (its output
+//! goes to the catcher's `Next`), or it stands. In TestState the decision is recorded and the
+//! run stops instead of retrying.
+
+use super::data_flow::{apply_result_path, jsonata_output};
+use super::{Lane, Run, Stop};
+use crate::catch::{self, error_output, Catcher};
+use crate::error::StatesError;
+use crate::retry::{self, Retrier, RetryDecision};
+use crate::states::{QueryLanguage, State, Transition};
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// A state with `Retry` and `Catch` fields, run one attempt at a time.
+pub(crate) trait Retryable {
+    /// `Retry`.
+    fn retriers(&self) -> &[Retrier];
+    /// `Catch`.
+    fn catchers(&self) -> &[Catcher];
+    /// `Next` / `End`, taken when an attempt succeeds.
+    fn transition(&self) -> Transition;
+    /// One attempt on the state's input `raw`: its output, or why it failed. `retry_count` is
+    /// the number of retries so far (`$$.State.RetryCount`).
+    async fn attempt(
+        &self,
+        run: &mut Run<'_>,
+        st: &State,
+        raw: &Value,
+        entered_ms: i64,
+        retry_count: u32,
+        lane: &mut Lane,
+    ) -> Result<Value, Stop>;
+}
+
+/// What `Retry` and `Catch` made of a failure that they handle.
+enum Handled {
+    /// Retry after this many milliseconds.
+    RetryAfter(i64),
+    /// A catcher took it: the output and the index of the catcher's `Next`.
+    Caught(Value, usize),
+}
+
+impl Run<'_> {
+    /// Runs the state `st` (whose type-specific part is `s`) entered at event `eid`, with its
+    /// `Retry` and `Catch`: its output and the index of the next state (`None` for `End`).
+    pub(crate) async fn run_with_retry_and_catch<S: Retryable>(
+        &mut self,
+        st: &State,
+        s: &S,
+        raw: Value,
+        (eid, entered_ms): (u64, i64),
+        lane: &mut Lane,
+    ) -> Result<(Value, Option<usize>), Stop> {
+        let mut counts = vec![self.first_retry_count(); s.retriers().len()];
+        let mut retry_count = self.first_retry_count();
+        loop {
+            match s
+                .attempt(self, st, &raw, entered_ms, retry_count, lane)
+                .await
+            {
+                Ok(out) => return Ok((out, s.transition().next())),
+                Err(Stop::Error(e)) => {
+                    let e = e.resolve(&st.name, eid);
+                    let handled = self.retry_or_catch(
+                        s.retriers(),
+                        &mut counts,
+                        s.catchers(),
+                        e,
+                        &raw,
+                        (st, entered_ms),
+                    )?;
+                    match handled {
+                        Handled::RetryAfter(delay) => {
+                            self.opts.clock.advance_ms(delay);
+                            retry_count += 1;
+                        }
+                        Handled::Caught(out, next) => return Ok((out, Some(next))),
+                    }
+                }
+                Err(other) => return Err(other),
+            }
+        }
+    }
+
+    /// Applies `Retry` then `Catch` to a failure; `Err` when the failure stands (or, in
+    /// TestState, when a retrier would take it: the decision is recorded instead).
+    fn retry_or_catch(
+        &mut self,
+        retriers: &[Retrier],
+        counts: &mut [u32],
+        catchers: &[Catcher],
+        err: StatesError,
+        raw: &Value,
+        (st, entered_ms): (&State, i64),
+    ) -> Result<Handled, Stop> {
+        match retry::decide(retriers, counts, &err.error, &*self.opts.rng) {
+            RetryDecision::RetryAfter { retrier, delay_ms } => {
+                if self.probe.is_some() {
+                    self.probe_retry(retrier, delay_ms);
+                    return Err(Stop::Error(err));
+                }
+                Ok(Handled::RetryAfter(delay_ms))
+            }
+            RetryDecision::GiveUp => {
+                let Some(c) = catch::find(catchers, &err.error) else {
+                    return Err(Stop::Error(err));
+                };
+                if let Some(i) = catchers.iter().position(|x| std::ptr::eq(x, c)) {
+                    self.probe_catch(i, &err);
+                }
+                let eo = error_output(&err);
+                let (out, pending) = {
+                    let ctx = self.context(&st.name, entered_ms).lazy();
+                    let env = self.jenv(raw, None, Some(&eo), &ctx);
+                    let pending = self.eval_assign(&c.assign, &eo, &env)?;
+                    let out = if st.language == QueryLanguage::Jsonata {
+                        jsonata_output(&c.output, &env, || eo.clone())?
+                    } else {
+                        apply_result_path(&c.result_path, Cow::Borrowed(raw), eo.clone())?
+                    };
+                    (out, pending)
+                };
+                self.apply_assign(pending)?;
+                Ok(Handled::Caught(out, c.next))
+            }
+        }
+    }
+}
