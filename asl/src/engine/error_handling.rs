@@ -128,3 +128,106 @@ impl Run<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::tests::{machine, opts_with, Flaky};
+    use crate::engine::ExecutionResult;
+    use crate::task::Router;
+    use crate::Status;
+    use serde_json::json;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+
+    fn count(r: &ExecutionResult, event_type: &str) -> usize {
+        r.history
+            .iter()
+            .filter(|e| e.event_type.as_str() == event_type)
+            .count()
+    }
+
+    #[test]
+    fn retry_absorbs_two_failures_then_succeeds_after_virtual_back_off() {
+        let sm = machine(
+            json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "r", "End": true,
+            "Retry": [{"ErrorEquals": ["Boom"], "IntervalSeconds": 2, "BackoffRate": 3, "MaxAttempts": 2}]}}}),
+        );
+        let h = Arc::new(Flaky {
+            fails: 2,
+            calls: AtomicU32::new(0),
+            error: "Boom",
+        });
+        let r = sm.run_blocking(json!({"x": 1}), &opts_with(h.clone()));
+        assert_eq!(r.status, Status::Succeeded);
+        assert_eq!(r.output, Some(json!({"x": 1})));
+        assert_eq!(r.end_ms - r.start_ms, 2000 + 6000);
+        assert_eq!(h.calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn catch_puts_the_error_output_at_its_result_path() {
+        let sm = machine(json!({"StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": "r", "Next": "Done",
+                  "Catch": [{"ErrorEquals": ["States.TaskFailed"], "ResultPath": "$.err", "Next": "Done"}]},
+            "Done": {"Type": "Succeed"}}}));
+        let h = Arc::new(Flaky {
+            fails: 9,
+            calls: AtomicU32::new(0),
+            error: "Custom",
+        });
+        let r = sm.run_blocking(json!({"x": 1}), &opts_with(h));
+        assert_eq!(
+            r.output,
+            Some(json!({"x": 1, "err": {"Error": "Custom", "Cause": "flaky"}}))
+        );
+    }
+
+    #[test]
+    fn mock_config_answers_tasks_by_invocation() {
+        let cfg = crate::mock::MockConfig::parse(&json!({
+            "StateMachines": {"M": {"TestCases": {"Retry": {"T": "R"}}}},
+            "MockedResponses": {"R": {"0": {"Throw": {"Error": "Lambda.TooManyRequestsException", "Cause": "slow down"}},
+                                      "1": {"Return": {"Payload": {"ok": true}}}}}})).unwrap();
+        let sm = machine(json!({"StartAt": "T", "States": {"T": {"Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke", "OutputPath": "$.Payload", "End": true,
+            "Retry": [{"ErrorEquals": ["Lambda.TooManyRequestsException"]}]}}}));
+        let h = cfg.handler("M", "Retry", None).unwrap();
+        let r = sm.run_blocking(json!({}), &opts_with(Arc::new(h)));
+        assert_eq!(r.output, Some(json!({"ok": true})));
+    }
+
+    #[test]
+    fn a_parallel_is_retried_then_caught_like_a_task() {
+        let sm = machine(json!({"StartAt": "P", "States": {
+            "P": {"Type": "Parallel", "Next": "Done",
+                  "Branches": [{"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Boom", "Cause": "c"}}}],
+                  "Retry": [{"ErrorEquals": ["Boom"], "IntervalSeconds": 1, "MaxAttempts": 2}],
+                  "Catch": [{"ErrorEquals": ["Boom"], "ResultPath": "$.err", "Next": "Done"}]},
+            "Done": {"Type": "Succeed"}}}));
+        let r = sm.run_blocking(json!({"x": 1}), &opts_with(Arc::new(Router::new())));
+        assert_eq!(
+            r.output,
+            Some(json!({"x": 1, "err": {"Error": "Boom", "Cause": "c"}}))
+        );
+        assert_eq!(r.end_ms - r.start_ms, 1000 + 2000);
+        assert_eq!(count(&r, "ParallelStateStarted"), 3);
+    }
+
+    #[test]
+    fn a_map_is_retried_then_caught_like_a_task() {
+        let sm = machine(json!({"StartAt": "M", "States": {
+            "M": {"Type": "Map", "Next": "Done", "ItemsPath": "$.items",
+                  "ItemProcessor": {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Boom"}}},
+                  "Retry": [{"ErrorEquals": ["Boom"], "IntervalSeconds": 5, "MaxAttempts": 1}],
+                  "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.err", "Next": "Done"}]},
+            "Done": {"Type": "Succeed"}}}));
+        let r = sm.run_blocking(json!({"items": [1]}), &opts_with(Arc::new(Router::new())));
+        assert_eq!(r.status, Status::Succeeded);
+        assert_eq!(
+            r.output,
+            Some(json!({"items": [1], "err": {"Error": "Boom"}}))
+        );
+        assert_eq!(r.end_ms - r.start_ms, 5000);
+        assert_eq!(count(&r, "MapStateStarted"), 2);
+    }
+}
