@@ -1,14 +1,20 @@
 //! The interpreter: runs a [`StateMachine`] in virtual time and records its history.
+//!
+//! This module schedules: the state loop, lanes (`previousEventId`), the clock, nested
+//! scopes (Parallel branches, Map iterations), distributed Map child executions, limits and
+//! the history. What a state of each type does lives beside its parsing in
+//! [`crate::states`]; around it, `data_flow` (InputPath → Parameters → ResultSelector →
+//! ResultPath → OutputPath, JSONata Arguments/Output, Assign), `context` (`$$`),
+//! `error_handling` (Retry and Catch) and `probe` (TestState).
 
 use crate::clock::{Clock, Rng, SeededRng, VirtualClock};
 use crate::error::{names, StatesError};
 use crate::history::{entered_exited, Details, EventType, HistoryEvent, MAX_HISTORY_EVENTS};
 use crate::intrinsics::json_text;
 use crate::machine::StateMachine;
-use crate::variables::Variables;
-
 use crate::states::{Graph, Kind, QueryLanguage, State};
 use crate::task::{BoxFuture, Router, TaskHandler};
+use crate::variables::Variables;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 

@@ -5,7 +5,7 @@
 //! run stops instead of retrying.
 
 use super::data_flow::{apply_result_path, jsonata_output};
-use super::{Lane, Run, Stop};
+use super::{Lane, Run, StateResult, Stop};
 use crate::catch::{self, error_output, Catcher};
 use crate::error::StatesError;
 use crate::retry::{self, Retrier, RetryDecision};
@@ -52,7 +52,7 @@ impl Run<'_> {
         raw: Value,
         (eid, entered_ms): (u64, i64),
         lane: &mut Lane,
-    ) -> Result<(Value, Option<usize>), Stop> {
+    ) -> StateResult {
         let mut counts = vec![self.first_retry_count(); s.retriers().len()];
         let mut retry_count = self.first_retry_count();
         loop {
