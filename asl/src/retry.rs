@@ -76,8 +76,13 @@ pub fn error_matches(error_equals: &[String], error: &str) -> bool {
 /// What the retriers decided for one failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryDecision {
-    /// Retry after this many milliseconds.
-    RetryAfter(i64),
+    /// Retry after `delay_ms` milliseconds, as the retrier at index `retrier` says.
+    RetryAfter {
+        /// Index of the retrier in the `Retry` list.
+        retrier: usize,
+        /// The back-off before the retry.
+        delay_ms: i64,
+    },
     /// No retrier applies, or the matching one is exhausted.
     GiveUp,
 }
@@ -95,9 +100,12 @@ pub fn decide(
             if counts[i] >= r.max_attempts {
                 return RetryDecision::GiveUp;
             }
-            let d = r.delay_ms(counts[i], rng);
+            let delay_ms = r.delay_ms(counts[i], rng);
             counts[i] += 1;
-            return RetryDecision::RetryAfter(d);
+            return RetryDecision::RetryAfter {
+                retrier: i,
+                delay_ms,
+            };
         }
     }
     RetryDecision::GiveUp
@@ -148,11 +156,17 @@ mod tests {
         let mut counts = vec![0];
         assert_eq!(
             decide(&rs, &mut counts, "Boom", &rng),
-            RetryDecision::RetryAfter(1000)
+            RetryDecision::RetryAfter {
+                retrier: 0,
+                delay_ms: 1000
+            }
         );
         assert_eq!(
             decide(&rs, &mut counts, "Boom", &rng),
-            RetryDecision::RetryAfter(2000)
+            RetryDecision::RetryAfter {
+                retrier: 0,
+                delay_ms: 2000
+            }
         );
         assert_eq!(
             decide(&rs, &mut counts, "Boom", &rng),

@@ -1,10 +1,9 @@
 //! The engine's TestState mode: one state runs, its data flow is recorded step by step, and
 //! Retry and Catch report what they would do instead of doing it (see [`crate::test_state`]).
 
-use super::{Run, Stop};
+use super::Run;
 use crate::error::{names, StatesError};
 use crate::mock::MockOutcome;
-use crate::retry::{error_matches, Retrier};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
@@ -71,31 +70,31 @@ pub(crate) fn overlay(a: &mut Value, b: &Value) {
 
 impl Run<'_> {
     /// Whether the run is a TestState at DEBUG or TRACE that has not finished its state.
-    pub(super) fn recording(&self) -> bool {
+    pub(crate) fn recording(&self) -> bool {
         self.probe.as_ref().is_some_and(|p| p.record && !p.done)
     }
 
     /// Records one `inspectionData` field when [`Run::recording`].
-    pub(super) fn inspect(&mut self, field: &str, value: impl FnOnce() -> Value) {
+    pub(crate) fn inspect(&mut self, field: &str, value: impl FnOnce() -> Value) {
         if let Some(p) = self.probe.as_mut().filter(|p| p.record && !p.done) {
             p.data.insert(field.to_string(), value());
         }
     }
 
     /// Records a data-flow value the way the API gives it: JSON text.
-    pub(super) fn inspect_json(&mut self, field: &str, value: &Value) {
+    pub(crate) fn inspect_json(&mut self, field: &str, value: &Value) {
         self.inspect(field, || Value::String(crate::intrinsics::json_text(value)));
     }
 
     /// Records a value captured while the context borrowed the run.
-    pub(super) fn inspect_seen(&mut self, field: &str, value: Option<Value>) {
+    pub(crate) fn inspect_seen(&mut self, field: &str, value: Option<Value>) {
         if let Some(v) = value {
             self.inspect_json(field, &v);
         }
     }
 
     /// Records the variables in scope once the state is done (when there are any).
-    pub(super) fn inspect_variables(&mut self) {
+    pub(crate) fn inspect_variables(&mut self) {
         if !self.recording() || self.vars.is_empty() {
             return;
         }
@@ -109,28 +108,12 @@ impl Run<'_> {
     }
 
     /// The retry count the tested state starts from (0 outside TestState).
-    pub(super) fn first_retry_count(&self) -> u32 {
+    pub(crate) fn first_retry_count(&self) -> u32 {
         self.probe.as_ref().map_or(0, |p| p.retry_count)
     }
 
-    /// In TestState, whether a retrier would take `err`: records the decision and returns the
-    /// failure to stop on. `None` outside TestState or when no retrier applies (or it is
-    /// exhausted), so that Catch is tried.
-    pub(super) fn probe_retry(
-        &mut self,
-        retriers: &[Retrier],
-        counts: &[u32],
-        err: &StatesError,
-    ) -> Option<Stop> {
-        self.probe.as_ref()?;
-        let index = retriers
-            .iter()
-            .position(|r| error_matches(&r.error_equals, &err.error))?;
-        let r = &retriers[index];
-        if counts[index] >= r.max_attempts {
-            return None;
-        }
-        let backoff_ms = r.delay_ms(counts[index], &*self.opts.rng);
+    /// In TestState, records that the retrier at `index` would retry after `backoff_ms`.
+    pub(crate) fn probe_retry(&mut self, index: usize, backoff_ms: i64) {
         if let Some(p) = self.probe.as_mut() {
             p.decision = Some(Decision::Retry { index, backoff_ms });
             let mut details = Map::new();
@@ -143,11 +126,10 @@ impl Run<'_> {
                 p.data.insert("errorDetails".into(), Value::Object(details));
             }
         }
-        Some(Stop::Error(err.clone()))
     }
 
     /// In TestState, records that the catcher at `index` took `err`.
-    pub(super) fn probe_catch(&mut self, index: usize, err: &StatesError) {
+    pub(crate) fn probe_catch(&mut self, index: usize, err: &StatesError) {
         if let Some(p) = self.probe.as_mut() {
             p.decision = Some(Decision::Catch { index });
             p.caught = Some((err.error.clone(), err.cause.clone()));
@@ -162,7 +144,7 @@ impl Run<'_> {
     /// In TestState, the mocked outcome of a Map or Parallel state (its iterations or branches
     /// do not run). `tolerance`: whether the Map sets a tolerated failure threshold and the
     /// check `exceeded(failures)`; `None` for Parallel.
-    pub(super) fn probe_mocked_block(
+    pub(crate) fn probe_mocked_block(
         &mut self,
         tolerance: Option<(bool, &dyn Fn(usize) -> bool)>,
     ) -> Option<Result<Value, StatesError>> {

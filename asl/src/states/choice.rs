@@ -1,8 +1,14 @@
 //! `Choice`: picks the next state with the first matching rule, else `Default`.
 
+use super::State;
 use super::{parse_assign, Assign, QueryLanguage, Reader};
 use crate::choice::Rule;
+use crate::engine::data_flow::{jsonata_output, take_input, write_output};
+use crate::engine::{check_size, Run, StateResult};
 use crate::error::DefinitionError;
+use crate::error::{names, StatesError};
+use crate::jsonata::wrong_type;
+use crate::scope::Scope;
 use serde_json::Value;
 
 /// The test of one Choice rule.
@@ -147,4 +153,104 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Choice {
         None
     };
     Choice { choices, default }
+}
+
+impl Choice {
+    /// Runs the state (JSONPath): `InputPath`, the first rule that matches (else `Default`),
+    /// its `Assign`, then `OutputPath`.
+    pub(crate) fn execute(
+        &self,
+        run: &mut Run<'_>,
+        st: &State,
+        raw: Value,
+        entered_ms: i64,
+    ) -> StateResult {
+        let ctx = run.context(&st.name, entered_ms).lazy();
+        let eff = take_input(&st.input_path, raw, &ctx, &run.vars)?;
+        let seen = run.recording().then(|| eff.clone());
+        let mut taken = None;
+        {
+            let scope = Scope::new(&eff, &ctx, &*run.opts.rng).with_vars(&run.vars);
+            for b in &self.choices {
+                if let Condition::Path(rule) = &b.condition {
+                    if rule.eval(&scope)? {
+                        taken = Some(b);
+                        break;
+                    }
+                }
+            }
+        }
+        let (next, assign) = match (taken, self.default) {
+            (Some(b), _) => (b.next, &b.assign),
+            (None, Some(d)) => (d, &st.assign),
+            (None, None) => {
+                return Err(StatesError::in_state(
+                    names::NO_CHOICE_MATCHED,
+                    "No Choice Rule matched and no Default was specified.".to_string(),
+                )
+                .into())
+            }
+        };
+        let pending = {
+            let env = run.jenv(&eff, None, None, &ctx);
+            run.eval_assign(assign, &eff, &env)?
+        };
+        let out = write_output(&st.output_path, eff, &ctx, &run.vars)?;
+        drop(ctx);
+        run.inspect_seen("afterInputPath", seen);
+        run.apply_assign(pending)?;
+        Ok((out, Some(next)))
+    }
+
+    /// Runs the state (JSONata): the first `Condition` that holds (else `Default`), then
+    /// that rule's (or the state's) `Output` and `Assign`.
+    pub(crate) fn execute_jsonata(
+        &self,
+        run: &mut Run<'_>,
+        st: &State,
+        raw: Value,
+        entered_ms: i64,
+    ) -> StateResult {
+        let (out, next, pending) = {
+            let ctx = run.context(&st.name, entered_ms).lazy();
+            let env = run.jenv(&raw, None, None, &ctx);
+            let mut taken = None;
+            for b in &self.choices {
+                let Condition::Jsonata(t) = &b.condition else {
+                    continue;
+                };
+                let v = t.eval(&env, "Condition")?;
+                match v {
+                    Value::Bool(true) => {
+                        taken = Some(b);
+                        break;
+                    }
+                    Value::Bool(false) => {}
+                    other => {
+                        let src = t.as_expr().map_or("", |e| e.as_str());
+                        return Err(wrong_type(src, "Condition", "boolean", &other).into());
+                    }
+                }
+            }
+            let (next, assign, output) = match taken {
+                Some(b) => (b.next, &b.assign, &b.output),
+                None => match self.default {
+                    Some(d) => (d, &st.assign, &st.output),
+                    None => {
+                        return Err(StatesError::in_state(
+                            names::NO_CHOICE_MATCHED,
+                            "No Choice Rule matched and no Default was specified.",
+                        )
+                        .into())
+                    }
+                },
+            };
+            let out = jsonata_output(output, &env, || raw.clone())?;
+            let pending = run.eval_assign(assign, &raw, &env)?;
+            (out, next, pending)
+        };
+        run.apply_assign(pending)?;
+        check_size(&out, &st.name)?;
+        Ok((out, Some(next)))
+    }
 }

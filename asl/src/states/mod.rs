@@ -49,6 +49,16 @@ pub enum Transition {
     End,
 }
 
+impl Transition {
+    /// The index of the next state; `None` for `End`.
+    pub fn next(self) -> Option<usize> {
+        match self {
+            Transition::Next(n) => Some(n),
+            Transition::End => None,
+        }
+    }
+}
+
 /// A value given literally or read from a path at run time (`TimeoutSeconds` /
 /// `TimeoutSecondsPath` and the like).
 #[derive(Debug, Clone, PartialEq)]
