@@ -794,8 +794,11 @@ fn jsonata_result_reads(state: &State, list: &Graph) -> Vec<(String, String, Str
             let JsonataTemplate::Expr(expr) = value else {
                 continue;
             };
-            if let Some(rest) = expr.as_str().strip_prefix(PAYLOAD).filter(|r| is_dotted(r)) {
-                vars.push((format!("${var}"), rest.to_string()));
+            if let Some(rest) = expr
+                .as_field_path()
+                .and_then(|p| p.strip_prefix(PAYLOAD).map(str::to_string))
+            {
+                vars.push((format!("${var}"), rest));
             }
         }
     }
@@ -829,45 +832,17 @@ fn jsonata_result_reads(state: &State, list: &Graph) -> Vec<(String, String, Str
     out
 }
 
-fn is_dotted(rest: &str) -> bool {
-    rest.chars()
-        .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
-}
-
-/// The dotted `$name.a.b` references in a state's JSONata fields, as (field, reference).
+/// The `$name.a.b` field paths read in a state's JSONata fields, as (field, path).
 fn jsonata_paths(state: &State) -> Vec<(String, String)> {
     state
         .jsonata_expressions()
         .into_iter()
         .flat_map(|(field, expr)| {
-            dotted_refs(expr.as_str())
+            expr.field_paths()
                 .into_iter()
                 .map(move |r| (field.clone(), r))
         })
         .collect()
-}
-
-/// `$name.a.b` references in a JSONata expression (names and dots only).
-fn dotted_refs(expr: &str) -> Vec<String> {
-    let b = expr.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'$' {
-            let mut j = i + 1;
-            while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] == b'.') {
-                j += 1;
-            }
-            let r = expr[i..j].trim_end_matches('.');
-            if r.len() > 1 {
-                out.push(r.to_string());
-            }
-            i = j.max(i + 1);
-        } else {
-            i += 1;
-        }
-    }
-    out
 }
 
 /// The outcome of looking a path up in a JSON schema.

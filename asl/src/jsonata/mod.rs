@@ -227,6 +227,91 @@ impl Expr {
     }
 }
 
+impl Expr {
+    /// The field paths the expression reads from `$states` or a workflow variable, as
+    /// `$name.a.b` in the order written: each path that begins with a variable, up to its
+    /// last field name before a step that is not a field name (a filtered step such as
+    /// `items[0]` still names `items`, then ends the path); a bare `$name` is the path
+    /// `$name`. Functions called (`$exists(...)`) and text inside string literals are not
+    /// reads. For static checks (`pipelines validate`).
+    pub fn field_paths(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        collect_field_paths(&self.compiled.ast().root, &mut out);
+        out
+    }
+
+    /// When the whole expression is one field path (`$states.result.Payload.rows`), the path.
+    pub fn as_field_path(&self) -> Option<String> {
+        let root = &self.compiled.ast().root;
+        let path = field_path(root)?;
+        let whole = match &root.kind {
+            jlens_core::NodeKind::Path { steps, .. } => steps
+                .iter()
+                .all(|s| s.attrs.stages.is_empty() && s.attrs.predicate.is_empty()),
+            _ => root.attrs.predicate.is_empty(),
+        };
+        whole.then_some(path)
+    }
+}
+
+/// `$name.a.b` of a path node that begins with a variable (or of a bare variable).
+fn field_path(node: &jlens_core::Node) -> Option<String> {
+    use jlens_core::NodeKind;
+    let steps: &[jlens_core::Node] = match &node.kind {
+        NodeKind::Path { steps, .. } => steps,
+        NodeKind::Variable { .. } => std::slice::from_ref(node),
+        _ => return None,
+    };
+    let NodeKind::Variable { name } = &steps.first()?.kind else {
+        return None;
+    };
+    if name.is_empty() || name == "$" {
+        return None;
+    }
+    let mut out = format!("${name}");
+    if !steps[0].attrs.stages.is_empty() || !steps[0].attrs.predicate.is_empty() {
+        return Some(out);
+    }
+    for s in &steps[1..] {
+        let NodeKind::Name { name } = &s.kind else {
+            break;
+        };
+        out.push('.');
+        out.push_str(name);
+        if !s.attrs.stages.is_empty() || !s.attrs.predicate.is_empty() {
+            break;
+        }
+    }
+    Some(out)
+}
+
+fn collect_field_paths(node: &jlens_core::Node, out: &mut Vec<String>) {
+    use jlens_core::NodeKind;
+    match &node.kind {
+        NodeKind::Path { .. } | NodeKind::Variable { .. } if field_path(node).is_some() => {
+            out.extend(field_path(node));
+            // Filters and later steps may read other paths.
+            match &node.kind {
+                NodeKind::Path { steps, .. } => {
+                    for s in steps {
+                        s.for_each_child(|c| collect_field_paths(c, out));
+                    }
+                }
+                _ => node.for_each_child(|c| collect_field_paths(c, out)),
+            }
+        }
+        NodeKind::Function { procedure, args } | NodeKind::Partial { procedure, args }
+            if matches!(procedure.kind, NodeKind::Variable { .. }) =>
+        {
+            procedure.for_each_child(|c| collect_field_paths(c, out));
+            for a in args {
+                collect_field_paths(a, out);
+            }
+        }
+        _ => node.for_each_child(|c| collect_field_paths(c, out)),
+    }
+}
+
 /// A JSONata error of a plain evaluation: its code (`T0410`, `D3141`, ...) and message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LanguageError {
@@ -374,6 +459,41 @@ mod tests {
         assert_eq!(
             run("$states.input.a + $n", json!({"a": 40}), &vars).unwrap(),
             Some(json!(42))
+        );
+    }
+
+    #[test]
+    fn field_paths_are_the_variable_paths_read() {
+        let e = Expr::parse(
+            r#"$exists($i) ? $states.result.Payload.rows.total + $n : $count($states.input.items[0].x) & "$fake.path""#,
+        )
+        .unwrap();
+        assert_eq!(
+            e.field_paths(),
+            [
+                "$i",
+                "$states.result.Payload.rows.total",
+                "$n",
+                "$states.input.items"
+            ]
+        );
+        assert_eq!(
+            Expr::parse("$states.result.Payload.a")
+                .unwrap()
+                .as_field_path(),
+            Some("$states.result.Payload.a".to_string())
+        );
+        assert_eq!(
+            Expr::parse("$states.result.Payload.a[0]")
+                .unwrap()
+                .as_field_path(),
+            None
+        );
+        assert_eq!(
+            Expr::parse("$states.result.Payload.a + 1")
+                .unwrap()
+                .as_field_path(),
+            None
         );
     }
 
