@@ -7,6 +7,7 @@
 
 use crate::catch::Catcher;
 use crate::choice::{Op, Operand, Rule};
+use crate::engine::error_handling::ErrorHandling;
 use crate::intrinsics::{Arg, Call};
 use crate::path::{Path, Root};
 use crate::payload::Template;
@@ -95,21 +96,20 @@ impl Kind {
 
     /// `Retry` (Task, Parallel and Map states; empty for the others).
     pub fn retriers(&self) -> &[Retrier] {
-        match self {
-            Kind::Task(t) => &t.retry,
-            Kind::Parallel(p) => &p.retry,
-            Kind::Map(m) => &m.retry,
-            _ => &[],
-        }
+        self.error_handling().map_or(&[], |s| s.retriers())
     }
 
     /// `Catch` (Task, Parallel and Map states; empty for the others).
     pub fn catchers(&self) -> &[Catcher] {
+        self.error_handling().map_or(&[], |s| s.catchers())
+    }
+
+    fn error_handling(&self) -> Option<&dyn ErrorHandling> {
         match self {
-            Kind::Task(t) => &t.catch,
-            Kind::Parallel(p) => &p.catch,
-            Kind::Map(m) => &m.catch,
-            _ => &[],
+            Kind::Task(t) => Some(&**t),
+            Kind::Parallel(p) => Some(&**p),
+            Kind::Map(m) => Some(&**m),
+            _ => None,
         }
     }
 }

@@ -107,12 +107,7 @@ fn render(listing: &Value) -> String {
     }
     out.push_str("Functions\n");
     for f in items("functions") {
-        let events: Vec<String> = f["events"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(text)
-            .collect();
+        let events = texts(&f["events"]);
         out.push_str(&format!(
             "  {:<32} binary {:<24} events {}\n",
             text(&f["logical_id"]),
@@ -148,12 +143,7 @@ fn render(listing: &Value) -> String {
                 .map(|d| format!("events {d}"))
                 .unwrap_or_else(|| "events".into())
         };
-        let targets: Vec<String> = r["targets"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(text)
-            .collect();
+        let targets = texts(&r["targets"]);
         out.push_str(&format!(
             "  {:<32} {what} → {}\n",
             text(&r["logical_id"]),
@@ -161,6 +151,11 @@ fn render(listing: &Value) -> String {
         ));
     }
     out
+}
+
+/// The items of an array as [`text`] (none for anything else).
+fn texts(v: &Value) -> Vec<String> {
+    v.as_array().into_iter().flatten().map(text).collect()
 }
 
 fn text(v: &Value) -> String {

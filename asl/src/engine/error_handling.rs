@@ -13,14 +13,40 @@ use crate::states::{QueryLanguage, State, Transition};
 use serde_json::Value;
 use std::borrow::Cow;
 
-/// A state with `Retry` and `Catch` fields, run one attempt at a time.
-pub(crate) trait Retryable {
+/// The `Retry` and `Catch` fields of a state type that has them (Task, Parallel, Map).
+pub(crate) trait ErrorHandling {
     /// `Retry`.
     fn retriers(&self) -> &[Retrier];
     /// `Catch`.
     fn catchers(&self) -> &[Catcher];
     /// `Next` / `End`, taken when an attempt succeeds.
     fn transition(&self) -> Transition;
+}
+
+macro_rules! error_handling_fields {
+    ($($t:ty),*) => {$(
+        impl ErrorHandling for $t {
+            fn retriers(&self) -> &[Retrier] {
+                &self.retry
+            }
+            fn catchers(&self) -> &[Catcher] {
+                &self.catch
+            }
+            fn transition(&self) -> Transition {
+                self.transition
+            }
+        }
+    )*};
+}
+
+error_handling_fields!(
+    crate::states::task::Task,
+    crate::states::parallel::Parallel,
+    crate::states::map::Map
+);
+
+/// A state with `Retry` and `Catch` fields, run one attempt at a time.
+pub(crate) trait Retryable: ErrorHandling {
     /// One attempt on the state's input `raw`: its output, or why it failed. `retry_count` is
     /// the number of retries so far (`$$.State.RetryCount`).
     async fn attempt(

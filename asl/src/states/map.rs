@@ -435,18 +435,6 @@ impl Map {
 }
 
 impl Retryable for Map {
-    fn retriers(&self) -> &[Retrier] {
-        &self.retry
-    }
-
-    fn catchers(&self) -> &[Catcher] {
-        &self.catch
-    }
-
-    fn transition(&self) -> Transition {
-        self.transition
-    }
-
     /// One attempt: `InputPath`, the items (`ItemsPath` or `Items`), `MaxConcurrency` and the
     /// tolerated failures, then one iteration per item (`ItemSelector` first) in at most
     /// `MaxConcurrency` lanes of virtual time, then the list of outputs' way to the output.

@@ -227,7 +227,7 @@ pub(crate) struct Reader<'a> {
     pub top: QueryLanguage,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     pub fn here(&self, k: &str) -> String {
         format!("{}.{}", self.at, k)
     }
@@ -486,25 +486,42 @@ impl Reader<'_> {
         out
     }
 
-    pub fn retry(&mut self) -> Vec<Retrier> {
-        let Some(v) = self.m.get("Retry") else {
+    /// The objects of the array field `field` (`Retry`, `Catch`), each with its definition
+    /// path and whether it is the last; a non-array, or an item that is not an object (a
+    /// `what`), is reported.
+    fn handler_objects(
+        &mut self,
+        field: &str,
+        what: &str,
+    ) -> Vec<(String, &'a Map<String, Value>, bool)> {
+        let m: &'a Map<String, Value> = self.m;
+        let Some(v) = m.get(field) else {
             return Vec::new();
         };
-        let at = self.here("Retry");
+        let at = self.here(field);
         let Value::Array(items) = v else {
-            self.err("Retry", "Retry must be an array");
+            self.err(field, format!("{field} must be an array"));
             return Vec::new();
         };
         let mut out = Vec::new();
         for (i, it) in items.iter().enumerate() {
             let here = format!("{at}[{i}]");
-            let Value::Object(m) = it else {
-                self.errors
-                    .push(DefinitionError::new(here, "a retrier must be an object"));
-                continue;
-            };
+            match it {
+                Value::Object(o) => out.push((here, o, i + 1 == items.len())),
+                _ => self.errors.push(DefinitionError::new(
+                    here,
+                    format!("a {what} must be an object"),
+                )),
+            }
+        }
+        out
+    }
+
+    pub fn retry(&mut self) -> Vec<Retrier> {
+        let mut out = Vec::new();
+        for (here, m, is_last) in self.handler_objects("Retry", "retrier") {
             let mut r = Retrier {
-                error_equals: self.error_equals(m, &here, i + 1 == items.len()),
+                error_equals: self.error_equals(m, &here, is_last),
                 ..Retrier::default()
             };
             for (k, v) in m {
@@ -559,23 +576,9 @@ impl Reader<'_> {
     }
 
     pub fn catch(&mut self) -> Vec<Catcher> {
-        let Some(v) = self.m.get("Catch") else {
-            return Vec::new();
-        };
-        let at = self.here("Catch");
-        let Value::Array(items) = v else {
-            self.err("Catch", "Catch must be an array");
-            return Vec::new();
-        };
         let mut out = Vec::new();
-        for (i, it) in items.iter().enumerate() {
-            let here = format!("{at}[{i}]");
-            let Value::Object(m) = it else {
-                self.errors
-                    .push(DefinitionError::new(here, "a catcher must be an object"));
-                continue;
-            };
-            let error_equals = self.error_equals(m, &here, i + 1 == items.len());
+        for (here, m, is_last) in self.handler_objects("Catch", "catcher") {
+            let error_equals = self.error_equals(m, &here, is_last);
             let mut sub = Reader {
                 m,
                 at: here.clone(),

@@ -91,18 +91,6 @@ pub(crate) fn parse(r: &mut Reader<'_>) -> Option<Parallel> {
 }
 
 impl Retryable for Parallel {
-    fn retriers(&self) -> &[Retrier] {
-        &self.retry
-    }
-
-    fn catchers(&self) -> &[Catcher] {
-        &self.catch
-    }
-
-    fn transition(&self) -> Transition {
-        self.transition
-    }
-
     /// One attempt: `InputPath` and `Parameters` (or `Arguments`), every branch on that input
     /// from the same virtual start (the state ends when the last branch does), then the list
     /// of branch outputs' way to the output. The first failing branch fails the state.

@@ -258,18 +258,6 @@ impl Task {
 }
 
 impl Retryable for Task {
-    fn retriers(&self) -> &[Retrier] {
-        &self.retry
-    }
-
-    fn catchers(&self) -> &[Catcher] {
-        &self.catch
-    }
-
-    fn transition(&self) -> Transition {
-        self.transition
-    }
-
     async fn attempt(
         &self,
         run: &mut Run<'_>,
