@@ -20,11 +20,12 @@ pub struct Catcher {
     pub output: Option<crate::jsonata::Template>,
 }
 
-/// The first catcher that matches `error`.
-pub fn find<'a>(catchers: &'a [Catcher], error: &str) -> Option<&'a Catcher> {
+/// The first catcher that matches `error`, with its index in `catchers`.
+pub fn find<'a>(catchers: &'a [Catcher], error: &str) -> Option<(usize, &'a Catcher)> {
     catchers
         .iter()
-        .find(|c| error_matches(&c.error_equals, error))
+        .enumerate()
+        .find(|(_, c)| error_matches(&c.error_equals, error))
 }
 
 /// The error output a catcher passes on: `{"Error": ..., "Cause": ...}` (no `Cause` when
@@ -61,8 +62,8 @@ mod tests {
                 output: None,
             },
         ];
-        assert_eq!(find(&cs, "A").unwrap().next, 1);
-        assert_eq!(find(&cs, "B").unwrap().next, 2);
+        assert_eq!(find(&cs, "A").map(|(i, c)| (i, c.next)), Some((0, 1)));
+        assert_eq!(find(&cs, "B").map(|(i, c)| (i, c.next)), Some((1, 2)));
         assert!(find(&cs, "States.Runtime").is_none());
     }
 

@@ -130,12 +130,10 @@ impl Run<'_> {
                 Ok(Handled::RetryAfter(delay_ms))
             }
             RetryDecision::GiveUp => {
-                let Some(c) = catch::find(catchers, &err.error) else {
+                let Some((i, c)) = catch::find(catchers, &err.error) else {
                     return Err(Stop::Error(err));
                 };
-                if let Some(i) = catchers.iter().position(|x| std::ptr::eq(x, c)) {
-                    self.probe_catch(i, &err);
-                }
+                self.probe_catch(i, &err);
                 let eo = error_output(&err);
                 let (out, pending) = {
                     let ctx = self.context(&st.name, entered_ms).lazy();
