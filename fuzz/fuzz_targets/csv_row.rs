@@ -21,7 +21,11 @@ const HEADER: &[u8] = b"store_id,actual,prediction\n";
 fn tally(text: &[u8], chunk: usize, scanner: bool) -> Result<Tally, EvaluateError> {
     let columns = Columns::regression("actual", "prediction", &["store_id"]);
     let parser = CsvTallier::new("file://fuzz.csv".into(), columns);
-    let mut parser = if scanner { parser } else { parser.without_scanner() };
+    let mut parser = if scanner {
+        parser
+    } else {
+        parser.without_scanner()
+    };
     for piece in text.chunks(chunk.max(1)) {
         parser.feed(piece)?;
     }
@@ -53,8 +57,16 @@ fuzz_target!(|data: &[u8]| {
     };
 
     let whole = outcome(tally(&text, text.len(), true));
-    assert_eq!(whole, outcome(tally(&text, text.len(), false)), "scanner vs general");
-    assert_eq!(whole, outcome(tally(&text, chunk, true)), "chunks of {chunk}");
+    assert_eq!(
+        whole,
+        outcome(tally(&text, text.len(), false)),
+        "scanner vs general"
+    );
+    assert_eq!(
+        whole,
+        outcome(tally(&text, chunk, true)),
+        "chunks of {chunk}"
+    );
 
     if let Ok(text) = std::str::from_utf8(&text) {
         let mut rows = 0usize;

@@ -20,8 +20,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = drift.detected_at_text();
         }
     }
-    if let Ok(drift_bridge::event::Decoded::Drift(drift)) =
-        drift_bridge::event::decode_value(event)
+    if let Ok(drift_bridge::event::Decoded::Drift(drift)) = drift_bridge::event::decode_value(event)
     {
         let _ = drift.detected_at_text();
     }

@@ -61,8 +61,10 @@ fn owned(p: &Option<Payload<'_>>) -> Strings {
 fn baseline() -> &'static Baseline {
     static BASELINE: OnceLock<Baseline> = OnceLock::new();
     BASELINE.get_or_init(|| {
-        serde_json::from_str(include_str!("../../events/drift-monitor/data/baseline.json"))
-            .expect("the sample baseline reads")
+        serde_json::from_str(include_str!(
+            "../../events/drift-monitor/data/baseline.json"
+        ))
+        .expect("the sample baseline reads")
     })
 }
 
@@ -122,8 +124,14 @@ fuzz_target!(|data: &[u8]| {
                     )
                 })
             };
-            assert_eq!(fast(scanned.input), owned(&record.capture_data.endpoint_input));
-            assert_eq!(fast(scanned.output), owned(&record.capture_data.endpoint_output));
+            assert_eq!(
+                fast(scanned.input),
+                owned(&record.capture_data.endpoint_input)
+            );
+            assert_eq!(
+                fast(scanned.output),
+                owned(&record.capture_data.endpoint_output)
+            );
         }
     }
 });

@@ -36,8 +36,14 @@ fuzz_target!(|data: &[u8]| {
     for t in schedule.fires(from).take(FIRES) {
         assert!(t >= from, "{t} before {from}");
         if bounded {
-            assert!(schedule.start.is_none_or(|s| t >= s), "{t} before StartDate");
-            assert!(schedule.end.is_none_or(|e| t < e), "{t} at or after EndDate");
+            assert!(
+                schedule.start.is_none_or(|s| t >= s),
+                "{t} before StartDate"
+            );
+            assert!(
+                schedule.end.is_none_or(|e| t < e),
+                "{t} at or after EndDate"
+            );
         }
         assert!(last.is_none_or(|l| t > l), "{t} after {last:?}");
         last = Some(t);

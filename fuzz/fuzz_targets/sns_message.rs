@@ -15,7 +15,11 @@ const MAX_BLOCKS: usize = 50;
 
 fn check(notification: &Notification) {
     let message = render::render(notification);
-    assert!(message.blocks.len() <= MAX_BLOCKS, "{} blocks", message.blocks.len());
+    assert!(
+        message.blocks.len() <= MAX_BLOCKS,
+        "{} blocks",
+        message.blocks.len()
+    );
     let _ = message.payload();
     let _ = message.text_only_payload();
 }

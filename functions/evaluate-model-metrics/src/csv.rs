@@ -539,8 +539,13 @@ mod tests {
         // plain path (`\r` as data) when fed alone, csv-core (`\r` ends the record) when fed
         // with the quote further on, so the error depended on the chunk size.
         let text = b"store_id,actual,prediction\ns1,1,2\ns2,20\r26,3\ns3,4,5\n\"s4\",6,7\n";
-        let whole = run(text, text.len(), &["store_id"]).unwrap_err().to_string();
-        assert!(whole.contains("line 3: expected at least 3 fields"), "{whole}");
+        let whole = run(text, text.len(), &["store_id"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            whole.contains("line 3: expected at least 3 fields"),
+            "{whole}"
+        );
         for chunk in 1..text.len() {
             let split = run(text, chunk, &["store_id"]).unwrap_err().to_string();
             assert_eq!(split, whole, "chunk size {chunk}");
