@@ -105,7 +105,11 @@ fn read_record(key: &str, raw: &Value) -> IncomingRecord {
         .and_then(number)
         .unwrap_or(key_partition);
     let offset = raw.get("offset").and_then(number).unwrap_or(-1);
-    let record = serde_json::from_value::<KafkaRecord>(raw.clone()).map_err(|e| e.to_string());
+    let record = if fractional_timestamp(raw) {
+        Err("timestamp is not a whole number of milliseconds".to_string())
+    } else {
+        serde_json::from_value::<KafkaRecord>(raw.clone()).map_err(|e| e.to_string())
+    };
     IncomingRecord {
         position: RecordPosition {
             topic,
@@ -114,6 +118,17 @@ fn read_record(key: &str, raw: &Value) -> IncomingRecord {
         },
         record,
     }
+}
+
+/// Whether the record's `timestamp` (a number, or a string read as one) has a fractional part:
+/// `aws_lambda_events` 1.2 asserts, and so panics, on one instead of refusing it.
+fn fractional_timestamp(raw: &Value) -> bool {
+    let number = match raw.get("timestamp") {
+        Some(Value::Number(n)) => n.as_f64(),
+        Some(Value::String(s)) => s.parse::<f64>().ok(),
+        _ => None,
+    };
+    number.is_some_and(|n| n.fract() != 0.0)
 }
 
 /// `"my-topic-3"` → `("my-topic", 3)`; the topic may itself contain hyphens.
@@ -315,6 +330,30 @@ mod tests {
         assert!(first.record.is_ok(), "{:?}", first.record);
         assert_eq!(first.position.partition_key(), "AWSKafkaTopic-0");
         assert_eq!(first.position.offset, 0);
+    }
+
+    #[test]
+    fn a_fractional_timestamp_is_refused_not_a_panic() {
+        // Found by the `kafka_record` fuzz target: aws_lambda_events' millisecond timestamp
+        // asserts on a fraction, which would fail the whole batch.
+        for timestamp in [json!(179576.4), json!("179576.4"), json!(0.5)] {
+            let event = json!({"records": {"t-0": [
+                {"topic": "t", "partition": 0, "offset": 1, "timestamp": timestamp,
+                 "timestampType": "CREATE_TIME", "value": "e30=", "headers": []}
+            ]}});
+            let record = &partitions(&event)[0].records[0];
+            assert_eq!(record.position.offset, 1);
+            let err = record.record.as_ref().unwrap_err();
+            assert!(err.contains("whole number of milliseconds"), "{err}");
+        }
+        for timestamp in [json!(179576), json!("179576"), json!(179576.0)] {
+            let event = json!({"records": {"t-0": [
+                {"topic": "t", "partition": 0, "offset": 1, "timestamp": timestamp,
+                 "timestampType": "CREATE_TIME", "value": "e30=", "headers": []}
+            ]}});
+            let record = &partitions(&event)[0].records[0];
+            assert!(record.record.is_ok(), "{timestamp}: {:?}", record.record);
+        }
     }
 
     #[test]

@@ -142,7 +142,10 @@ impl CsvTallier {
     }
 
     fn process(&mut self, data: &[u8], last: bool) -> Result<usize, EvaluateError> {
-        if memchr::memchr(b'"', data).is_none() {
+        // A bare carriage return ends a record for csv-core, as for other CSV readers; the plain
+        // path splits on line feeds only. Data with one takes the quoted path too, or a file
+        // with quotes somewhere would read differently depending on where its chunks break.
+        if memchr::memchr(b'"', data).is_none() && !has_bare_carriage_return(data) {
             self.process_plain(data, last)
         } else {
             self.process_quoted(data, last)
@@ -486,6 +489,12 @@ impl BlockParser for CsvTallier {
     }
 }
 
+/// Whether `data` has a `\r` followed by anything but `\n` (one at the very end may be the
+/// first half of a CRLF split between chunks).
+fn has_bare_carriage_return(data: &[u8]) -> bool {
+    memchr::memchr_iter(b'\r', data).any(|i| data.get(i + 1).is_some_and(|&next| next != b'\n'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -522,6 +531,27 @@ mod tests {
         let summary = whole.segment_summary(&["store_id".into()], 10);
         assert_eq!(summary.count, 4);
         assert!(summary.worst.iter().any(|s| s.key["store_id"] == "s,3"));
+    }
+
+    #[test]
+    fn a_bare_carriage_return_reads_the_same_whatever_the_chunks() {
+        // Found by the `csv_row` fuzz target: the quote-free chunk holding `20\r26` took the
+        // plain path (`\r` as data) when fed alone, csv-core (`\r` ends the record) when fed
+        // with the quote further on, so the error depended on the chunk size.
+        let text = b"store_id,actual,prediction\ns1,1,2\ns2,20\r26,3\ns3,4,5\n\"s4\",6,7\n";
+        let whole = run(text, text.len(), &["store_id"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            whole.contains("line 3: expected at least 3 fields"),
+            "{whole}"
+        );
+        for chunk in 1..text.len() {
+            let split = run(text, chunk, &["store_id"]).unwrap_err().to_string();
+            assert_eq!(split, whole, "chunk size {chunk}");
+        }
+        assert!(has_bare_carriage_return(b"a\rb"));
+        assert!(!has_bare_carriage_return(b"a\r\nb\r"));
     }
 
     #[test]
