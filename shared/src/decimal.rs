@@ -33,8 +33,24 @@ pub fn scan_decimal(data: &[u8], pos: usize) -> Option<(f64, usize)> {
 /// fraction digits and end, or `None` past 15 digits or without any.
 #[inline]
 fn long_decimal(data: &[u8], start: usize) -> Option<swar::Decimal> {
-    let mut i = start;
-    let mut mantissa: u64 = 0;
+    let (mut i, mut mantissa) = append_digits(data, start, 0);
+    let integer_digits = i - start;
+    let mut fraction_digits = 0;
+    if data.get(i) == Some(&b'.') {
+        let fraction_start = i + 1;
+        (i, mantissa) = append_digits(data, fraction_start, mantissa);
+        fraction_digits = i - fraction_start;
+    }
+    let digits = integer_digits + fraction_digits;
+    (1..=15)
+        .contains(&digits)
+        .then_some((mantissa, fraction_digits, i))
+}
+
+/// The ASCII digits from `i` on appended to `mantissa` (wrapping: callers reject more than 15
+/// digits): the index after them and the new mantissa.
+#[inline(always)]
+fn append_digits(data: &[u8], mut i: usize, mut mantissa: u64) -> (usize, u64) {
     while let Some(digit) = data
         .get(i)
         .map(|b| b.wrapping_sub(b'0'))
@@ -43,25 +59,7 @@ fn long_decimal(data: &[u8], start: usize) -> Option<swar::Decimal> {
         mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
         i += 1;
     }
-    let integer_digits = i - start;
-    let mut fraction_digits = 0;
-    if data.get(i) == Some(&b'.') {
-        i += 1;
-        let fraction_start = i;
-        while let Some(digit) = data
-            .get(i)
-            .map(|b| b.wrapping_sub(b'0'))
-            .filter(|d| *d < 10)
-        {
-            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
-            i += 1;
-        }
-        fraction_digits = i - fraction_start;
-    }
-    let digits = integer_digits + fraction_digits;
-    (1..=15)
-        .contains(&digits)
-        .then_some((mantissa, fraction_digits, i))
+    (i, mantissa)
 }
 
 #[cfg(test)]
