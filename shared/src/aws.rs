@@ -32,3 +32,18 @@ pub fn call_timeouts(
         None => builder.build(),
     }
 }
+
+/// `config` with [`call_timeouts`] for every client built from it (`Client::new(&config)`); its
+/// other time limits (connect, read) are kept, as a service config builder's `timeout_config`
+/// keeps them (`TimeoutConfig::take_defaults_from`).
+pub fn with_call_timeouts(
+    config: &aws_config::SdkConfig,
+    attempt: std::time::Duration,
+    total: Option<std::time::Duration>,
+) -> aws_config::SdkConfig {
+    let mut timeouts = call_timeouts(attempt, total);
+    if let Some(base) = config.timeout_config() {
+        timeouts.take_defaults_from(base);
+    }
+    config.to_builder().timeout_config(timeouts).build()
+}

@@ -13,19 +13,9 @@ use cache_warmup::{handle, Deps};
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     shared::metrics::set_sink(shared::metrics::Sink::Discard);
-    let Some(path) = std::env::args().nth(1) else {
-        eprintln!("usage: warm_local EVENT.json");
-        return std::process::ExitCode::from(2);
-    };
-    let event: serde_json::Value = match std::fs::read_to_string(&path)
-        .map_err(|e| e.to_string())
-        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
-    {
+    let event = match shared::local::event_from_args("warm_local") {
         Ok(event) => event,
-        Err(error) => {
-            eprintln!("cannot read {path}: {error}");
-            return std::process::ExitCode::from(2);
-        }
+        Err(status) => return status,
     };
     let deps = match Deps::from_env().await {
         Ok(deps) => deps,
@@ -34,21 +24,5 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    match handle(&deps, event).await {
-        Ok(output) => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&output).unwrap_or_default()
-            );
-            std::process::ExitCode::SUCCESS
-        }
-        Err(error) => {
-            let error_type = shared::ErrorType::error_type(&error);
-            println!(
-                "{}",
-                serde_json::json!({"errorType": error_type, "errorMessage": error.to_string()})
-            );
-            std::process::ExitCode::FAILURE
-        }
-    }
+    shared::local::print_result(handle(&deps, event).await)
 }

@@ -1,14 +1,8 @@
 //! Boots the `cache-warmup` Lambda: logging, clients and settings once per cold start, then the runtime.
 
 use cache_warmup::{handle, Deps};
-use lambda_runtime::{service_fn, Error, LambdaEvent};
 
-#[tokio::main]
-async fn main() -> Result<(), Error> {
-    shared::logging::init();
-    let deps = Deps::from_env().await?;
-    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
-        handle(&deps, event.payload)
-    }))
-    .await
-}
+shared::lambda_main!(Deps::from_env().await?, |deps, event| handle(
+    deps,
+    event.payload
+));

@@ -84,7 +84,7 @@ pub fn jsonl_item(line: &[u8], context: &ItemContext) -> Result<Item, Malformed>
     let Value::Object(fields) = value else {
         return Err(format!(
             "expected a JSON object, got {}",
-            json_type_name(&value)
+            shared::json::kind(&value)
         ));
     };
     let mut key_parts = Vec::with_capacity(context.key_fields.len());
@@ -95,7 +95,7 @@ pub fn jsonl_item(line: &[u8], context: &ItemContext) -> Result<Item, Malformed>
             Some(other) if !other.is_null() && !matches!(other, Value::String(_)) => {
                 return Err(format!(
                     "key field {field:?} must be a string or a number, got {}",
-                    json_type_name(other)
+                    shared::json::kind(other)
                 ))
             }
             _ => return Err(format!("key field {field:?} is missing or empty")),
@@ -262,17 +262,6 @@ fn value_size(value: &AttributeValue) -> usize {
         AttributeValue::Ns(v) => v.iter().map(|n| n.len().div_ceil(2) + 1).sum(),
         AttributeValue::Bs(v) => v.iter().map(|b| b.as_ref().len()).sum(),
         _ => 0,
-    }
-}
-
-fn json_type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

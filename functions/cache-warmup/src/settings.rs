@@ -74,7 +74,7 @@ impl Settings {
 
     /// Reads the settings from the process environment.
     pub fn from_env() -> Result<Self, CacheWarmupError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        Self::from_lookup(shared::settings::process_env)
     }
 
     /// Reads the settings through `lookup` (a variable name to its value).
@@ -210,15 +210,8 @@ pub fn expand_location(template: &str, date: NaiveDate) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
-    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |name| map.get(name).cloned()
-    }
+    use shared::settings::from_pairs as lookup;
 
     #[test]
     fn everything_but_the_table_has_a_default() {

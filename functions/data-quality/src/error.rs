@@ -25,3 +25,9 @@ pub enum DataQualityError {
 }
 
 shared::lambda_error!(DataQualityError);
+
+impl From<shared::settings::SettingError> for DataQualityError {
+    fn from(error: shared::settings::SettingError) -> Self {
+        Self::Configuration(error.0)
+    }
+}

@@ -91,17 +91,14 @@ impl Settings {
 
     /// Reads the settings from the process environment.
     pub fn from_env() -> Result<Self, DataQualityError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        Self::from_lookup(shared::settings::process_env)
     }
 
     /// Reads the settings through `lookup` (a variable name to its value).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, DataQualityError> {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let required = |name: &str| {
-            get(name).ok_or_else(|| DataQualityError::Configuration(format!("{name} is not set")))
-        };
+        let env = shared::settings::Env::new(lookup);
         let topic = |name: &str| {
-            let arn = required(name)?;
+            let arn = env.required(name)?;
             if arn.starts_with("arn:") && arn.contains(":sns:") {
                 Ok(arn)
             } else {
@@ -110,16 +107,7 @@ impl Settings {
                 )))
             }
         };
-        let number = |name: &str, default: i64, min: i64| match get(name) {
-            None => Ok(default),
-            Some(text) => match text.trim().parse::<i64>() {
-                Ok(v) if v >= min => Ok(v),
-                _ => Err(DataQualityError::Configuration(format!(
-                    "{name} must be an integer >= {min}, got {text:?}"
-                ))),
-            },
-        };
-        let output_location = get("ATHENA_OUTPUT_LOCATION");
+        let output_location = env.get("ATHENA_OUTPUT_LOCATION");
         if let Some(location) = &output_location {
             if !location.starts_with("s3://") {
                 return Err(DataQualityError::Configuration(format!(
@@ -128,15 +116,21 @@ impl Settings {
             }
         }
         Ok(Self {
-            workgroup: required("ATHENA_WORKGROUP")?,
-            catalog: get("ATHENA_CATALOG").unwrap_or_else(|| "AwsDataCatalog".into()),
+            workgroup: env.required("ATHENA_WORKGROUP")?,
+            catalog: env
+                .get("ATHENA_CATALOG")
+                .unwrap_or_else(|| "AwsDataCatalog".into()),
             output_location,
             notifications_topic_arn: topic("NOTIFICATIONS_TOPIC_ARN")?,
             critical_topic_arn: topic("CRITICAL_TOPIC_ARN")?,
-            environment: get("ENVIRONMENT_NAME").unwrap_or_else(|| "dev".into()),
-            max_concurrency: number("MAX_CONCURRENCY", DEFAULT_MAX_CONCURRENCY as i64, 1)? as usize,
-            max_run_seconds: number("MAX_RUN_SECONDS", DEFAULT_MAX_RUN_SECONDS, 1)?,
-            rules_file: get("RULES_FILE"),
+            environment: env.get("ENVIRONMENT_NAME").unwrap_or_else(|| "dev".into()),
+            max_concurrency: env.integer_at_least(
+                "MAX_CONCURRENCY",
+                DEFAULT_MAX_CONCURRENCY as i64,
+                1,
+            )? as usize,
+            max_run_seconds: env.integer_at_least("MAX_RUN_SECONDS", DEFAULT_MAX_RUN_SECONDS, 1)?,
+            rules_file: env.get("RULES_FILE"),
         })
     }
 
@@ -180,19 +174,14 @@ impl Deps {
     /// Clients from `config`, with time limits per call (10 s per attempt, 30 s in all, the
     /// SDK's standard retries inside them) so that one hung call cannot eat the run's deadline.
     pub fn new(config: &aws_config::SdkConfig, settings: Settings, rules: Rules) -> Self {
-        let timeouts = shared::aws::call_timeouts(
+        let config = shared::aws::with_call_timeouts(
+            config,
             std::time::Duration::from_secs(10),
             Some(std::time::Duration::from_secs(30)),
         );
-        let athena = aws_sdk_athena::config::Builder::from(config)
-            .timeout_config(timeouts.clone())
-            .build();
-        let sns = aws_sdk_sns::config::Builder::from(config)
-            .timeout_config(timeouts)
-            .build();
         Self::with_clients(
-            aws_sdk_athena::Client::from_conf(athena),
-            aws_sdk_sns::Client::from_conf(sns),
+            aws_sdk_athena::Client::new(&config),
+            aws_sdk_sns::Client::new(&config),
             settings,
             rules,
         )
@@ -627,15 +616,8 @@ pub fn run_metrics(summary: &Summary, duration_ms: i64) -> MetricsLogger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
-    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |name| map.get(name).cloned()
-    }
+    use shared::settings::from_pairs as lookup;
 
     const N: &str = "arn:aws:sns:us-east-1:123456789012:notifications";
     const C: &str = "arn:aws:sns:us-east-1:123456789012:critical";

@@ -21,3 +21,9 @@ pub enum DriftBridgeError {
 }
 
 shared::lambda_error!(DriftBridgeError);
+
+impl From<shared::settings::SettingError> for DriftBridgeError {
+    fn from(error: shared::settings::SettingError) -> Self {
+        Self::Configuration(error.0)
+    }
+}

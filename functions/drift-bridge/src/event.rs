@@ -128,7 +128,10 @@ pub fn decode_json(bytes: &[u8]) -> Result<Decoded, DecodeError> {
 /// Decodes a JSON value (e.g. an EventBridge `detail`).
 pub fn decode_value(value: Value) -> Result<Decoded, DecodeError> {
     let Value::Object(object) = &value else {
-        return Err(DecodeError::NotJson(format!("found {}", kind(&value))));
+        return Err(DecodeError::NotJson(format!(
+            "found {}",
+            shared::json::kind(&value)
+        )));
     };
     let event_type = object
         .get("event_type")
@@ -219,17 +222,6 @@ fn is_label(s: &str) -> bool {
         && s.len() <= MAX_LABEL
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'))
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// At most `max` characters of `s` (on a character boundary), for log messages.

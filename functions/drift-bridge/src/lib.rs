@@ -77,39 +77,32 @@ impl Settings {
 
     /// Reads the settings from the process environment.
     pub fn from_env() -> Result<Self, DriftBridgeError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        Self::from_lookup(shared::settings::process_env)
     }
 
     /// Reads the settings through `lookup` (a variable name to its value).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, DriftBridgeError> {
-        let required = |name: &str| {
-            lookup(name)
-                .filter(|v| !v.trim().is_empty())
-                .ok_or_else(|| DriftBridgeError::Configuration(format!("{name} is not set")))
-        };
-        let number = |name: &str, default: i64, min: i64| -> Result<i64, DriftBridgeError> {
-            match lookup(name).filter(|v| !v.trim().is_empty()) {
-                None => Ok(default),
-                Some(text) => match text.trim().parse::<i64>() {
-                    Ok(v) if v >= min => Ok(v),
-                    _ => Err(DriftBridgeError::Configuration(format!(
-                        "{name} must be an integer >= {min}, got {text:?}"
-                    ))),
-                },
-            }
-        };
-        let state_machine_arn = required("STATE_MACHINE_ARN")?;
+        let env = shared::settings::Env::new(lookup);
+        let state_machine_arn = env.required("STATE_MACHINE_ARN")?;
         if !state_machine_arn.contains(":stateMachine:") {
             return Err(DriftBridgeError::Configuration(format!(
                 "STATE_MACHINE_ARN is not a state machine ARN: {state_machine_arn:?}"
             )));
         }
         Ok(Self {
-            table_name: required("DEDUP_TABLE_NAME")?,
+            table_name: env.required("DEDUP_TABLE_NAME")?,
             state_machine_arn,
-            cooldown_seconds: number("COOLDOWN_SECONDS", DEFAULT_COOLDOWN_SECONDS, 0)?,
-            retention_seconds: number("DEDUP_RETENTION_SECONDS", DEFAULT_RETENTION_SECONDS, 0)?,
-            partition_concurrency: number(
+            cooldown_seconds: env.integer_at_least(
+                "COOLDOWN_SECONDS",
+                DEFAULT_COOLDOWN_SECONDS,
+                0,
+            )?,
+            retention_seconds: env.integer_at_least(
+                "DEDUP_RETENTION_SECONDS",
+                DEFAULT_RETENTION_SECONDS,
+                0,
+            )?,
+            partition_concurrency: env.integer_at_least(
                 "PARTITION_CONCURRENCY",
                 DEFAULT_PARTITION_CONCURRENCY as i64,
                 1,
@@ -139,19 +132,14 @@ impl Deps {
     /// Clients from `config`, with time limits per call (5 s per attempt, 20 s in all, the SDK's
     /// standard retries inside them) so that a hung call fails one record, not the invocation.
     pub fn new(config: &aws_config::SdkConfig, settings: Settings) -> Self {
-        let timeouts = shared::aws::call_timeouts(
+        let config = shared::aws::with_call_timeouts(
+            config,
             std::time::Duration::from_secs(5),
             Some(std::time::Duration::from_secs(20)),
         );
-        let dynamodb = aws_sdk_dynamodb::config::Builder::from(config)
-            .timeout_config(timeouts.clone())
-            .build();
-        let sfn = aws_sdk_sfn::config::Builder::from(config)
-            .timeout_config(timeouts)
-            .build();
         Self::with_clients(
-            aws_sdk_dynamodb::Client::from_conf(dynamodb),
-            aws_sdk_sfn::Client::from_conf(sfn),
+            aws_sdk_dynamodb::Client::new(&config),
+            aws_sdk_sfn::Client::new(&config),
             settings,
         )
     }
@@ -534,15 +522,8 @@ fn emit_metrics(summary: &Summary) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
-    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |name| map.get(name).cloned()
-    }
+    use shared::settings::from_pairs as lookup;
 
     const ARN: &str = "arn:aws:states:eu-central-1:123456789012:stateMachine:ml-retraining";
 

@@ -68,54 +68,17 @@ impl Cell<'_> {
     }
 }
 
-/// Exact powers of ten as `f64` (every one up to 1e22 is).
-const POWERS_OF_TEN: [f64; 16] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-];
-
 /// Reads a plain decimal `-?digits(.digits)?` of 1 to 15 digits at the start of `bytes`: its
 /// value and length, or `None` for any other shape (a sign `+`, spaces, an exponent, more
-/// digits, a lone `.`), which callers read with [`Cell::as_number`]. The value is the one
-/// `as_number` gives, correctly rounded: the digits make an integer below 2^53 and the power of
-/// ten is exact, so one division rounds once (Clinger's fast path).
+/// digits, a lone `.`, a point without digits on both sides), which callers read with
+/// [`Cell::as_number`]. The value is the one `as_number` gives, correctly rounded
+/// ([`shared::decimal::scan_decimal`]).
 #[inline]
 pub fn plain_decimal(bytes: &[u8]) -> Option<(f64, usize)> {
-    let negative = bytes.first() == Some(&b'-');
-    let mut i = usize::from(negative);
-    let mut mantissa: u64 = 0;
-    let integer_start = i;
-    while let Some(digit) = bytes
-        .get(i)
-        .map(|b| b.wrapping_sub(b'0'))
-        .filter(|d| *d < 10)
-    {
-        mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
-        i += 1;
-    }
-    let integer_digits = i - integer_start;
-    let mut fraction_digits = 0;
-    if bytes.get(i) == Some(&b'.') {
-        i += 1;
-        let fraction_start = i;
-        while let Some(digit) = bytes
-            .get(i)
-            .map(|b| b.wrapping_sub(b'0'))
-            .filter(|d| *d < 10)
-        {
-            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
-            i += 1;
-        }
-        fraction_digits = i - fraction_start;
-        if fraction_digits == 0 {
-            return None;
-        }
-    }
-    if integer_digits == 0 || integer_digits + fraction_digits > 15 {
-        return None;
-    }
-    // Below 10^15: exact as i64 and as f64.
-    let value = mantissa as i64 as f64 / POWERS_OF_TEN[fraction_digits];
-    Some((if negative { -value } else { value }, i))
+    let (value, len) = shared::decimal::scan_decimal(bytes, 0)?;
+    let digits_start = usize::from(bytes.first() == Some(&b'-'));
+    let points_at_edges = bytes[digits_start] == b'.' || bytes[len - 1] == b'.';
+    (!points_at_edges).then_some((value, len))
 }
 
 #[cfg(test)]
@@ -149,7 +112,18 @@ mod tests {
             plain_decimal(b"-0").map(|(v, _)| v.to_bits()),
             Some((-0.0f64).to_bits())
         );
-        for other in ["", "-", ".5", "1.", "+1", " 1", "1234567890123456", "abc"] {
+        for other in [
+            "",
+            "-",
+            ".5",
+            "-.5",
+            "1.",
+            "1.,",
+            "+1",
+            " 1",
+            "1234567890123456",
+            "abc",
+        ] {
             assert_eq!(plain_decimal(other.as_bytes()), None, "{other}");
         }
         assert_eq!(

@@ -28,7 +28,6 @@ pub mod rows;
 pub mod scores;
 pub mod segment_index;
 pub mod stats;
-pub mod swar;
 pub mod tally;
 
 use block_parser::BlockParser;

@@ -3,8 +3,9 @@
 //! but plain (too few fields, white space around a number, exponents, long mantissas, a blank
 //! line...) is left to the general path, which gives it the same result or the same error.
 
+use shared::{decimal::scan_decimal, swar};
+
 use crate::rows::parse_number;
-use crate::swar;
 
 /// What a field of a record is used for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,62 +140,6 @@ fn quoted_field(data: &[u8], pos: usize, role: FieldRole, row: &mut PlainRow) ->
         FieldRole::Ignored => {}
     }
     Some(close + 1)
-}
-
-/// Exact powers of ten as `f64` (every one up to 1e22 is exactly representable).
-const POWERS_OF_TEN: [f64; 16] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-];
-
-/// Parses `-?digits(.digits)?` with 1 to 15 digits starting at `pos` by Clinger's fast path
-/// (mantissa and power of ten both exact, so one division rounds correctly) and returns the
-/// value and the index after it; `None` for any other shape, which the caller re-reads with the
-/// general parser.
-#[inline(always)]
-pub fn scan_decimal(data: &[u8], pos: usize) -> Option<(f64, usize)> {
-    let negative = data.get(pos) == Some(&b'-');
-    let start = pos + usize::from(negative);
-    let (mantissa, fraction_digits, end) = match swar::short_decimal(data, start) {
-        Some(short) => short,
-        None => long_decimal(data, start)?,
-    };
-    // Below 10^15, so exact as i64 and as f64 (and i64 converts in one instruction).
-    let value = mantissa as i64 as f64 / POWERS_OF_TEN[fraction_digits];
-    Some((if negative { -value } else { value }, end))
-}
-
-/// [`scan_decimal`]'s unsigned part byte by byte, for numbers longer than a word: mantissa,
-/// fraction digits and end, or `None` past 15 digits or without any.
-fn long_decimal(data: &[u8], start: usize) -> Option<swar::Decimal> {
-    let mut i = start;
-    let mut mantissa: u64 = 0;
-    while let Some(digit) = data
-        .get(i)
-        .map(|b| b.wrapping_sub(b'0'))
-        .filter(|d| *d < 10)
-    {
-        mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
-        i += 1;
-    }
-    let integer_digits = i - start;
-    let mut fraction_digits = 0;
-    if data.get(i) == Some(&b'.') {
-        i += 1;
-        let fraction_start = i;
-        while let Some(digit) = data
-            .get(i)
-            .map(|b| b.wrapping_sub(b'0'))
-            .filter(|d| *d < 10)
-        {
-            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
-            i += 1;
-        }
-        fraction_digits = i - fraction_start;
-    }
-    let digits = integer_digits + fraction_digits;
-    (1..=15)
-        .contains(&digits)
-        .then_some((mantissa, fraction_digits, i))
 }
 
 #[cfg(test)]

@@ -95,18 +95,16 @@ impl Deps {
     /// The client from the standard AWS configuration (honours `AWS_ENDPOINT_URL`), settings
     /// from the environment.
     pub async fn from_env() -> Result<Self, InferenceBridgeError> {
-        let settings = Settings::from_lookup(|name| std::env::var(name).ok())?;
+        let settings = Settings::from_lookup(shared::settings::process_env)?;
         let config = shared::aws::load_config().await;
         // An Express synchronous execution may run up to 5 minutes; a hung call fails one record.
-        let timeouts = shared::aws::call_timeouts(
+        let config = shared::aws::with_call_timeouts(
+            &config,
             std::time::Duration::from_secs(60),
             Some(std::time::Duration::from_secs(120)),
         );
-        let sfn = aws_sdk_sfn::config::Builder::from(&config)
-            .timeout_config(timeouts)
-            .build();
         Ok(Self::with_client(
-            aws_sdk_sfn::Client::from_conf(sfn),
+            aws_sdk_sfn::Client::new(&config),
             settings,
         ))
     }

@@ -31,3 +31,9 @@ pub enum ReportError {
 }
 
 shared::lambda_error!(ReportError);
+
+impl From<shared::settings::SettingError> for ReportError {
+    fn from(error: shared::settings::SettingError) -> Self {
+        Self::Configuration(error.0)
+    }
+}

@@ -64,16 +64,12 @@ impl Settings {
         lookup: impl Fn(&str) -> Option<String>,
         catalogue: &catalogue::Catalogue,
     ) -> Result<Self, ReportError> {
-        let required = |name: &str| {
-            lookup(name)
-                .filter(|v| !v.trim().is_empty())
-                .ok_or_else(|| ReportError::Configuration(format!("{name} is not set")))
-        };
+        let env = shared::settings::Env::new(&lookup);
         let per_execution = pairs(
             &lookup("TRANSITIONS_PER_EXECUTION").unwrap_or_default(),
             "TRANSITIONS_PER_EXECUTION",
         )?;
-        let workflows = pairs(&required("STATE_MACHINES")?, "STATE_MACHINES")?
+        let workflows = pairs(&env.required("STATE_MACHINES")?, "STATE_MACHINES")?
             .into_iter()
             .map(|(name, arn)| {
                 let transitions_per_execution = match per_execution.get(&name) {
@@ -100,10 +96,10 @@ impl Settings {
             None => catalogue.models.keys().cloned().collect(),
         };
         Ok(Settings {
-            environment: required("ENVIRONMENT_NAME")?,
-            bucket: required("REPORT_BUCKET")?,
+            environment: env.required("ENVIRONMENT_NAME")?,
+            bucket: env.required("REPORT_BUCKET")?,
             prefix: lookup("REPORT_PREFIX").unwrap_or_else(|| "reports/platform/".into()),
-            topic_arn: required("NOTIFICATIONS_TOPIC_ARN")?,
+            topic_arn: env.required("NOTIFICATIONS_TOPIC_ARN")?,
             workflows,
             models,
             metrics_namespace: lookup("METRICS_NAMESPACE")
@@ -163,7 +159,7 @@ impl Deps {
         let config = shared::aws::load_config().await;
         Self::new(
             &config,
-            |name| std::env::var(name).ok(),
+            shared::settings::process_env,
             Arc::new(SystemClock),
         )
     }
