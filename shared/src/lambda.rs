@@ -38,7 +38,7 @@ where
 /// `Deps::from_env().await?` works), then [`run`]s `$handler` (a closure taking
 /// `(&'static Deps, LambdaEvent<Value>)`). The calling crate needs `tokio` with `macros`.
 ///
-/// ```ignore
+/// ```text
 /// shared::lambda_main!(Deps::from_env().await?, |deps, event| handle(deps, event.payload));
 /// ```
 #[macro_export]
