@@ -87,6 +87,24 @@ fn decode<'a>(
 }
 
 /// Counts of one window of capture (or one file of it), against a baseline. Cloning an empty
+/// Reads `line` as a capture record with serde (the general reader that [`scan_record`]
+/// leaves unusual records to) and passes its payloads to `f`; `None` when it is not one.
+pub fn read_record<T>(line: &[u8], f: impl FnOnce(RawRecord<'_>) -> T) -> Option<T> {
+    fn raw<'p>(p: &'p Option<Payload<'_>>) -> Option<RawPayload<'p>> {
+        p.as_ref().map(|p| RawPayload {
+            content_type: p.observed_content_type.as_deref(),
+            data: &p.data,
+            encoding: &p.encoding,
+        })
+    }
+    let record = serde_json::from_slice::<Record>(line).ok()?;
+    let data = &record.capture_data;
+    Some(f(RawRecord {
+        input: raw(&data.endpoint_input),
+        output: raw(&data.endpoint_output),
+    }))
+}
+
 /// tally is cheap (the profiles are shared), so each file can be counted on its own and merged.
 #[derive(Debug, Clone)]
 pub struct CaptureTally {
@@ -142,22 +160,9 @@ impl CaptureTally {
         if let Some(record) = std::str::from_utf8(line).ok().and_then(scan_record) {
             return self.add_record(record);
         }
-        let Ok(record) = serde_json::from_slice::<Record>(line) else {
+        if read_record(line, |record| self.add_record(record)).is_none() {
             self.malformed_records += 1;
-            return;
-        };
-        fn raw<'p>(p: &'p Option<Payload<'_>>) -> Option<RawPayload<'p>> {
-            p.as_ref().map(|p| RawPayload {
-                content_type: p.observed_content_type.as_deref(),
-                data: &p.data,
-                encoding: &p.encoding,
-            })
         }
-        let data = &record.capture_data;
-        self.add_record(RawRecord {
-            input: raw(&data.endpoint_input),
-            output: raw(&data.endpoint_output),
-        });
     }
 
     /// Counts one capture record's input rows and predictions.
