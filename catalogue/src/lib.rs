@@ -398,6 +398,19 @@ impl Model {
     }
 }
 
+/// [`valid_model_name`] with the reason functions give when they refuse a name: "model_name must
+/// be 1-21 lowercase letters, digits and single inner hyphens, got \"...\"" (the name cut to 40
+/// characters).
+pub fn check_model_name(name: &str) -> Result<(), String> {
+    if valid_model_name(name) {
+        return Ok(());
+    }
+    let shown: String = name.chars().take(40).collect();
+    Err(format!(
+        "model_name must be 1-{MAX_MODEL_NAME} lowercase letters, digits and single inner hyphens, got {shown:?}"
+    ))
+}
+
 /// The retraining pipeline's model name rule: `^[a-z0-9](-?[a-z0-9])*$`, at most 21 characters.
 pub fn valid_model_name(name: &str) -> bool {
     !name.is_empty()
@@ -413,6 +426,31 @@ pub fn valid_model_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn model_names_follow_the_retraining_contract() {
+        for good in ["a", "demand-forecast", "m1", "abcdefghijklmnopqrstu"] {
+            assert_eq!(check_model_name(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "Demand",
+            "demand_forecast",
+            "-a",
+            "a-",
+            "a--b",
+            "abcdefghijklmnopqrstuv",
+            "dé",
+        ] {
+            let reason = check_model_name(bad).unwrap_err();
+            assert!(reason.starts_with("model_name must be 1-21 "), "{reason}");
+            assert!(reason.ends_with(&format!("got {bad:?}")), "{reason}");
+        }
+        let long = "x".repeat(100);
+        assert!(check_model_name(&long)
+            .unwrap_err()
+            .ends_with(&format!("got {:?}", &long[..40])));
+    }
 
     #[test]
     fn a_model_without_a_deployment_section_gets_the_defaults_and_its_plan() {

@@ -23,8 +23,6 @@ pub const DRIFT_EVENT_TYPE: &str = "model.drift_detected";
 pub const SCHEMA_VERSION: u64 = 1;
 /// Largest record value accepted, in bytes after base64 decoding.
 pub const MAX_VALUE_BYTES: usize = 64 * 1024;
-/// Longest model name: the retraining state machine's contract (`<env>-<model>-<32 hex>` ≤ 63).
-pub const MAX_MODEL_NAME: usize = catalogue::MAX_MODEL_NAME;
 /// Longest event id.
 pub const MAX_EVENT_ID: usize = 128;
 /// Longest metric name and model version.
@@ -166,7 +164,7 @@ fn validate(wire: Wire) -> Result<DriftEvent, DecodeError> {
             truncate(&wire.event_id, MAX_EVENT_ID)
         ));
     }
-    if let Err(reason) = validate_model_name(&wire.model_name) {
+    if let Err(reason) = catalogue::check_model_name(&wire.model_name) {
         return invalid(reason);
     }
     if !is_label(&wire.metric) {
@@ -203,18 +201,6 @@ fn validate(wire: Wire) -> Result<DriftEvent, DecodeError> {
         threshold: wire.threshold,
         detected_at,
     })
-}
-
-/// Checks a model name against the retraining state machine's contract: lowercase letters,
-/// digits and single inner hyphens (`^[a-z0-9](-?[a-z0-9])*$`), at most 21 characters.
-pub fn validate_model_name(name: &str) -> Result<(), String> {
-    if !catalogue::valid_model_name(name) {
-        return Err(format!(
-            "model_name must be 1-{MAX_MODEL_NAME} lowercase letters, digits and single inner hyphens, got {:?}",
-            truncate(name, 40)
-        ));
-    }
-    Ok(())
 }
 
 fn is_label(s: &str) -> bool {
@@ -294,25 +280,6 @@ mod tests {
             decode_value(v),
             Err(DecodeError::UnsupportedVersion(_))
         ));
-    }
-
-    #[test]
-    fn model_names_follow_the_state_machine_contract() {
-        for good in ["a", "demand-forecast", "m1", "abcdefghijklmnopqrstu"] {
-            assert!(validate_model_name(good).is_ok(), "{good}");
-        }
-        for bad in [
-            "",
-            "Demand",
-            "demand_forecast",
-            "-a",
-            "a-",
-            "a--b",
-            "abcdefghijklmnopqrstuv",
-            "dé",
-        ] {
-            assert!(validate_model_name(bad).is_err(), "{bad}");
-        }
     }
 
     #[test]

@@ -173,22 +173,10 @@ fn default_true() -> bool {
     true
 }
 
-/// Checks a model name against the retraining state machine's contract (the one the drift
-/// bridge enforces): lowercase letters and digits, single inner hyphens, 1–21 characters.
-pub fn check_model_name(name: &str) -> Result<(), String> {
-    if catalogue::valid_model_name(name) {
-        Ok(())
-    } else {
-        Err(format!(
-            "model_name must be 1-21 lowercase letters and digits with single inner hyphens, got {name:?}"
-        ))
-    }
-}
-
 impl BaselineRequest {
     /// Checks ranges and names.
     pub fn validate(&self) -> Result<(), String> {
-        check_model_name(&self.model_name)?;
+        catalogue::check_model_name(&self.model_name)?;
         let within = |name: &str, v: usize, lo: usize, hi: usize| {
             if (lo..=hi).contains(&v) {
                 Ok(())
@@ -213,7 +201,7 @@ impl BaselineRequest {
 impl MonitorRequest {
     /// Checks ranges and names.
     pub fn validate(&self) -> Result<(), String> {
-        check_model_name(&self.model_name)?;
+        catalogue::check_model_name(&self.model_name)?;
         if !(1..=744).contains(&self.window_hours) {
             return Err(format!(
                 "window_hours must be within 1-744, got {}",
@@ -275,24 +263,6 @@ mod tests {
         assert!(b.validate().is_ok());
         b.bins = 1;
         assert!(b.validate().is_err());
-    }
-
-    #[test]
-    fn model_names_follow_the_retraining_contract() {
-        for good in ["a", "demand-forecast", "m1", "abcdefghijklmnopqrstu"] {
-            assert!(check_model_name(good).is_ok(), "{good}");
-        }
-        for bad in [
-            "",
-            "Demand",
-            "demand_forecast",
-            "-a",
-            "a-",
-            "a--b",
-            "abcdefghijklmnopqrstuv",
-        ] {
-            assert!(check_model_name(bad).is_err(), "{bad}");
-        }
     }
 
     #[test]

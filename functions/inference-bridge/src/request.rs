@@ -71,13 +71,7 @@ fn validate(request: InferenceRequest) -> Result<InferenceRequest, DecodeError> 
             truncate(id, 40)
         )));
     }
-    if !catalogue::valid_model_name(&request.model_name) {
-        return Err(DecodeError::Invalid(format!(
-            "model_name must be 1-{} lowercase letters, digits and single inner hyphens, got {:?}",
-            catalogue::MAX_MODEL_NAME,
-            truncate(&request.model_name, 40)
-        )));
-    }
+    catalogue::check_model_name(&request.model_name).map_err(DecodeError::Invalid)?;
     if request.features.is_empty() || request.features.len() > MAX_FEATURES {
         return Err(DecodeError::Invalid(format!(
             "features must hold 1-{MAX_FEATURES} numbers, got {}",
