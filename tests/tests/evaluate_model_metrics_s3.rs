@@ -174,7 +174,7 @@ async fn an_unreachable_endpoint_is_storage_unavailable() {
 #[tokio::test]
 async fn every_sample_event_gives_its_documented_result() {
     let root = workspace_root();
-    std::env::set_current_dir(&root).unwrap();
+    shared::storage::set_local_root(Some(root.clone()));
     let deps = Deps::local();
     let cases = [
         ("good-model.json", Ok(true)),
