@@ -36,6 +36,8 @@ pub mod names {
     pub const RESULT_WRITER_FAILED: &str = "States.ResultWriterFailed";
     /// A JSONata expression failed.
     pub const QUERY_EVALUATION_ERROR: &str = "States.QueryEvaluationError";
+    /// An HTTP Task's connection failed (timed out after 60 s).
+    pub const HTTP_SOCKET: &str = "States.Http.Socket";
 }
 
 /// A runtime failure: the AWS error name and cause text, as data.

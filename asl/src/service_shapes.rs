@@ -637,7 +637,7 @@ pub const STATES_ERRORS: &[&str] = &[
     names::DATA_LIMIT_EXCEEDED,
     names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
     names::HEARTBEAT_TIMEOUT,
-    "States.Http.Socket",
+    names::HTTP_SOCKET,
     names::INTRINSIC_FAILURE,
     names::ITEM_READER_FAILED,
     names::NO_CHOICE_MATCHED,
@@ -651,6 +651,19 @@ pub const STATES_ERRORS: &[&str] = &[
     names::TIMEOUT,
 ];
 
+/// Checks that `error`, a name of the reserved `States.` family, is one Step Functions defines
+/// ([`STATES_ERRORS`]); any other never occurs (in `ErrorEquals` it is a typo that never matches).
+pub fn check_states_error(error: &str) -> Result<(), String> {
+    if STATES_ERRORS.contains(&error) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{error} is not an error Step Functions defines (it defines: {})",
+            STATES_ERRORS.join(", ")
+        ))
+    }
+}
+
 /// Checks a mocked `Throw`'s `Error` for `resource`: a `States.*` name AWS defines, or an
 /// error the service can raise, named as Step Functions names it: `Prefix.Exception` with the
 /// service's modelled exceptions (an aws-sdk integration adds `Exception` where the model's
@@ -661,15 +674,10 @@ pub const STATES_ERRORS: &[&str] = &[
 /// name must be one Lambda raises. An integration the file does not cover is not checked.
 pub fn check_mock_error(resource: &str, error: &str) -> Result<(), String> {
     if error.starts_with("States.") {
-        return if STATES_ERRORS.contains(&error) {
-            Ok(())
-        } else if error == names::ALL {
+        return if error == names::ALL {
             Err("States.ALL only matches errors in ErrorEquals; no task raises it".into())
         } else {
-            Err(format!(
-                "{error} is not an error Step Functions defines (it defines: {})",
-                STATES_ERRORS.join(", ")
-            ))
+            check_states_error(error)
         };
     }
     let catalogue = catalogue().map_err(|e| e.to_string())?;

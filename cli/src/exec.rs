@@ -14,9 +14,13 @@ const EXIT_UNUSABLE: u8 = 2;
 /// sleep), and print `{"status":..,"output":..}` or `{"status":..,"error":..,"cause":..}`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
-  pipelines exec --definition state-machines/retraining.asl.json --input '{\"modelName\":\"forecast\"}'
+  pipelines exec --definition sm.json --input '{\"n\": 41}'
   pipelines exec --definition sm.json --input events/input.json \\
       --mock-config events/mocks.json --test-case HappyPath --history
+
+exec runs a bare definition: no Task handler is registered, so Task states need
+--mock-config. For the project's machines (state-machines/), `pipelines run NAME`
+fills the template's DefinitionSubstitutions and runs the real Lambda handlers.
 
 Exit status: 0 when the execution ran (whatever its result), 2 when the definition,
 input or mock configuration cannot be used.")]
@@ -87,6 +91,21 @@ fn read_input(arg: &str) -> Result<Value> {
         .with_context(|| format!("--input is neither an existing file nor valid JSON: {arg}"))
 }
 
+/// The first `${Name}` placeholder (a SAM `DefinitionSubstitutions` key) in the definition's
+/// strings, if any.
+fn substitution_placeholder(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => {
+            let start = s.find("${")?;
+            let end = s[start..].find('}')?;
+            Some(s[start..=start + end].to_string())
+        }
+        Value::Array(items) => items.iter().find_map(substitution_placeholder),
+        Value::Object(fields) => fields.values().find_map(substitution_placeholder),
+        _ => None,
+    }
+}
+
 fn execute(args: &Args) -> Result<Value> {
     let def = read_json_file(&args.definition, "definition")?;
     let sm = StateMachine::from_value(&def).map_err(|e| {
@@ -97,6 +116,13 @@ fn execute(args: &Args) -> Result<Value> {
         )
     })?;
     let input = read_input(&args.input)?;
+    if let Some(placeholder) = substitution_placeholder(&def) {
+        eprintln!(
+            "pipelines exec: note: {} holds DefinitionSubstitutions placeholders such as {placeholder}, \
+             left as they are; `pipelines run NAME` fills them from the template and runs the project's handlers",
+            args.definition.display()
+        );
+    }
     let stem = args
         .definition
         .file_name()

@@ -213,23 +213,25 @@ fn check_error_contract(
     for (field, entries) in error_equals(state) {
         for (i, names) in entries.iter().enumerate() {
             for name in names.iter().map(String::as_str) {
-                let known = if name.starts_with("States.") || name.starts_with("Runtime.") {
-                    true
-                } else if name.starts_with("Lambda.") {
-                    asl::service_shapes::check_mock_error(LAMBDA_INVOKE, name).is_ok()
-                } else {
-                    function.errors.contains(&name)
+                let unknown = match name {
+                    // `States.*` names are checked on every state (`check_states_error_names`).
+                    n if n.starts_with("States.") || n.starts_with("Runtime.") => None,
+                    n if n.starts_with("Lambda.") => {
+                        asl::service_shapes::check_mock_error(LAMBDA_INVOKE, n).err()
+                    }
+                    n if function.errors.contains(&n) => None,
+                    n => Some(format!(
+                        "{n} is not an error {} can raise (a typo or a renamed variant?); its errorTypes: {}",
+                        function.binary,
+                        function.errors.join(", ")
+                    )),
                 };
-                if !known {
+                if let Some(reason) = unknown {
                     findings.push(error(
                         file,
                         Some(state_name),
                         format!("{field}[{i}].ErrorEquals"),
-                        format!(
-                            "{name} is not an error {} can raise (a typo or a renamed variant?); its errorTypes: {}",
-                            function.binary,
-                            function.errors.join(", ")
-                        ),
+                        reason,
                     ));
                 }
                 if field == "Catch" {
@@ -260,6 +262,33 @@ fn check_error_contract(
                     uncaught.join(", ")
                 ),
             });
+        }
+    }
+}
+
+/// `ErrorEquals` names of the reserved `States.` family must be ones Step Functions defines:
+/// any other (`States.Timout`) is a typo that never matches, on any state with Retry or Catch.
+fn check_states_error_names(
+    file: &str,
+    state_name: &str,
+    state: &Kind,
+    findings: &mut Vec<Finding>,
+) {
+    for (field, entries) in error_equals(state) {
+        for (i, names) in entries.iter().enumerate() {
+            let reserved = names
+                .iter()
+                .filter(|n| n.starts_with("States.") && n.as_str() != asl::error::names::ALL);
+            for name in reserved {
+                if let Err(reason) = asl::service_shapes::check_states_error(name) {
+                    findings.push(error(
+                        file,
+                        Some(state_name),
+                        format!("{field}[{i}].ErrorEquals"),
+                        format!("{reason}: a typo never matches"),
+                    ));
+                }
+            }
         }
     }
 }
@@ -484,6 +513,7 @@ fn check_state_machine(
     let mut seen_callbacks = BTreeSet::new();
     parsed.graph.walk(&mut |state, list| {
         let state_name: &str = &state.name;
+        check_states_error_names(&file, state_name, &state.kind, findings);
         if let Some((binary, callback)) = callbacks.get(state_name) {
             seen_callbacks.insert(state_name.to_string());
             check_callback_state(&file, state, list, binary, callback, findings);

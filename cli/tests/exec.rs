@@ -42,6 +42,40 @@ fn exec_prints_the_output_as_json_and_exits_zero() {
 }
 
 #[test]
+fn a_project_machine_with_placeholders_gets_a_note_pointing_to_run() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = bin()
+        .args(["exec", "--definition"])
+        .arg(root.join("state-machines/ml-retraining.asl.json"))
+        .args(["--input", r#"{"model_name": "demand-forecast"}"#])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("DefinitionSubstitutions placeholders such as ${")
+            && stderr.contains("`pipelines run NAME`"),
+        "{stderr}"
+    );
+    let d = tmpdir("no-note");
+    let def = write(
+        &d,
+        "sm.json",
+        r#"{"StartAt":"A","States":{"A":{"Type":"Pass","Result":"$ {x}","End":true}}}"#,
+    );
+    let out = bin()
+        .args(["exec", "--definition"])
+        .arg(&def)
+        .output()
+        .unwrap();
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn a_failed_execution_still_exits_zero_with_error_and_cause() {
     let d = tmpdir("fail");
     let def = write(

@@ -434,6 +434,31 @@ fn an_error_name_the_function_can_never_raise_is_reported() {
 }
 
 #[test]
+fn a_misspelt_states_or_lambda_error_name_is_reported() {
+    // `States.` is reserved: a name Step Functions does not define never matches, on any
+    // state; a `Lambda.` name must be one Lambda raises, and the message lists those.
+    let (code, out) = validate_copy(in_asl(|t| {
+        let t = replace_once(t, "\"States.ALL\"", "\"States.Timout\"");
+        replace_once(
+            t,
+            "\"Lambda.ServiceException\"",
+            "\"Lambda.ServiceExeption\"",
+        )
+    }));
+    assert_eq!(code, Some(1), "{out}");
+    let states = out
+        .lines()
+        .find(|l| l.contains("ErrorEquals: States.Timout is not an error Step Functions defines"))
+        .unwrap_or_else(|| panic!("the States.* typo is not reported: {out}"));
+    assert!(states.contains("States.Timeout"), "{states}");
+    let lambda = out
+        .lines()
+        .find(|l| l.contains("ErrorEquals: Lambda.ServiceExeption is not an error"))
+        .unwrap_or_else(|| panic!("the Lambda.* typo is not reported: {out}"));
+    assert!(lambda.contains("ServiceException"), "{lambda}");
+}
+
+#[test]
 fn function_errors_no_catch_handles_are_warned_about() {
     // LoadModelConfig's only Catcher takes States.ALL; narrowed to one name, the registry's
     // other errors would fail the execution.

@@ -12,6 +12,12 @@ fn err(code: &str, message: impl Into<String>) -> Error {
     Error::new(code).with("message", message.into())
 }
 
+/// Argument `i`, or undefined when the call passed fewer (`$range()`): the functions are bound
+/// without a signature, so the count is theirs to check.
+fn arg(args: &[Option<Value>], i: usize) -> &Option<Value> {
+    args.get(i).unwrap_or(&None)
+}
+
 fn number(v: &Option<Value>, f: &str, i: usize) -> Result<f64, Error> {
     v.as_ref().and_then(Value::as_f64).ok_or_else(|| {
         err(
@@ -32,12 +38,12 @@ fn num_value(x: f64) -> Value {
 /// `$partition(array, size)`: the array cut into chunks of `size` items (the last may be
 /// shorter).
 fn partition(args: &[Option<Value>]) -> JResult {
-    let items = match &args[0] {
+    let items = match arg(args, 0) {
         Some(Value::Array(a)) => a.clone(),
         Some(v) => vec![v.clone()],
         None => return Ok(None),
     };
-    let size = number(&args[1], "$partition", 1)?;
+    let size = number(arg(args, 1), "$partition", 1)?;
     if size < 1.0 || size.fract() != 0.0 {
         return Err(err(
             "D3001",
@@ -54,9 +60,9 @@ fn partition(args: &[Option<Value>]) -> JResult {
 /// `$range(start, end, step)`: `start`, `start + step`, ... up to `end` (included when a step
 /// lands on it), as a JSONata sequence (one item stands alone).
 fn range(args: &[Option<Value>]) -> JResult {
-    let start = number(&args[0], "$range", 0)?;
-    let end = number(&args[1], "$range", 1)?;
-    let step = number(&args[2], "$range", 2)?;
+    let start = number(arg(args, 0), "$range", 0)?;
+    let end = number(arg(args, 1), "$range", 1)?;
+    let step = number(arg(args, 2), "$range", 2)?;
     if step == 0.0 || !step.is_finite() {
         return Err(err("D3001", "The step of $range must not be zero"));
     }
@@ -78,12 +84,14 @@ fn range(args: &[Option<Value>]) -> JResult {
 
 /// `$hash(value, algorithm)`: the lower-case hex digest of a string.
 fn hash(args: &[Option<Value>]) -> JResult {
-    let Some(v) = &args[0] else { return Ok(None) };
+    let Some(v) = arg(args, 0) else {
+        return Ok(None);
+    };
     let data = match v {
         Value::String(s) => s.clone(),
         other => crate::intrinsics::json_text(other),
     };
-    let alg = match &args[1] {
+    let alg = match arg(args, 1) {
         Some(Value::String(a)) => a.as_str(),
         None => "SHA-256",
         Some(_) => return Err(err("T0410", "The algorithm of $hash must be a string")),
@@ -100,7 +108,7 @@ fn hash(args: &[Option<Value>]) -> JResult {
 
 /// `$parse(text)`: the JSON value the text holds.
 fn parse(args: &[Option<Value>]) -> JResult {
-    match &args[0] {
+    match arg(args, 0) {
         None => Ok(None),
         Some(Value::String(s)) => serde_json::from_str::<Value>(s)
             .map(|v| Some(normalise_zero(v)))
@@ -223,6 +231,25 @@ mod tests {
             partition(&[Some(json!([0, 1, 2])), Some(json!(2))]).unwrap(),
             Some(json!([[0, 1], [2]]))
         );
+    }
+
+    #[test]
+    fn fewer_arguments_than_a_function_reads_are_undefined_not_a_panic() {
+        // Found by the `parse_definition` fuzz target: `{% $range() %}` indexed past the
+        // arguments and panicked.
+        let e = range(&[]).unwrap_err().to_string();
+        assert!(e.starts_with("T0410"), "{e}");
+        assert!(range(&[Some(json!(0)), Some(json!(3))]).is_err());
+        assert_eq!(partition(&[]).unwrap(), None);
+        assert!(partition(&[Some(json!([1]))]).is_err());
+        assert_eq!(hash(&[]).unwrap(), None);
+        assert_eq!(
+            hash(&[Some(json!("abc"))]).unwrap(),
+            Some(json!(
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+            ))
+        );
+        assert_eq!(parse(&[]).unwrap(), None);
     }
 
     #[test]
