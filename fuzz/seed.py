@@ -4,6 +4,9 @@
 Run `python3 fuzz/seed.py [CORPUS_DIR]` (default fuzz/corpus). Each seed is the input layout its target
 reads (see the target's doc comment); the corpora are not committed (fuzz/.gitignore).
 Set JSONATA_SUITE to the JSONata test suite to add its expressions to `jsonata_expr`.
+It also seeds asl/fuzz's `parse_definition` (the definitions) and `eval_expressions` (each path,
+reference path and intrinsic call of a definition, over `{}`); ASL_CONFORMANCE adds the
+conformance corpus' definitions and their expressions over each case's input.
 """
 
 import glob
@@ -61,6 +64,34 @@ def strings(value):
             yield from strings(item)
 
 
+# Fields whose string value asl/fuzz's `eval_expressions` reads: a path, a reference path or an
+# intrinsic call.
+PATH_FIELDS = {"InputPath", "OutputPath", "ResultPath", "ItemsPath", "Variable"}
+
+
+def expressions(value):
+    if isinstance(value, list):
+        for item in value:
+            yield from expressions(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, str) and (key.endswith(".$") or key in PATH_FIELDS):
+                yield item
+            else:
+                yield from expressions(item)
+
+
+def seed_definition(definition, given):
+    """`parse_definition` gets the definition; `eval_expressions` each expression over `given`."""
+    add("parse_definition", head(definition, 64 * 1024))
+    try:
+        parsed = json.loads(definition)
+    except ValueError:
+        return
+    for expression in expressions(parsed):
+        add("eval_expressions", f"{expression}\n{given}".encode()[:4096])
+
+
 def main():
     for path in files("events/drift-bridge/*.json"):
         add("kafka_record", read(path))
@@ -103,12 +134,25 @@ def main():
         add("sam_template", head(read(path)))
     for path in files("events/*/mock-config.json", "cli/tests/fixtures/**/mock-config.json"):
         add("mock_config", read(path))
-    # JSONata expressions of the definitions (the definitions themselves: asl/fuzz).
+    # The definitions (asl/fuzz) and their JSONata expressions.
     definitions = files("state-machines/*.asl.json", "cli/tests/fixtures/**/*.asl.json", "bench/*.asl.json")
     for path in definitions:
+        seed_definition(read(path), "{}")
         for text in strings(json.loads(read(path))):
             if text.startswith("{%") and text.endswith("%}"):
                 add("jsonata_expr", text[2:-2].strip().encode())
+    conformance = os.environ.get("ASL_CONFORMANCE")
+    if conformance:
+        with open(conformance, "rb") as f:
+            for line in f:
+                case = json.loads(line)
+                definition = case.get("definition")
+                if definition is None:
+                    continue
+                if not isinstance(definition, str):
+                    definition = json.dumps(definition)
+                given = case.get("input", {})
+                seed_definition(definition.encode(), given if isinstance(given, str) else json.dumps(given))
     suite = os.environ.get("JSONATA_SUITE")
     if suite:
         for path in sorted(glob.glob(os.path.join(suite, "groups", "*", "*.json"))):
