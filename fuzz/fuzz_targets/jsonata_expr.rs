@@ -1,15 +1,32 @@
 //! JSONata expressions of QueryLanguage JSONata definitions, as `asl::jsonata::Expr::parse`
-//! compiles and checks them. Property: no panic.
+//! compiles and checks them, then evaluated (`asl::jsonata::evaluate_language`: AWS's functions
+//! `$partition`, `$range`, `$hash`, `$parse`, `$random`, `$uuid` bound) over a small input,
+//! with a depth and time limit. Property: no panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use serde_json::{json, Map};
+use std::sync::LazyLock;
+use std::time::Duration;
+
+static INPUT: LazyLock<serde_json::Value> = LazyLock::new(|| {
+    json!({"n": 5, "s": "a,b", "a": [1, 2.5, "x", null, [3]], "o": {"k": true, "e": {}}})
+});
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
     let _ = asl::jsonata::Expr::parse(text);
-    if let Some(inner) = asl::jsonata::template_expression(text) {
-        let _ = asl::jsonata::Expr::parse(inner);
+    let source = asl::jsonata::template_expression(text).unwrap_or(text);
+    // What a definition would refuse is never evaluated.
+    if asl::jsonata::Expr::parse(source).is_ok() {
+        let _ = asl::jsonata::evaluate_language(
+            source,
+            Some(&INPUT),
+            &Map::new(),
+            Some(64),
+            Some(Duration::from_millis(100)),
+        );
     }
 });

@@ -29,6 +29,12 @@ use std::time::Duration;
 pub const MAX_DEPTH: usize = 2_000;
 /// Longest (wall-clock) one expression may run.
 pub const MAX_TIME: Duration = Duration::from_secs(5);
+/// Longest string, in bytes of UTF-8, an evaluation may build (`U1001` past it): 16 MiB, 64
+/// times Step Functions' 256 KiB limit on a state's input, output and variables, so no string
+/// that could reach a result is refused. jlens' own default (256 MiB) let a date picture's width
+/// modifier (`$fromMillis(0, '[F$n,18Nn,180121661o]')`) build a 180 MB string, 1.6 GB and 12 s, inside
+/// one call the time limit does not interrupt (found by the `jsonata_expr` fuzz target).
+pub const MAX_STRING_LENGTH: usize = 16 << 20;
 
 /// Why an expression was refused when the definition was checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,6 +197,7 @@ impl Expr {
         let options = jlens_core::Options::new()
             .max_depth(MAX_DEPTH)
             .timeout(MAX_TIME)
+            .max_string_length(MAX_STRING_LENGTH)
             .now(env.now_ms)
             .seed(env.rng.next_u64());
         self.compiled
@@ -349,7 +356,8 @@ pub fn evaluate_language(
     }
     let options = jlens_core::Options::new()
         .max_depth(depth.unwrap_or(MAX_DEPTH))
-        .timeout(time.unwrap_or(MAX_TIME));
+        .timeout(time.unwrap_or(MAX_TIME))
+        .max_string_length(MAX_STRING_LENGTH);
     compiled.evaluate_with(input, &b, &options).map_err(error)
 }
 
@@ -459,6 +467,21 @@ mod tests {
         assert_eq!(
             run("$states.input.a + $n", json!({"a": 40}), &vars).unwrap(),
             Some(json!(42))
+        );
+    }
+
+    #[test]
+    fn a_string_past_the_size_limit_is_a_query_evaluation_error() {
+        // A width modifier asking for 180 M characters: refused before it is built.
+        let vars = Variables::new();
+        let e = run("$fromMillis(0, '[F$n,18Nn,180121661o]')", json!({}), &vars).unwrap_err();
+        assert_eq!(e.error, names::QUERY_EVALUATION_ERROR);
+        let cause = e.cause.unwrap_or_default();
+        assert!(cause.contains("16777216"), "{cause}");
+        let at_limit = format!("$length($pad('', {}))", 1 << 20);
+        assert_eq!(
+            run(&at_limit, json!({}), &vars).unwrap(),
+            Some(json!(1 << 20))
         );
     }
 
