@@ -137,8 +137,9 @@ def main():
     # The definitions (asl/fuzz) and their JSONata expressions.
     definitions = files("state-machines/*.asl.json", "cli/tests/fixtures/**/*.asl.json", "bench/*.asl.json")
     for path in definitions:
-        seed_definition(read(path), "{}")
-        for text in strings(json.loads(read(path))):
+        definition = read(path)
+        seed_definition(definition, "{}")
+        for text in strings(json.loads(definition)):
             if text.startswith("{%") and text.endswith("%}"):
                 add("jsonata_expr", text[2:-2].strip().encode())
     conformance = os.environ.get("ASL_CONFORMANCE")

@@ -17,10 +17,14 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let _ = asl::jsonata::Expr::parse(text);
-    let source = asl::jsonata::template_expression(text).unwrap_or(text);
-    // What a definition would refuse is never evaluated.
-    if asl::jsonata::Expr::parse(source).is_ok() {
+    let whole = asl::jsonata::Expr::parse(text);
+    // The expression a definition holds: inside `{% %}` when the text is a template. What a
+    // definition would refuse is never evaluated.
+    let parsed = match asl::jsonata::template_expression(text) {
+        Some(inner) => asl::jsonata::Expr::parse(inner).map(|_| inner),
+        None => whole.map(|_| text),
+    };
+    if let Ok(source) = parsed {
         let _ = asl::jsonata::evaluate_language(
             source,
             Some(&INPUT),

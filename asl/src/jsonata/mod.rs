@@ -31,9 +31,10 @@ pub const MAX_DEPTH: usize = 2_000;
 pub const MAX_TIME: Duration = Duration::from_secs(5);
 /// Longest string, in bytes of UTF-8, an evaluation may build (`U1001` past it): 16 MiB, 64
 /// times Step Functions' 256 KiB limit on a state's input, output and variables, so no string
-/// that could reach a result is refused. jlens' own default (256 MiB) let a date picture's width
-/// modifier (`$fromMillis(0, '[F$n,18Nn,180121661o]')`) build a 180 MB string, 1.6 GB and 12 s, inside
-/// one call the time limit does not interrupt (found by the `jsonata_expr` fuzz target).
+/// that could reach a result is refused. jlens' own default (256 MiB) let a date picture's
+/// width modifier (`$fromMillis(0, '[F$n,18Nn,180121661o]')`) build a 180 MB string, 1.6 GB
+/// and 12 s, inside one call the time limit does not interrupt (found by the `jsonata_expr`
+/// fuzz target).
 pub const MAX_STRING_LENGTH: usize = 16 << 20;
 
 /// Why an expression was refused when the definition was checked.
